@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make run`: migrate, seed the demo business (empty database only), start worker + web on :5000.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export FLASK_APP=server.app_factory:create_app
+$PY -m flask db upgrade heads
+$PY -m flask seed-demo
+$PY -m server.worker &
+WORKER_PID=$!
+trap 'kill $WORKER_PID 2>/dev/null || true' EXIT INT TERM
+PORT="${PORT:-5000}"
+cat <<MSG
+
+  Kesher is running: http://localhost:${PORT}
+  Log in with any of (password: kesher-demo):
+    admin@kesher.local   — platform admin
+    staff@kesher.local   — staff of the demo business
+    viewer@kesher.local  — read-only viewer of the demo business
+  Health: curl http://localhost:${PORT}/health
+
+MSG
+PORT="$PORT" $PY -m server.main

@@ -1,0 +1,68 @@
+"""create_app(config=None): config → extensions → blueprints → errors → logging."""
+from __future__ import annotations
+
+import logging
+import os
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from server.config import load_config, secret_values
+from server.extensions import db, limiter, migrate, socketio
+from server.logging_setup import setup_logging
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL lets the worker write while the web reads; foreign keys are off by default in SQLite."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_config(config)
+    app = Flask(__name__, static_folder=None, instance_path=settings["INSTANCE_DIR"])
+    app.config.update(settings)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    setup_logging(app.config["LOG_DIR"], app.config["LOG_LEVEL"], secret_values(app.config))
+
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite" and not event.contains(db.engine, "connect", _sqlite_pragmas):
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+            db.engine.dispose()  # connections opened before the listener lack the pragmas
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    limiter.init_app(app)
+    socketio.init_app(app, message_queue=app.config["REDIS_URL"], async_mode="threading",
+                      cors_allowed_origins=None, logger=False, engineio_logger=False)
+
+    from server import models  # noqa: F401  (registers every table with the metadata)
+    from server.authz import check_csrf
+    from server.error_handlers import register_error_handlers
+    from server.routes import register_blueprints
+    from server.cli import register_cli
+
+    app.before_request(check_csrf)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_cli(app)
+
+    @app.teardown_appcontext
+    def _remove_session(exc):
+        db.session.remove()
+
+    logging.getLogger(__name__).info("Kesher app created (env=%s, database=%s)", app.config["APP_ENV"],
+                                     app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0])
+    return app

@@ -1,0 +1,125 @@
+"""Authentication and authorization decorators, and per-business scoping.
+
+The session holds {"user": {id, email, role, business_id}, "csrf": token}. Each request
+re-reads the user so a deactivated user or business is refused at once, not at the next
+login.
+"""
+from __future__ import annotations
+
+import hmac
+from functools import wraps
+
+from flask import jsonify, request, session
+
+from server.errors import Forbidden, NotFound
+
+CSRF_HEADER = "X-CSRF-Token"
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+CSRF_EXEMPT_PATHS = {"/api/auth/login"}
+_USER_KEY = "kesher.current_user"
+
+
+def _load_current_user():
+    """The active User for this session, or None. Cached for the request.
+
+    Cached in the WSGI environ, not on g: an app context (and its g) can outlive one
+    request, as it does in tests.
+    """
+    if _USER_KEY in request.environ:
+        return request.environ[_USER_KEY]
+    from server.extensions import db
+    from server.models import User
+
+    payload = session.get("user")
+    user = None
+    if payload and isinstance(payload, dict) and payload.get("id"):
+        user = db.session.get(User, payload["id"])
+        if user is None or not user.active:
+            session.clear()
+            user = None
+    request.environ[_USER_KEY] = user
+    return user
+
+
+def current_user():
+    return _load_current_user()
+
+
+def _refusal():
+    """401/403 response when the session cannot act, else None."""
+    user = _load_current_user()
+    if user is None:
+        return jsonify({"error": "unauthorized"}), 401
+    if user.business is not None and (not user.business.active or user.business.deleted_at is not None):
+        return jsonify({"error": "business inactive"}), 403
+    return None
+
+
+def auth_required(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        refusal = _refusal()
+        if refusal:
+            return refusal
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def roles_required(*roles):
+    def deco(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            refusal = _refusal()
+            if refusal:
+                return refusal
+            if current_user().role not in roles:
+                return jsonify({"error": "forbidden"}), 403
+            return fn(*args, **kwargs)
+        return wrapper
+    return deco
+
+
+def platform_admin_required(fn):
+    """Admin with no business: runs the platform (creates and removes businesses)."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        refusal = _refusal()
+        if refusal:
+            return refusal
+        if not current_user().is_platform_admin:
+            return jsonify({"error": "forbidden"}), 403
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+def scoped_business_id(requested: int | None = None, *, required: bool = True) -> int | None:
+    """The business this request may act on.
+
+    Staff, viewers and business admins are pinned to their own business; asking for
+    another one answers 404 so ids of other tenants reveal nothing. A platform admin
+    chooses with `business_id`; when `required` and none is chosen, that is a 422.
+    """
+    user = _load_current_user()
+    if user is None:
+        raise Forbidden("unauthorized")
+    if user.business_id is not None:
+        if requested is not None and requested != user.business_id:
+            raise NotFound()
+        return user.business_id
+    if requested is None and required:
+        from server.errors import ValidationFailed
+        raise ValidationFailed({"business_id": "business_id required for a platform admin"})
+    return requested
+
+
+def check_csrf():
+    """before_request hook: unsafe /api/* calls of a logged-in session need the token."""
+    if request.method not in UNSAFE_METHODS or not request.path.startswith("/api/"):
+        return None
+    if request.path in CSRF_EXEMPT_PATHS or not session.get("user"):
+        return None  # nothing to forge without a session; the route answers 401 itself
+    expected = session.get("csrf") or ""
+    given = request.headers.get(CSRF_HEADER, "")
+    if not expected or not hmac.compare_digest(expected, given):
+        return jsonify({"error": "csrf"}), 403
+    return None

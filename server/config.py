@@ -1,0 +1,105 @@
+"""Configuration read from the environment only (a `.env` file in the repo root is honoured).
+
+Every key is documented in README.md. Nothing here has a side effect beyond reading
+os.environ, so tests can build a config from a plain dict.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = REPO_ROOT / "instance"
+
+# A development placeholder that must never protect a production deployment.
+INSECURE_SECRET_KEYS = {"", "change-me", "dev-insecure-secret"}
+
+
+class ConfigError(RuntimeError):
+    """The environment cannot run the app safely; the message says what to fix."""
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError as exc:
+        raise ConfigError(f"expected an integer, got {value!r}") from exc
+
+
+def default_sqlite_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'kesher.db'}"
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Build the Flask config dict from the environment, then apply overrides (tests)."""
+    load_dotenv(REPO_ROOT / ".env", override=False)
+    env = os.environ
+    app_env = env.get("APP_ENV", "development").strip().lower()
+    database_url = env.get("DATABASE_URL") or default_sqlite_url()
+    config = {
+        "APP_ENV": app_env,
+        "SECRET_KEY": env.get("SECRET_KEY", "dev-insecure-secret"),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "HOST": (env.get("HOST") or "").rstrip("/"),
+        "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
+        "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
+        "TWILIO_API_BASE": env.get("TWILIO_API_BASE") or "https://api.twilio.com",
+        "OPENAI_API_KEY": env.get("OPENAI_API_KEY") or None,
+        "OPENAI_BASE_URL": env.get("OPENAI_BASE_URL") or "https://api.openai.com/v1",
+        "GOOGLE_APPLICATION_CREDENTIALS": env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
+        "LOG_DIR": env.get("LOG_DIR") or str(INSTANCE_DIR / "logs"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=False),
+        "SESSION_COOKIE_NAME": "kesher_session",
+        "PERMANENT_SESSION_LIFETIME": _int(env.get("SESSION_LIFETIME_SECONDS"), 12 * 3600),
+        "MAX_CONTENT_LENGTH": _int(env.get("MAX_CONTENT_LENGTH"), 16 * 1024 * 1024),
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "INSTANCE_DIR": str(INSTANCE_DIR),
+        "MEDIA_DIR": env.get("MEDIA_DIR") or str(INSTANCE_DIR / "media"),
+        "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES"), 0),
+        "TESTING": False,
+    }
+    if overrides:
+        config.update(overrides)
+    validate_config(config)
+    return config
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common `postgres://` / `postgresql://` spellings and use psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def validate_config(config: dict) -> None:
+    if config["APP_ENV"] == "production" and config["SECRET_KEY"] in INSECURE_SECRET_KEYS:
+        raise ConfigError(
+            "APP_ENV=production needs a real SECRET_KEY (not empty, not 'change-me'): "
+            "generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
+        )
+
+
+def secret_values(config: dict) -> list[str]:
+    """The configured secrets, so the log filter can mask them wherever they appear."""
+    keys = ("SECRET_KEY", "TWILIO_AUTH_TOKEN", "OPENAI_API_KEY", "META_APP_SECRET",
+            "META_ACCESS_TOKEN", "GOOGLE_API_KEY", "WHATSAPP_VERIFY_TOKEN")
+    values = [config.get(k) for k in keys]
+    values += [v for k, v in os.environ.items() if k.endswith(("_TOKEN", "_SECRET", "_API_KEY", "_PASSWORD"))]
+    return sorted({v for v in values if isinstance(v, str) and len(v) >= 6}, key=len, reverse=True)

@@ -1,0 +1,58 @@
+"""One JSON error contract for /api/* and /webhook/*: {"error": "..."} (+ "fields")."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from server.errors import AppError
+
+log = logging.getLogger(__name__)
+
+SHORT_MESSAGES = {
+    400: "bad request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not found",
+    405: "method not allowed",
+    409: "conflict",
+    413: "payload too large",
+    415: "unsupported media type",
+    422: "validation",
+    429: "too many requests",
+    500: "internal error",
+    503: "service unavailable",
+}
+
+
+def wants_json() -> bool:
+    path = request.path
+    return path.startswith("/api/") or path == "/api" or path.startswith("/webhook/") or path == "/health"
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def handle_app_error(exc: AppError):
+        return jsonify(exc.to_dict()), exc.status_code
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException):
+        if not wants_json():
+            return exc
+        body = {"error": SHORT_MESSAGES.get(exc.code or 500, (exc.name or "error").lower())}
+        response = jsonify(body)
+        response.status_code = exc.code or 500
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception):
+        # Logged with the traceback (masked by the log filter); the client sees no internals.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        from server.extensions import db
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": "internal error"}), 500
+        return "Internal Server Error", 500

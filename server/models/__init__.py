@@ -1,0 +1,13 @@
+"""Models, one module per entity group. Importing this package registers every table."""
+from server.models.audit import AuditEntry
+from server.models.business import Business
+from server.models.call import CallLog, CallTurn
+from server.models.customer import Customer
+from server.models.records import Contract, Invoice, Task
+from server.models.user import User
+from server.models.whatsapp import WhatsAppMsg, WhatsAppTemplate
+
+__all__ = [
+    "AuditEntry", "Business", "CallLog", "CallTurn", "Contract", "Customer",
+    "Invoice", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
+]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.base import TimestampMixin, iso
+
+
+class Customer(TimestampMixin, db.Model):
+    __tablename__ = "customer"
+    __table_args__ = (
+        UniqueConstraint("business_id", "phone", name="uq_customer_business_phone"),
+        # Newest-first paging inside one business.
+        Index("ix_customer_business_created", "business_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(160), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164
+    email: Mapped[str | None] = mapped_column(String(254))
+    notes: Mapped[str | None] = mapped_column(Text)
+    # manual | import | call | whatsapp — a lead created by a call or message says so.
+    source: Mapped[str] = mapped_column(String(16), default="manual", nullable=False)
+    # Normalised text the search matches: name without niqqud, phone digits in local and
+    # international form, lower-case email. Maintained by the customers service.
+    search_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "business_id": self.business_id,
+            "name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "notes": self.notes,
+            "source": self.source,
+            "created_at": iso(self.created_at),
+            "updated_at": iso(self.updated_at),
+        }

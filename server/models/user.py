@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.base import TimestampMixin, UTCDateTime, iso
+
+ROLES = ("admin", "staff", "viewer")
+
+
+class User(TimestampMixin, db.Model):
+    __tablename__ = "user"
+    __table_args__ = (
+        CheckConstraint("role in ('admin', 'staff', 'viewer')", name="role_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    # Null only for a platform admin, who works across every business.
+    business_id: Mapped[int | None] = mapped_column(ForeignKey("business.id"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
+    name: Mapped[str | None] = mapped_column(String(160))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    business = relationship("Business", lazy="joined")
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return self.role == "admin" and self.business_id is None
+
+    def session_payload(self) -> dict:
+        return {"id": self.id, "email": self.email, "role": self.role, "business_id": self.business_id}
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "email": self.email,
+            "name": self.name,
+            "role": self.role,
+            "business_id": self.business_id,
+            "active": self.active,
+            "last_login_at": iso(self.last_login_at),
+            "created_at": iso(self.created_at),
+        }

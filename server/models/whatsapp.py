@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.base import JSONType, TimestampMixin, UTCDateTime, iso
+
+WHATSAPP_STATUSES = ("queued", "sending", "sent", "delivered", "read", "failed")
+
+
+class WhatsAppMsg(TimestampMixin, db.Model):
+    __tablename__ = "whatsapp_msg"
+    __table_args__ = (
+        # The same provider message delivered twice is stored once.
+        UniqueConstraint("provider", "provider_message_id", name="uq_whatsapp_msg_provider_id"),
+        Index("ix_whatsapp_msg_customer_created", "customer_id", "created_at"),
+        Index("ix_whatsapp_msg_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int | None] = mapped_column(ForeignKey("business.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    direction: Mapped[str] = mapped_column(String(8), nullable=False)  # inbound | outbound
+    status: Mapped[str] = mapped_column(String(16), default="queued", nullable=False)
+    provider: Mapped[str] = mapped_column(String(16), nullable=False)  # dev | twilio | meta
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    # Sent to the provider (Meta/Twilio idempotency, and to reconcile after a crash).
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    from_number: Mapped[str | None] = mapped_column(String(32))
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    body: Mapped[str | None] = mapped_column(Text)
+    template_name: Mapped[str | None] = mapped_column(String(128))
+    template_variables: Mapped[dict | None] = mapped_column(JSONType)
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Visible caveats, e.g. {"dev_transport": true, "outside_window": true}.
+    flags: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "business_id": self.business_id,
+            "customer_id": self.customer_id,
+            "direction": self.direction,
+            "status": self.status,
+            "provider": self.provider,
+            "provider_message_id": self.provider_message_id,
+            "from": self.from_number,
+            "to": self.to_number,
+            "text": self.body,
+            "template": self.template_name,
+            "error_code": self.error_code,
+            "error": self.error,
+            "attempts": self.attempts,
+            "flags": self.flags or {},
+            "created_at": iso(self.created_at),
+            "sent_at": iso(self.sent_at),
+            "delivered_at": iso(self.delivered_at),
+            "read_at": iso(self.read_at),
+        }
+
+
+class WhatsAppTemplate(TimestampMixin, db.Model):
+    """A template the business had approved, usable outside the 24-hour window."""
+
+    __tablename__ = "whatsapp_template"
+    __table_args__ = (UniqueConstraint("business_id", "name", "language", name="uq_whatsapp_template_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_id: Mapped[int] = mapped_column(ForeignKey("business.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    language: Mapped[str] = mapped_column(String(16), default="he", nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)  # with {{1}} / {{name}} placeholders
+    twilio_content_sid: Mapped[str | None] = mapped_column(String(64))
+    meta_template_name: Mapped[str | None] = mapped_column(String(128))
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "language": self.language,
+            "body": self.body,
+            "twilio_content_sid": self.twilio_content_sid,
+            "meta_template_name": self.meta_template_name,
+        }

@@ -1,0 +1,17 @@
+"""The blueprint table: the single place blueprints are registered (seed section 6)."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    # Imported here, the flaskr way, so module imports never cycle through the app.
+    from server.routes.auth import auth_bp
+    from server.routes.frontend import frontend_bp
+    from server.routes.health import health_bp
+    from server.routes.meta import meta_bp
+
+    app.register_blueprint(health_bp)      # /health
+    app.register_blueprint(auth_bp)        # /api/auth/*
+    app.register_blueprint(meta_bp)        # /api/openapi.json
+    app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, current_app, g, jsonify, request, session
+from pydantic import BaseModel, Field
+
+from server.authz import auth_required, current_user
+from server.extensions import limiter
+from server.services import auth as auth_service
+from server.validation import validate
+
+auth_bp = Blueprint("auth", __name__, url_prefix="/api/auth")
+
+
+class LoginBody(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class SessionUser(BaseModel):
+    id: int
+    email: str
+    role: str
+    business_id: int | None
+
+
+class LoginResponse(BaseModel):
+    user: SessionUser
+    csrf_token: str
+
+
+def _login_email_key() -> str:
+    data = request.get_json(silent=True) or {}
+    email = data.get("email") if isinstance(data, dict) else None
+    return f"email:{str(email or '').strip().lower()}"
+
+
+def _failed(response) -> bool:
+    return response.status_code in (401, 403)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@auth_bp.post("/login")
+@limiter.limit(_login_limit, deduct_when=_failed)                        # per IP
+@limiter.limit(_login_limit, key_func=_login_email_key, deduct_when=_failed)  # per email
+@validate(body=LoginBody, response=LoginResponse)
+def login(body: LoginBody):
+    """Log in with email and password; renews the session and returns the CSRF token."""
+    user = auth_service.authenticate(body.email, body.password)
+    session.clear()  # a fresh session at login: no fixation of a pre-login cookie
+    session.permanent = True
+    session["user"] = user.session_payload()
+    session["csrf"] = secrets.token_urlsafe(32)
+    return jsonify({"user": user.session_payload(), "csrf_token": session["csrf"]}), 200
+
+
+@auth_bp.post("/logout")
+def logout():
+    """End the session."""
+    session.clear()
+    return jsonify({"ok": True}), 200
+
+
+@auth_bp.get("/me")
+@auth_required
+@validate(response=SessionUser)
+def me():
+    """The logged-in user."""
+    user = current_user()
+    data = user.session_payload()
+    data["business_name"] = user.business.name if user.business else None
+    data["name"] = user.name
+    return jsonify(data), 200
+
+
+@auth_bp.get("/csrf")
+def csrf():
+    """The session's CSRF token (created on first ask) for the X-CSRF-Token header."""
+    if not session.get("csrf"):
+        session["csrf"] = secrets.token_urlsafe(32)
+    return jsonify({"csrf_token": session["csrf"]}), 200

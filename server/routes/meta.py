@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from server.validation import build_openapi
+
+meta_bp = Blueprint("meta", __name__, url_prefix="/api")
+
+
+@meta_bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3 document, generated from the request and response schemas."""
+    return jsonify(build_openapi(current_app)), 200

@@ -1,0 +1,43 @@
+"""Passwords (Argon2id) and login."""
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+
+from server.errors import Forbidden, Unauthorized
+from server.extensions import db
+from server.models import User
+from server.models.base import utcnow
+
+_hasher = PasswordHasher()  # argon2-cffi defaults are Argon2id with RFC 9106 parameters
+# Verified against when the email is unknown, so timing does not reveal which emails exist.
+_DUMMY_HASH = _hasher.hash("kesher-timing-equaliser")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(email: str, password: str) -> User:
+    """The active user with these credentials; Unauthorized otherwise (one message for all)."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        verify_password(_DUMMY_HASH, password)
+        raise Unauthorized("invalid credentials")
+    if not verify_password(user.password_hash, password) or not user.active:
+        raise Unauthorized("invalid credentials")
+    if user.business is not None and (not user.business.active or user.business.deleted_at is not None):
+        raise Forbidden("business inactive")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user

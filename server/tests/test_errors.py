@@ -1,0 +1,53 @@
+def test_unknown_api_path_is_json_404_not_the_spa(client):
+    r = client.get("/api/no-such-thing")
+    assert r.status_code == 404
+    assert r.get_json() == {"error": "not found"}
+    r = client.post("/api/no/such/thing", json={})
+    assert r.status_code == 404
+    assert r.is_json
+
+
+def test_unknown_webhook_path_is_json_404(client):
+    r = client.post("/webhook/nope")
+    assert r.status_code == 404
+    assert r.get_json() == {"error": "not found"}
+
+
+def test_wrong_method_is_json_405(client):
+    r = client.get("/api/auth/login")
+    assert r.status_code == 405
+    assert r.get_json() == {"error": "method not allowed"}
+    assert "POST" in r.headers["Allow"]
+
+
+def test_oversized_body_is_json_413(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    r = client.post("/api/auth/login", data="x" * 4096, content_type="application/json")
+    assert r.status_code == 413
+    assert r.get_json() == {"error": "payload too large"}
+
+
+def test_client_side_routes_fall_back_to_the_spa_shell(client):
+    r = client.get("/customers/42")
+    assert r.status_code == 200
+    assert r.mimetype == "text/html"
+    assert 'dir="rtl"' in r.get_data(as_text=True)
+    assert "no-store" in r.headers["Cache-Control"] or "no-cache" in r.headers["Cache-Control"]
+
+
+def test_missing_asset_is_404_not_the_shell(client):
+    assert client.get("/assets/missing-abc123.js").status_code == 404
+
+
+def test_built_spa_is_served_with_cache_rules(client, app, tmp_path, monkeypatch):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text('<html lang="he" dir="rtl"><div id="root"></div></html>', encoding="utf-8")
+    (tmp_path / "assets" / "index-abc123.js").write_text("console.log(1)")
+    monkeypatch.setitem(app.config, "FRONTEND_DIST", str(tmp_path))
+    index = client.get("/")
+    assert index.status_code == 200 and b'id="root"' in index.data
+    assert "no-cache" in index.headers["Cache-Control"]
+    asset = client.get("/assets/index-abc123.js")
+    assert asset.status_code == 200
+    assert "immutable" in asset.headers["Cache-Control"]
+    assert client.get("/inbox").data == index.data

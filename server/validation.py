@@ -1,0 +1,154 @@
+"""Request validation with pydantic at the edge, and the OpenAPI document built from it.
+
+`@validate(body=Model, query=Model, response=Model)` parses the request into a model
+instance passed to the view as `body=` / `query=`, turns failures into
+422 {"error": "validation", "fields": {...}}, and records the shapes for
+GET /api/openapi.json.
+"""
+from __future__ import annotations
+
+import re
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Flask, request
+from pydantic import BaseModel, ValidationError
+
+from server.errors import AppError, BadRequest, ValidationFailed
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    message = "unsupported media type"
+
+
+def field_errors(exc: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"]) or "body"
+        message = err["msg"]
+        # pydantic prefixes custom ValueError messages; the client needs only the reason.
+        message = re.sub(r"^(Value|Assertion) error, ", "", message)
+        fields.setdefault(loc, message)
+    return fields
+
+
+def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(field_errors(exc)) from None
+
+
+def json_body() -> dict:
+    """The request's JSON object; {} for an empty body. Never guesses at other formats."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        return {}
+    if request.mimetype and request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise UnsupportedMediaType()
+    data = request.get_json(force=True, silent=True)
+    if data is None:
+        raise BadRequest("invalid json")
+    if not isinstance(data, dict):
+        raise BadRequest("invalid json: expected an object")
+    return data
+
+
+def query_dict() -> dict:
+    return {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
+
+
+def validate(body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
+             response: type[BaseModel] | Any | None = None, summary: str | None = None,
+             status: int = 200, tags: list[str] | None = None) -> Callable:
+    def decorator(fn: Callable) -> Callable:
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            if query is not None:
+                kwargs["query"] = parse_model(query, query_dict())
+            if body is not None:
+                kwargs["body"] = parse_model(body, json_body())
+            return fn(*args, **kwargs)
+
+        wrapper._api_spec = {  # type: ignore[attr-defined]
+            "body": body, "query": query, "response": response,
+            "summary": summary or (fn.__doc__ or "").strip().split("\n")[0] or None,
+            "status": status, "tags": tags,
+        }
+        return wrapper
+
+    return decorator
+
+
+# ---- OpenAPI -------------------------------------------------------------------------
+
+_ROUTE_PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
+
+
+def _schema_ref(model: Any, components: dict) -> dict:
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in schema.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components.setdefault(model.__name__, schema)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+    if isinstance(model, dict):
+        return model
+    return {}
+
+
+def build_openapi(app: Flask) -> dict:
+    components: dict[str, dict] = {}
+    paths: dict[str, dict] = {}
+    error_schema = {"type": "object", "properties": {"error": {"type": "string"},
+                                                     "fields": {"type": "object"}}, "required": ["error"]}
+    for rule in app.url_map.iter_rules():
+        if not (rule.rule.startswith("/api") or rule.rule.startswith("/webhook") or rule.rule == "/health"):
+            continue
+        view = app.view_functions.get(rule.endpoint)
+        spec = getattr(view, "_api_spec", {}) if view else {}
+        path = _ROUTE_PARAM.sub(lambda m: "{" + m.group("name") + "}", rule.rule)
+        params = [{"name": m.group("name"), "in": "path", "required": True,
+                   "schema": {"type": "integer" if m.group("conv") == "int" else "string"}}
+                  for m in _ROUTE_PARAM.finditer(rule.rule)]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            operation: dict[str, Any] = {
+                "operationId": f"{rule.endpoint}.{method.lower()}",
+                "responses": {
+                    str(spec.get("status", 200)): {
+                        "description": "OK",
+                        **({"content": {"application/json": {"schema": _schema_ref(spec["response"], components)}}}
+                           if spec.get("response") is not None else {}),
+                    },
+                    "default": {"description": "Error", "content": {"application/json": {"schema": error_schema}}},
+                },
+            }
+            if spec.get("summary"):
+                operation["summary"] = spec["summary"]
+            if spec.get("tags"):
+                operation["tags"] = spec["tags"]
+            operation_params = list(params)
+            query = spec.get("query")
+            if query is not None:
+                for name, field in query.model_fields.items():
+                    schema = query.model_json_schema()["properties"].get(name, {})
+                    operation_params.append({"name": field.alias or name, "in": "query",
+                                             "required": field.is_required(), "schema": schema})
+            if operation_params:
+                operation["parameters"] = operation_params
+            if spec.get("body") is not None and method in {"POST", "PUT", "PATCH"}:
+                operation["requestBody"] = {"required": True, "content": {
+                    "application/json": {"schema": _schema_ref(spec["body"], components)}}}
+            paths.setdefault(path, {})[method.lower()] = operation
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Kesher API", "version": "1.0.0",
+                 "description": "Hebrew-first AI call center, CRM and WhatsApp for Israeli small businesses."},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "kesher_session"},
+                                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"}},
+        },
+    }
