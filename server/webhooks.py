@@ -1,0 +1,52 @@
+"""Shared webhook plumbing: verify → parse → dispatch, used by every provider's handler.
+
+Twilio signs the full public URL it called plus the POST form parameters
+(X-Twilio-Signature, HMAC-SHA1 with the auth token). Behind a proxy the URL Flask sees
+is not the one Twilio called, so it is rebuilt from HOST (or the forwarded headers that
+ProxyFix already applied).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from flask import current_app, request
+
+from server.errors import Forbidden
+
+log = logging.getLogger(__name__)
+
+
+def public_url() -> str:
+    """The URL the provider called: HOST + path + query when HOST is set."""
+    host = current_app.config.get("HOST") or ""
+    if host:
+        query = request.query_string.decode("latin-1")
+        return host.rstrip("/") + request.path + (f"?{query}" if query else "")
+    return request.url
+
+
+def verify_twilio_signature() -> None:
+    """403 for a forged or missing signature when TWILIO_AUTH_TOKEN is set; no-op otherwise."""
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        return
+    from twilio.request_validator import RequestValidator
+
+    signature = request.headers.get("X-Twilio-Signature", "")
+    params = request.form.to_dict(flat=True) if request.method == "POST" else {}
+    if not signature or not RequestValidator(token).validate(public_url(), params, signature):
+        log.warning("rejected %s: invalid Twilio signature", request.path)
+        raise Forbidden("invalid signature")
+
+
+def verify_meta_signature(app_secret: str | None) -> None:
+    """X-Hub-Signature-256 = sha256=HMAC-SHA256(raw body, app secret); no-op without a secret."""
+    if not app_secret:
+        return
+    header = request.headers.get("X-Hub-Signature-256", "")
+    expected = "sha256=" + hmac.new(app_secret.encode(), request.get_data(cache=True), hashlib.sha256).hexdigest()
+    if not header or not hmac.compare_digest(header, expected):
+        log.warning("rejected %s: invalid Meta signature", request.path)
+        raise Forbidden("invalid signature")
