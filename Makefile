@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install test-python clean
+.PHONY: run test install test-python clean prod nginx
 
 run: install
 	./scripts/run-dev.sh
@@ -14,6 +14,17 @@ test: install test-python
 
 test-python:
 	$(PY) -m pytest
+
+# Production mode on this machine: nginx (loopback) → gunicorn web process(es) + job worker,
+# after `flask db upgrade heads`. Settings come from the environment / .env (see deploy/README.md).
+prod: install nginx
+	$(PY) -m deploy.stack run
+
+# nginx from Debian's packages, installed once (as root) when missing.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  else echo "nginx is missing: sudo apt-get install nginx"; exit 1; fi; }
 
 install: $(STAMP)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
+from server.cli_ops import register_ops_cli
 from server.errors import AppError
 
 
 def register_cli(app: Flask) -> None:
+    register_ops_cli(app)  # doctor, backup, restore
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--password", required=True, prompt=True, hide_input=True, confirmation_prompt=False)

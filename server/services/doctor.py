@@ -1,0 +1,222 @@
+"""`flask doctor`: every provider and configuration item, whether it is configured, and
+which offline fallback answers instead. Values of secrets are never part of a report:
+a secret is shown as "set" or "not set", a URL with its password masked.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+
+OK, OFFLINE, FALLBACK, WARN, ERROR = "ok", "offline", "fallback", "warn", "error"
+
+
+@dataclass
+class Check:
+    area: str
+    item: str
+    status: str  # ok | offline (the offline default, by choice) | fallback | warn | error
+    active: str  # what actually answers
+    detail: str = ""
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+# label, config key, default, offline provider, {cloud provider: keys it needs (any one of a tuple)}
+PROVIDERS = [
+    ("speech-to-text", "ASR_PROVIDER", "local", "local",
+     {"openai": [("OPENAI_API_KEY",)]}),
+    ("reply", "REPLY_PROVIDER", "offline", "offline",
+     {"openai": [("OPENAI_API_KEY",)]}),
+    ("text-to-speech", "TTS_PROVIDER", "espeak", "espeak",
+     {"openai": [("OPENAI_API_KEY",)], "google": [("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_API_KEY")]}),
+]
+OFFLINE_NAMES = {"local": "local faster-whisper (offline)", "offline": "offline Hebrew responder",
+                 "espeak": "espeak-ng Hebrew voice (offline)"}
+
+
+def safe_url(url: str | None) -> str:
+    """A connection URL without its password (or the whole value hidden if unparsable)."""
+    if not url:
+        return ""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 — never echo what might be a secret
+        return "(set, unparsable)"
+
+
+def _set(config: dict, key: str) -> bool:
+    return bool(config.get(key) or os.environ.get(key))
+
+
+def check_app(config: dict) -> list[Check]:
+    production = config.get("APP_ENV") == "production"
+    checks = [Check("app", "APP_ENV", OK, config.get("APP_ENV", ""))]
+    weak = config.get("SECRET_KEY") in ("", None, "change-me", "dev-insecure-secret")
+    checks.append(Check("app", "SECRET_KEY", ERROR if (weak and production) else (WARN if weak else OK),
+                        "set" if not weak else "development placeholder",
+                        "generate one for production" if weak else ""))
+    checks.append(Check("app", "HOST", OK if config.get("HOST") else (WARN if production else OFFLINE),
+                        config.get("HOST") or "not set",
+                        "" if config.get("HOST") else "audio links and webhook URLs come from each request"))
+    proxies = int(config.get("TRUSTED_PROXIES") or 0)
+    checks.append(Check("app", "TRUSTED_PROXIES", OK if proxies or not production else WARN, str(proxies),
+                        "behind nginx set 1" if not proxies else f"X-Forwarded-* of {proxies} proxy trusted"))
+    secure = bool(config.get("SESSION_COOKIE_SECURE"))
+    checks.append(Check("app", "SESSION_COOKIE_SECURE", OK if secure or not production else WARN,
+                        str(secure).lower(), "" if secure or not production else "set true behind HTTPS"))
+    return checks
+
+
+def check_database(config: dict, db) -> list[Check]:
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    backend = make_url(url).get_backend_name()
+    checks = []
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+    except Exception as exc:  # noqa: BLE001
+        db.session.rollback()
+        return [Check("database", "DATABASE_URL", ERROR, backend, f"unreachable: {exc.__class__.__name__}")]
+    try:
+        revisions = set(db.session.scalars(text("SELECT version_num FROM alembic_version")))
+    except Exception:  # noqa: BLE001 — no alembic_version table: never migrated
+        revisions = set()
+    db.session.rollback()
+    checks.append(Check("database", "DATABASE_URL", OK if backend == "postgresql" else OFFLINE,
+                        safe_url(url), "" if backend == "postgresql" else "embedded SQLite (one machine)"))
+    heads = _migration_heads()
+    if heads is not None:
+        pending = sorted(heads - revisions)
+        checks.append(Check("database", "migrations", OK if not pending else ERROR,
+                            ", ".join(sorted(revisions)) or "none",
+                            f"run `flask db upgrade heads` (pending: {', '.join(pending)})" if pending else "at heads"))
+    tool = "pg_dump" if backend == "postgresql" else None
+    if tool:
+        found = shutil.which(tool)
+        checks.append(Check("database", "backup tool", OK if found else WARN, found or "pg_dump missing",
+                            "" if found else "apt-get install postgresql-client"))
+    return checks
+
+
+def _migration_heads() -> set[str] | None:
+    try:
+        from alembic.script import ScriptDirectory
+        from flask_migrate import Migrate  # noqa: F401
+        from flask import current_app
+
+        migrate_ext = current_app.extensions["migrate"]
+        cfg = migrate_ext.migrate.get_config(migrate_ext.directory)
+        return set(ScriptDirectory.from_config(cfg).get_heads())
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def check_redis(config: dict, ping=None) -> list[Check]:
+    from server.extensions import huey
+
+    url = config.get("REDIS_URL")
+    queue = "immediate (in-process, tests)" if huey.immediate else type(huey.storage).__name__
+    checks = []
+    if not url:
+        checks.append(Check("scale-out", "REDIS_URL", OFFLINE, "not set",
+                            "one web process: events, rate limits and jobs stay on this machine"))
+    else:
+        reachable, detail = (ping or _ping_redis)(url)
+        checks.append(Check("scale-out", "REDIS_URL", OK if reachable else ERROR, safe_url(url), detail))
+    checks.append(Check("scale-out", "job queue", OK if queue.startswith("Redis") else OFFLINE, queue,
+                        "" if queue.startswith("Redis") else "huey's SQLite storage (embedded)"))
+    checks.append(Check("scale-out", "Socket.IO message queue", OK if url else OFFLINE,
+                        "Redis" if url else "in-process", "" if url else "events reach this process's browsers only"))
+    storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    checks.append(Check("scale-out", "rate limiter storage", OK if not storage.startswith("memory") else OFFLINE,
+                        safe_url(storage), "" if not storage.startswith("memory") else "per process"))
+    return checks
+
+
+def _ping_redis(url: str) -> tuple[bool, str]:
+    try:
+        import redis
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+        return True, "reachable"
+    except Exception as exc:  # noqa: BLE001
+        return False, f"unreachable: {exc.__class__.__name__}"
+
+
+def check_providers(config: dict) -> list[Check]:
+    checks = []
+    for label, key, default, offline, clouds in PROVIDERS:
+        chosen = (config.get(key) or os.environ.get(key) or default).lower()
+        if chosen == offline:
+            checks.append(Check("providers", f"{label} ({key})", OFFLINE, OFFLINE_NAMES[offline]))
+        elif chosen in clouds:
+            missing = [" or ".join(group) for group in clouds[chosen] if not any(_set(config, k) for k in group)]
+            if missing:
+                checks.append(Check("providers", f"{label} ({key})", FALLBACK, OFFLINE_NAMES[offline],
+                                    f"{chosen} chosen but {', '.join(missing)} not set"))
+            else:
+                checks.append(Check("providers", f"{label} ({key})", OK, chosen,
+                                    f"on error: {OFFLINE_NAMES[offline]}"))
+        else:
+            checks.append(Check("providers", f"{label} ({key})", ERROR, chosen,
+                                f"unknown provider; choose {offline} or {', '.join(clouds)}"))
+    twilio = _set(config, "TWILIO_ACCOUNT_SID") and _set(config, "TWILIO_AUTH_TOKEN")
+    checks.append(Check("providers", "Twilio (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN)",
+                        OK if twilio else OFFLINE, "set" if twilio else "not set",
+                        "webhook signatures verified" if twilio else
+                        "webhooks accepted unsigned; recordings downloaded without auth"))
+    meta = _set(config, "META_ACCESS_TOKEN") and _set(config, "META_APP_SECRET")
+    checks.append(Check("providers", "Meta WhatsApp (META_ACCESS_TOKEN, META_APP_SECRET)",
+                        OK if meta else OFFLINE, "set" if meta else "not set",
+                        "" if meta else "Meta webhooks unsigned; Meta sending unavailable"))
+    return checks
+
+
+def check_whatsapp_businesses(db) -> list[Check]:
+    """Which transport each active business sends WhatsApp through (dev delivers nothing)."""
+    from server.models import Business
+    try:
+        rows = db.session.execute(select(Business.whatsapp_provider, func.count(Business.id))
+                                  .where(Business.deleted_at.is_(None), Business.active.is_(True))
+                                  .group_by(Business.whatsapp_provider)).all()
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 — the database check already says why
+        db.session.rollback()
+        return []
+    counts = {provider or "dev": n for provider, n in rows}
+    dev = counts.get("dev", 0)
+    summary = ", ".join(f"{name}: {n}" for name, n in sorted(counts.items())) or "no businesses"
+    return [Check("providers", "WhatsApp transport per business", FALLBACK if dev else OK, summary,
+                  f"{dev} business(es) on the development transport: nothing is delivered" if dev else "")]
+
+
+def check_storage(config: dict) -> list[Check]:
+    checks = []
+    for key, label in (("MEDIA_DIR", "recordings and audio"), ("LOG_DIR", "log files")):
+        path = config.get(key) or ""
+        try:
+            os.makedirs(path, exist_ok=True)
+            writable = os.access(path, os.W_OK)
+        except OSError:
+            writable = False
+        checks.append(Check("storage", f"{key} ({label})", OK if writable else ERROR, path,
+                            "" if writable else "not writable"))
+    return checks
+
+
+def run_checks(config: dict, db, redis_ping=None) -> list[Check]:
+    return (check_app(config) + check_database(config, db) + check_redis(config, redis_ping)
+            + check_providers(config) + check_whatsapp_businesses(db) + check_storage(config))
+
+
+def format_table(checks: list[Check]) -> str:
+    headers = ("area", "item", "status", "active", "detail")
+    rows = [(c.area, c.item, c.status, c.active, c.detail) for c in checks]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    widths[-1] = len(headers[-1])  # the last column is not padded
+    line = lambda cells: "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()  # noqa: E731
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])
