@@ -10,6 +10,7 @@ from server.errors import AppError
 
 def register_cli(app: Flask) -> None:
     register_ops_cli(app)  # doctor, backup, restore
+
     @app.cli.command("create-user")
     @click.option("--email", required=True)
     @click.option("--password", required=True, prompt=True, hide_input=True, confirmation_prompt=False)
