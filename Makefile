@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install test-python clean prod nginx
+.PHONY: run test install test-python clean prod nginx sysdeps
 
 run: install
 	./scripts/run-dev.sh
@@ -26,7 +26,22 @@ nginx:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
 	  else echo "nginx is missing: sudo apt-get install nginx"; exit 1; fi; }
 
-install: $(STAMP)
+install: sysdeps $(STAMP)
+
+# System packages the offline voice agent needs: espeak-ng (Hebrew speech) and ffmpeg
+# (MP3 for Twilio). Fast when present; installs with apt as root (CI); else says what to do.
+SYSDEPS_BINS := espeak-ng ffmpeg
+SYSDEPS_APT := espeak-ng ffmpeg
+sysdeps:
+	@missing=""; for b in $(SYSDEPS_BINS); do command -v $$b >/dev/null 2>&1 || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing system packages:$$missing"; \
+	    apt-get update -qq -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends $(SYSDEPS_APT) >/dev/null; \
+	  else \
+	    echo "NOTE: missing$$missing — run: sudo apt-get install $(SYSDEPS_APT) (the offline voice agent and its tests need them)"; \
+	  fi; \
+	fi
 
 $(STAMP): server/requirements.txt server/requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -72,6 +72,27 @@ def load_config(overrides: dict | None = None) -> dict:
         "MEDIA_DIR": env.get("MEDIA_DIR") or str(INSTANCE_DIR / "media"),
         "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES"), 0),
         "TESTING": False,
+        # Voice agent (README "Phone agent"): providers, offline Whisper, recordings, audio.
+        "ASR_PROVIDER": (env.get("ASR_PROVIDER") or "local").strip().lower(),
+        "REPLY_PROVIDER": (env.get("REPLY_PROVIDER") or "offline").strip().lower(),
+        "TTS_PROVIDER": (env.get("TTS_PROVIDER") or "espeak").strip().lower(),
+        "WHISPER_MODEL": env.get("WHISPER_MODEL") or "",
+        "WHISPER_CACHE_DIR": env.get("WHISPER_CACHE_DIR") or str(INSTANCE_DIR / "models"),
+        "WHISPER_PROMPT": env.get("WHISPER_PROMPT") or "",
+        "ESPEAK_MODE": (env.get("ESPEAK_MODE") or "g2p").strip().lower(),
+        "ESPEAK_RATE": _int(env.get("ESPEAK_RATE"), 150),
+        "OPENAI_ASR_MODEL": env.get("OPENAI_ASR_MODEL") or "whisper-1",
+        "OPENAI_CHAT_MODEL": env.get("OPENAI_CHAT_MODEL") or "gpt-4o-mini",
+        "OPENAI_TTS_MODEL": env.get("OPENAI_TTS_MODEL") or "gpt-4o-mini-tts",
+        "OPENAI_TTS_VOICE": env.get("OPENAI_TTS_VOICE") or "alloy",
+        "GOOGLE_TTS_BASE": env.get("GOOGLE_TTS_BASE") or "https://texttospeech.googleapis.com",
+        "GOOGLE_API_KEY": env.get("GOOGLE_API_KEY") or None,
+        "GOOGLE_TTS_VOICE": env.get("GOOGLE_TTS_VOICE") or "he-IL-Wavenet-A",
+        "PROVIDER_TIMEOUT": _int(env.get("PROVIDER_TIMEOUT"), 10),
+        "RECORDING_HOSTS": env.get("RECORDING_HOSTS") or "api.twilio.com",
+        "RECORDING_TIMEOUT": _int(env.get("RECORDING_TIMEOUT"), 8),
+        "RECORDING_MAX_BYTES": _int(env.get("RECORDING_MAX_BYTES"), 10 * 1024 * 1024),
+        "VOICE_AUDIO_RETENTION_HOURS": _int(env.get("VOICE_AUDIO_RETENTION_HOURS"), 72),
     }
     if overrides:
         config.update(overrides)

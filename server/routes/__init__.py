@@ -10,8 +10,12 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.frontend import frontend_bp
     from server.routes.health import health_bp
     from server.routes.meta import meta_bp
+    from server.routes.media import media_bp
+    from server.routes.twilio import twilio_bp
 
     app.register_blueprint(health_bp)      # /health
     app.register_blueprint(auth_bp)        # /api/auth/*
     app.register_blueprint(meta_bp)        # /api/openapi.json
+    app.register_blueprint(twilio_bp)      # /webhook/incoming_call, handle_recording, call_status
+    app.register_blueprint(media_bp)       # /static/voice_responses/*, /media/voice/*
     app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

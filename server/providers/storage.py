@@ -1,0 +1,61 @@
+"""Audio files the agent plays: stored under MEDIA_DIR/voice, served at /media/voice/<name>.
+
+Names are random (128 bits): a reply can hold a customer's name or invoice amount, and
+Twilio fetches it without a login. Files older than the retention period are deleted.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+VOICE_SUBDIR = "voice"
+URL_PREFIX = "/media/voice/"
+_NAME = re.compile(r"^[0-9a-f]{32}\.(mp3|wav)$")
+
+
+@dataclass
+class StoredAudio:
+    name: str
+    path: Path
+    url: str
+
+
+def voice_dir(config: dict) -> Path:
+    path = Path(config["MEDIA_DIR"]) / VOICE_SUBDIR
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def public_url(base_url: str, name: str) -> str:
+    return base_url.rstrip("/") + URL_PREFIX + name
+
+
+def save_audio(config: dict, data: bytes, ext: str, base_url: str) -> StoredAudio:
+    if ext not in ("mp3", "wav"):
+        raise ValueError(f"unsupported audio type {ext!r}")
+    name = f"{secrets.token_hex(16)}.{ext}"
+    directory = voice_dir(config)
+    tmp = directory / f".{name}.tmp"
+    tmp.write_bytes(data)
+    os.replace(tmp, directory / name)  # never serve a half-written file
+    return StoredAudio(name=name, path=directory / name, url=public_url(base_url, name))
+
+
+def is_valid_name(name: str) -> bool:
+    return bool(_NAME.match(name))
+
+
+def cleanup(config: dict, retention_hours: float | None = None, now: float | None = None) -> int:
+    """Delete stored audio older than the retention period; returns how many files went."""
+    hours = float(retention_hours if retention_hours is not None else config.get("VOICE_AUDIO_RETENTION_HOURS") or 72)
+    cutoff = (now if now is not None else time.time()) - hours * 3600
+    removed = 0
+    for entry in voice_dir(config).iterdir():
+        if entry.is_file() and entry.stat().st_mtime < cutoff:
+            entry.unlink(missing_ok=True)
+            removed += 1
+    return removed

@@ -1,0 +1,129 @@
+"""What the phone agent knows about a caller: CRM rows turned into plain data, and the
+side effects a reply asks for (a callback request becomes a Task)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Business, CallLog, Contract, Customer, Invoice, Task
+from server.providers.reply import CallerContext
+
+try:
+    from zoneinfo import ZoneInfo
+    ISRAEL = ZoneInfo("Asia/Jerusalem")
+except Exception:  # noqa: BLE001 - no tz database: dates are shown in UTC
+    ISRAEL = timezone.utc
+
+DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+DAY_NAMES = {"sun": "ראשון", "mon": "שני", "tue": "שלישי", "wed": "רביעי", "thu": "חמישי", "fri": "שישי", "sat": "שבת"}
+
+
+def local_date(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    local = value.astimezone(ISRAEL)
+    return f"{local.day}.{local.month}"
+
+
+def money(agorot: int | None) -> str:
+    if agorot is None:
+        return "סכום לא ידוע"
+    shekels, rest = divmod(int(agorot), 100)
+    return f"{shekels} שקלים" + (f" ו{rest} אגורות" if rest else "")
+
+
+def _span(value: str) -> str:
+    start, _, end = value.partition("-")
+    return f"{start.strip()} עד {end.strip()}" if end else value
+
+
+def hours_text(hours) -> str | None:
+    """settings["hours"]: free Hebrew text, or {"sun": "09:00-17:00", ..., "sat": null}."""
+    if not hours:
+        return None
+    if isinstance(hours, str):
+        return hours.strip() or None
+    if not isinstance(hours, dict):
+        return None
+    groups: list[tuple[list[str], str]] = []
+    for day in DAYS:
+        value = hours.get(day)
+        if not value:
+            continue
+        if groups and groups[-1][1] == value and DAYS.index(groups[-1][0][-1]) == DAYS.index(day) - 1:
+            groups[-1][0].append(day)
+        else:
+            groups.append(([day], value))
+    parts = []
+    for days, value in groups:
+        label = DAY_NAMES[days[0]] if len(days) == 1 else f"{DAY_NAMES[days[0]]} עד {DAY_NAMES[days[-1]]}"
+        parts.append(f"{label} {_span(value)}")
+    return ", ".join(parts) or None
+
+
+def open_now(hours, now: datetime | None = None) -> bool | None:
+    if not isinstance(hours, dict):
+        return None
+    local = (now or datetime.now(timezone.utc)).astimezone(ISRAEL)
+    day = DAYS[(local.weekday() + 1) % 7]  # Python: Monday=0; Israel's week starts on Sunday
+    value = hours.get(day)
+    if not value:
+        return False
+    try:
+        start, end = (part.strip() for part in value.split("-"))
+        current = local.strftime("%H:%M")
+        return start.zfill(5) <= current < end.zfill(5)
+    except ValueError:
+        return None
+
+
+def build_context(call: CallLog, history: list[dict] | None = None) -> CallerContext:
+    business = db.session.get(Business, call.business_id) if call.business_id else None
+    customer = db.session.get(Customer, call.customer_id) if call.customer_id else None
+    settings = (business.settings or {}) if business else {}
+    ctx = CallerContext(
+        business_name=business.name if business else None,
+        agent_name=settings.get("agent_name"),
+        hours=hours_text(settings.get("hours")),
+        open_now=open_now(settings.get("hours")),
+        can_take_callback=customer is not None,
+        first_turn=not history,
+        history=history or [],
+    )
+    if customer is None:
+        return ctx
+    ctx.customer_name = customer.name
+    ctx.known_customer = not (call.state or {}).get("new_lead", False)
+    tasks = db.session.scalars(
+        select(Task).where(Task.customer_id == customer.id, Task.status != "cancelled")
+        .order_by(Task.created_at.desc()).limit(10)).all()
+    # Open work first, then the most recent.
+    tasks = sorted(tasks, key=lambda t: t.status != "open")
+    ctx.tasks = [{"title": t.title, "status": t.status, "due": local_date(t.due_at)} for t in tasks[:5]]
+    invoices = db.session.scalars(
+        select(Invoice).where(Invoice.customer_id == customer.id, Invoice.status.in_(("issued", "paid")))
+        .order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(3)).all()
+    ctx.invoices = [{"number": i.number, "status": i.status, "total": money(i.total_agorot or i.amount_agorot),
+                     "due": local_date(i.due_at)} for i in invoices]
+    contracts = db.session.scalars(
+        select(Contract).where(Contract.customer_id == customer.id, Contract.status != "cancelled")
+        .order_by(Contract.created_at.desc()).limit(3)).all()
+    ctx.contracts = [{"title": c.title, "status": c.status} for c in contracts]
+    return ctx
+
+
+def apply_actions(call: CallLog, actions: list[dict]) -> list[dict]:
+    """Carry out what the reply asked for; returns what was done (kept on the turn)."""
+    done = []
+    for action in actions:
+        if action.get("type") == "callback" and call.customer_id and call.business_id:
+            note = (action.get("note") or "").strip()
+            task = Task(business_id=call.business_id, customer_id=call.customer_id, title="לחזור ללקוח שביקש חזרה",
+                        description=f"בקשה מהשיחה: {note}" if note else None, status="open", source="call",
+                        call_id=call.id)
+            db.session.add(task)
+            db.session.flush()
+            done.append({"type": "callback", "task_id": task.id})
+    return done
