@@ -6,6 +6,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     # Imported here, the flaskr way, so module imports never cycle through the app.
+    from server.routes.audit import audit_bp
     from server.routes.auth import auth_bp
     from server.routes.frontend import frontend_bp
     from server.routes.health import health_bp
@@ -18,4 +19,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(meta_bp)        # /api/openapi.json
     app.register_blueprint(twilio_bp)      # /webhook/incoming_call, handle_recording, call_status
     app.register_blueprint(media_bp)       # /static/voice_responses/*, /media/voice/*
+    app.register_blueprint(audit_bp)       # /api/audit
     app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

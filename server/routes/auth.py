@@ -61,6 +61,7 @@ def login(body: LoginBody):
 @auth_bp.post("/logout")
 def logout():
     """End the session."""
+    auth_service.logout(current_user())
     session.clear()
     return jsonify({"ok": True}), 200
 

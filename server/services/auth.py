@@ -9,6 +9,7 @@ from server.errors import Forbidden, Unauthorized
 from server.extensions import db
 from server.models import User
 from server.models.base import utcnow
+from server.services import audit
 
 _hasher = PasswordHasher()  # argon2-cffi defaults are Argon2id with RFC 9106 parameters
 # Verified against when the email is unknown, so timing does not reveal which emails exist.
@@ -31,13 +32,32 @@ def authenticate(email: str, password: str) -> User:
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
         verify_password(_DUMMY_HASH, password)
-        raise Unauthorized("invalid credentials")
-    if not verify_password(user.password_hash, password) or not user.active:
-        raise Unauthorized("invalid credentials")
+        _refuse(Unauthorized("invalid credentials"), email, "unknown email")
+    password_ok = verify_password(user.password_hash, password)
+    if not password_ok or not user.active:
+        _refuse(Unauthorized("invalid credentials"), email, "user inactive" if password_ok else "wrong password", user)
     if user.business is not None and (not user.business.active or user.business.deleted_at is not None):
-        raise Forbidden("business inactive")
+        _refuse(Forbidden("business inactive"), email, "business inactive", user)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
+    audit.record("login", "user", user.id, business_id=user.business_id, actor=user)
     db.session.commit()
     return user
+
+
+def _refuse(error, email: str, reason: str, user: User | None = None):
+    """Audit a failed login (the email tried and why, never the password), then refuse."""
+    audit.record("login_failed", "user", user.id if user else None,
+                 business_id=user.business_id if user else None, actor=audit.Actor(),
+                 details={"email": email.strip().lower()[:254], "reason": reason})
+    db.session.commit()
+    raise error
+
+
+def logout(user: User | None) -> None:
+    """Audit the end of a session (the route clears the cookie)."""
+    if user is None:
+        return
+    audit.record("logout", "user", user.id, business_id=user.business_id, actor=user)
+    db.session.commit()
