@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install test-python clean prod nginx sysdeps
+.PHONY: run test install test-python clean prod nginx sysdeps reliability
 
 run: install
 	./scripts/run-dev.sh
@@ -20,10 +20,20 @@ test-python:
 prod: install nginx
 	$(PY) -m deploy.stack run
 
+# The reliability suite: the production stack on loopback (private PostgreSQL and Redis)
+# under load, faults, schemathesis, webhook fuzzing and a cross-business probe (~3-6 min).
+REL_STAMP := $(VENV)/.reliability-installed
+reliability: install nginx $(REL_STAMP)
+	$(PY) -m reliability
+
+$(REL_STAMP): reliability/requirements.txt $(STAMP)
+	$(PY) -m pip install -q -r reliability/requirements.txt
+	touch $(REL_STAMP)
+
 # nginx from Debian's packages, installed once (as root) when missing.
 nginx:
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 nginx >/dev/null; \
 	  else echo "nginx is missing: sudo apt-get install nginx"; exit 1; fi; }
 
 install: sysdeps $(STAMP)

@@ -1,0 +1,5 @@
+import sys
+
+from reliability.suite import main
+
+sys.exit(main())

@@ -1,0 +1,480 @@
+"""The reliability checks. Each returns Result rows; a part whose feature is not on this
+build says "not run: <reason>" instead of pretending."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from reliability.harness import MARK_B, PHONE_A, Harness, Result, wait_until
+from reliability.load import run_load
+
+WA_TWILIO = "/webhook/whatsapp/twilio"
+WA_META = "/webhook/whatsapp/meta"
+CALL_STATUS = "/webhook/call_status"
+INCOMING_CALL = "/webhook/incoming_call"
+CUSTOMERS = "/api/crm/customers"
+
+
+def _twilio_inbound(h: Harness, sid: str, body: str = "שלום, אפשר לקבוע תור?") -> dict:
+    return {"MessageSid": sid, "SmsMessageSid": sid, "AccountSid": "AC" + "0" * 32, "From": f"whatsapp:{PHONE_A}",
+            "To": "whatsapp:+97235550001", "Body": body, "NumMedia": "0", "ProfileName": "דנה כהן",
+            "WaId": PHONE_A.lstrip("+")}
+
+
+def _wa_model():
+    from server.models import WhatsAppMsg
+    return WhatsAppMsg
+
+
+# ---- load ------------------------------------------------------------------------------
+
+def check_load(h: Harness, count: int = 600, concurrency: int = 12, cap: float = 40) -> list[Result]:
+    results = []
+    staff = h.sessions["a_staff"]
+    cookie = staff.cookie
+
+    def run(label, make, expect=(200,)):
+        report = run_load(label, make, count, concurrency, cap, expect)
+        status = "pass" if report.errors == 0 and not report.capped else "FAIL"
+        note = "; ".join(report.error_samples) + (" (time cap hit)" if report.capped else "")
+        results.append(Result(f"load: {label}", status, report.figures, note))
+        return report
+
+    run("GET /health", lambda i, s: s.get(h.base + "/health", timeout=10))
+    if h.has_route(CUSTOMERS, "GET"):
+        run("GET /api/crm/customers", lambda i, s: s.get(
+            h.base + CUSTOMERS, params={"page": 1 + i % 8, "limit": 25, "q": "לוי" if i % 3 == 0 else ""},
+            headers={"Cookie": cookie}, timeout=10))
+    else:
+        results.append(Result("load: GET /api/crm/customers", "not run", "", "CRM list (issue 4) not on main"))
+    if h.has_route(WA_TWILIO):
+        prefix = "SMload" + secrets.token_hex(4)
+        before = h.count(_wa_model(), direction="inbound")
+        report = run("POST /webhook/whatsapp/twilio", lambda i, s: s.post(
+            h.base + WA_TWILIO, data=_twilio_inbound(h, f"{prefix}{i:06d}", f"הודעת עומס {i}"), timeout=10))
+        stored = h.count(_wa_model(), direction="inbound") - before
+        acked = report.sent - report.errors
+        if stored != acked:
+            results[-1].status = "FAIL"
+            results[-1].note += f" stored {stored} of {acked} acknowledged"
+        else:
+            results[-1].figures += f", stored {stored}/{acked}"
+    else:
+        results.append(Result("load: POST /webhook/whatsapp/twilio", "not run", "", "WhatsApp (issue 6) not on main"))
+    if h.has_route(CALL_STATUS):
+        run("POST /webhook/call_status", lambda i, s: s.post(
+            h.base + CALL_STATUS, data={"CallSid": f"CAload{i:06d}", "CallStatus": "completed", "CallDuration": "7",
+                                        "From": PHONE_A, "To": "+97235550001"}, timeout=10))
+    else:
+        results.append(Result("load: POST /webhook/call_status", "not run", "", "voice (issue 7) not on main"))
+    return results
+
+
+# ---- scale-out: an event made through one process reaches a socket on the other ----------
+
+def _socket_client(h: Harness, session, web_index: int):
+    import socketio
+    events: list[tuple[str, object]] = []
+    client = socketio.Client(reconnection=False)
+
+    @client.on("*")
+    def _any(event, *args):
+        events.append((event, args[0] if args else None))
+
+    client.connect(h.web_url(web_index), headers={"Cookie": session.cookie}, transports=["websocket"],
+                   wait_timeout=10)
+    return client, events
+
+
+def _trigger_event(h: Harness, web_index: int, n: int):
+    """Something a user does through web process `web_index` that publishes an event.
+    Returns (label, trigger function) or (None, reason)."""
+    staff = h.sessions["a_staff"]
+    status_route = next((r for r, m in h.routes() if r.startswith("/webhook/whatsapp/twilio") and "status" in r
+                         and "POST" in m), None)
+    if h.has_route(WA_TWILIO) and status_route is not None:
+        return "WhatsApp status callback", lambda: _whatsapp_status(h, web_index, status_route, n)
+    if h.has_route(CUSTOMERS, "POST"):
+        def create():
+            r = staff.http.post(h.web_url(web_index, CUSTOMERS),
+                                json={"name": f"לקוח אירוע {n}", "phone": f"0547{n:06d}"}, timeout=10)
+            return r.status_code in (200, 201)
+        return "customer created (POST /api/crm/customers)", create
+    return None, "no endpoint on main publishes a Socket.IO event yet (WhatsApp status, CRM)"
+
+
+def _whatsapp_status(h: Harness, web_index: int, route: str, n: int) -> bool:
+    from server.extensions import db
+    WhatsAppMsg = _wa_model()
+    sid = f"SMstatus{n:04d}{secrets.token_hex(4)}"
+    with h.app.app_context():
+        db.session.add(WhatsAppMsg(business_id=h.ids["business_a"], customer_id=h.ids["customer_a"],
+                                   direction="outbound", status="sent", provider="twilio", provider_message_id=sid,
+                                   to_number=PHONE_A, body="תזכורת לתור מחר"))
+        db.session.commit()
+    r = requests.post(h.web_url(web_index, route), data={"MessageSid": sid, "MessageStatus": "delivered",
+                                                         "To": f"whatsapp:{PHONE_A}"}, timeout=10)
+    return r.status_code == 200
+
+
+def check_scaleout(h: Harness) -> list[Result]:
+    name = "scale-out: event via web 1 → socket on web 2"
+    if len(h.stack.config.web_ports) < 2:
+        return [Result(name, "not run", "", "one web process")]
+    label, trigger = _trigger_event(h, 0, 0)
+    if label is None:
+        return [Result(name, "not run", "", trigger)]
+    staff = h.sessions["a_staff"]
+    try:
+        same_client, same_events = _socket_client(h, staff, 0)
+        other_client, other_events = _socket_client(h, staff, 1)
+    except Exception as exc:  # noqa: BLE001
+        return [Result(name, "FAIL", "", f"socket connect failed: {exc}")]
+    try:
+        rounds, delivered_other, delivered_same, latencies = 5, 0, 0, []
+        for n in range(rounds):
+            _, trig = _trigger_event(h, 0, n + 1)
+            before_other, before_same = len(other_events), len(same_events)
+            t0 = time.perf_counter()
+            if not trig():
+                return [Result(name, "FAIL", "", f"trigger '{label}' was refused")]
+            if wait_until(lambda: len(other_events) > before_other, 5, 0.02):
+                delivered_other += 1
+                latencies.append((time.perf_counter() - t0) * 1000)
+            if wait_until(lambda: len(same_events) > before_same, 1, 0.02):
+                delivered_same += 1
+        if delivered_same == 0 and delivered_other == 0:
+            return [Result(name, "not run", "", f"'{label}' publishes no event a business socket receives")]
+        lat = sorted(latencies)
+        figures = (f"{delivered_other}/{rounds} delivered cross-process"
+                   + (f", median {lat[len(lat) // 2]:.0f} ms" if lat else "") + f" ({label})")
+        return [Result(name, "pass" if delivered_other == rounds else "FAIL", figures,
+                       f"events seen: {sorted({e for e, _ in other_events})}")]
+    finally:
+        same_client.disconnect()
+        other_client.disconnect()
+
+
+# ---- proxy trust: exactly one proxy ---------------------------------------------------
+
+def check_proxy_trust(h: Harness) -> list[Result]:
+    """Failed logins through nginx with a different forged X-Forwarded-For each time: the
+    per-IP limit (5/min) must still apply, because ProxyFix trusts only nginx's entry."""
+    codes = []
+    for i in range(7):
+        r = requests.post(h.base + "/api/auth/login", json={"email": f"nobody{i}@rel.test", "password": "wrong-pw"},
+                          headers={"X-Forwarded-For": f"203.0.113.{i + 1}"}, timeout=10)
+        codes.append(r.status_code)
+    limited = codes[-1] == 429
+    return [Result("proxy: forged X-Forwarded-For ignored", "pass" if limited else "FAIL",
+                   f"statuses {codes}", "" if limited else "a forged header escaped the per-IP login limit")]
+
+
+# ---- faults ---------------------------------------------------------------------------
+
+def check_redis_down(h: Harness) -> list[Result]:
+    staff = h.sessions["a_staff"]
+    urls = [h.base + "/health", h.base + "/api/auth/me"]
+    if h.has_route(CUSTOMERS, "GET"):
+        urls.append(h.base + CUSTOMERS + "?page=1&limit=10")
+    h.redis.stop()
+    codes: dict[int, int] = {}
+    send_result = None
+    try:
+        t_end = time.monotonic() + 4
+        while time.monotonic() < t_end:
+            for url in urls:
+                try:
+                    code = staff.http.get(url, timeout=10).status_code
+                except requests.RequestException:
+                    code = -1
+                codes[code] = codes.get(code, 0) + 1
+        if h.has_route("/api/whatsapp/send"):
+            r = staff.http.post(h.base + "/api/whatsapp/send", json={"to": "0501110001", "text": "נשלח בזמן תקלה"},
+                                timeout=15)
+            send_result = (r.status_code, r.json() if r.headers.get("content-type", "").startswith("application/json")
+                           else r.text[:100])
+    finally:
+        h.redis.start()
+    answering = set(codes) == {200}
+    rows = [Result("fault: Redis stopped → web answers", "pass" if answering else "FAIL",
+                   f"{sum(codes.values())} requests, statuses {codes}", "")]
+    if send_result is None:
+        rows.append(Result("fault: Redis stopped → jobs resume", "not run", "", "WhatsApp send (issue 6) not on main"))
+    else:
+        code, body = send_result
+        msg_id = body.get("id") if isinstance(body, dict) else None
+        if code != 200 or msg_id is None:
+            rows.append(Result("fault: Redis stopped → jobs resume", "FAIL", f"send answered {code}", str(body)[:100]))
+        else:
+            status = wait_until(lambda: _msg_status(h, msg_id) not in ("queued", "sending", None), 60, 0.5)
+            final = _msg_status(h, msg_id)
+            rows.append(Result("fault: Redis stopped → jobs resume", "pass" if final in ("sent", "delivered") else "FAIL",
+                               f"message accepted while Redis was down, then {final}", ""))
+    return rows
+
+
+def _msg_status(h: Harness, msg_id: int):
+    from server.extensions import db
+    with h.app.app_context():
+        msg = db.session.get(_wa_model(), msg_id)
+        status = msg.status if msg else None
+        db.session.rollback()
+        return status
+
+
+def check_pg_restart(h: Harness) -> list[Result]:
+    name = "fault: PostgreSQL restart during inbound webhooks"
+    if not h.has_route(WA_TWILIO):
+        return [Result(name, "not run", "", "WhatsApp inbound webhook (issue 6) not on main")]
+    prefix = "SMpg" + secrets.token_hex(4)
+    acked, other = [], {}
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def sender(worker: int):
+        http = requests.Session()
+        i = 0
+        while not stop.is_set():
+            sid = f"{prefix}{worker:02d}{i:05d}"
+            i += 1
+            try:
+                r = http.post(h.base + WA_TWILIO, data=_twilio_inbound(h, sid, f"בזמן אתחול {sid}"), timeout=15)
+                code = r.status_code
+            except requests.RequestException:
+                code = -1
+            with lock:
+                if code == 200:
+                    acked.append(sid)
+                else:
+                    other[code] = other.get(code, 0) + 1
+            time.sleep(0.005)
+
+    threads = [threading.Thread(target=sender, args=(w,), daemon=True) for w in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(1.5)
+    t0 = time.monotonic()
+    h.pg.restart("fast")
+    downtime = time.monotonic() - t0
+    time.sleep(2.5)
+    stop.set()
+    for t in threads:
+        t.join(timeout=20)
+    from sqlalchemy import select
+    from server.extensions import db
+    with h.app.app_context():
+        db.engine.dispose()  # our own pool saw the restart too
+        stored = set(db.session.scalars(select(_wa_model().provider_message_id)
+                                        .where(_wa_model().provider_message_id.like(prefix + "%"))))
+        db.session.rollback()
+    lost = [sid for sid in acked if sid not in stored]
+    fivexx = sum(n for code, n in other.items() if code >= 500 or code == -1)
+    figures = (f"{len(acked)} acknowledged, {len(lost)} lost, other answers {other or 'none'}, "
+               f"restart {downtime:.1f} s")
+    return [Result(name, "pass" if not lost and acked else "FAIL", figures,
+                   "unacknowledged ones are retried by the provider" if fivexx else "")]
+
+
+# ---- bad input ------------------------------------------------------------------------
+
+def _fuzz_bodies(rng: random.Random) -> list[tuple[str, bytes, str]]:
+    """(label, body, content type) — malformed, huge, non-UTF-8, wrong shapes."""
+    form = "application/x-www-form-urlencoded"
+    cases = [
+        ("empty", b"", form),
+        ("empty json", b"", "application/json"),
+        ("not json", b"{not json", "application/json"),
+        ("json array", b"[1,2,3]", "application/json"),
+        ("json null", b"null", "application/json"),
+        ("json string", b'"\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d"', "application/json"),
+        ("deep json", b"[" * 5000 + b"]" * 5000, "application/json"),
+        ("meta wrong types", json.dumps({"object": 5, "entry": "x"}).encode(), "application/json"),
+        ("meta entry junk", json.dumps({"object": "whatsapp_business_account",
+                                        "entry": [{"changes": [{"value": {"messages": [{"from": None}]}}]}]}).encode(),
+         "application/json"),
+        ("meta huge text", json.dumps({"object": "whatsapp_business_account", "entry": [{"changes": [
+            {"value": {"metadata": {"display_phone_number": "97235559999"},
+                       "messages": [{"from": "972501234567", "id": "wamid.X", "type": "text",
+                                     "text": {"body": "א" * 400_000}}]}}]}]}).encode(), "application/json"),
+        ("non-utf8 form", b"From=%FF%FE%FD&Body=%C3%28&MessageSid=\xff\xfe", form),
+        ("non-utf8 raw", bytes(range(256)) * 8, form),
+        ("form no sid", b"From=whatsapp%3A%2B972501234567&Body=hi", form),
+        ("form bad phone", b"MessageSid=SMx&From=whatsapp%3Anot-a-phone&To=whatsapp%3A%2B1&Body=x", form),
+        ("form huge", b"Body=" + b"A" * 900_000, form),
+        ("too big for nginx", b"x" * (2 * 1024 * 1024), form),
+        ("form repeated keys", b"&".join([b"MessageSid=SM1"] * 2000), form),
+        ("xml", b"<?xml version='1.0'?><a>" + b"<b/>" * 1000 + b"</a>", "text/xml"),
+        ("multipart junk", b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xff\r\n--x--", "multipart/form-data; boundary=x"),
+        ("nul bytes", b"MessageSid=SM%00%00&Body=%00", form),
+    ]
+    for n in range(12):
+        cases.append((f"random {n}", rng.randbytes(rng.randint(1, 4096)), rng.choice([form, "application/json",
+                                                                                      "application/octet-stream"])))
+    return cases
+
+
+def _row_counts(h: Harness) -> dict[str, int]:
+    from server import models
+    counts = {}
+    for name in ("Customer", "CallLog", "CallTurn", "WhatsAppMsg", "Task", "Business", "User"):
+        model = getattr(models, name, None)
+        if model is not None:
+            counts[name] = h.count(model)
+    return counts
+
+
+def check_webhook_fuzz(h: Harness) -> list[Result]:
+    name = "fuzz: webhook parsers (malformed, huge, non-UTF-8)"
+    routes = sorted({r for r, m in h.routes() if r.startswith("/webhook/") and "<" not in r})
+    if not routes:
+        return [Result(name, "not run", "", "no /webhook routes on main yet (voice, WhatsApp)")]
+    rng = random.Random(1109)
+    cases = _fuzz_bodies(rng)
+    before = _row_counts(h)
+    fivexx, sent, statuses = [], 0, {}
+    for route in routes:
+        methods = next(m for r, m in h.routes() if r == route)
+        for label, body, ctype in cases:
+            for method in sorted(methods & {"POST", "GET"}):
+                try:
+                    if method == "GET":
+                        r = requests.get(h.base + route, params={"hub.mode": "subscribe", "hub.challenge": body[:50],
+                                                                  "hub.verify_token": body[:20]}, timeout=20)
+                    else:
+                        r = requests.post(h.base + route, data=body, headers={"Content-Type": ctype}, timeout=20)
+                    code = r.status_code
+                except requests.RequestException as exc:
+                    code = -1
+                    label = f"{label} ({exc.__class__.__name__})"
+                sent += 1
+                statuses[code] = statuses.get(code, 0) + 1
+                if code >= 500 or code == -1:
+                    fivexx.append(f"{method} {route} [{label}] → {code}")
+    after = _row_counts(h)
+    changed = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+    ok = not fivexx and not changed
+    note = "; ".join(fivexx[:4]) + (f" stored: {changed}" if changed else "")
+    return [Result(name, "pass" if ok else "FAIL",
+                   f"{sent} requests on {len(routes)} routes, {len(fivexx)} 5xx, rows added {changed or 0}, "
+                   f"statuses {dict(sorted(statuses.items()))}", note)]
+
+
+def _b_snapshot(h: Harness) -> str:
+    """Every row of business B (and B's users), serialised: unchanged means untouched."""
+    from sqlalchemy import select
+    from server import models
+    from server.extensions import db
+    parts = []
+    with h.app.app_context():
+        for model in db.Model.registry.mappers:
+            cls = model.class_
+            table = cls.__table__
+            if "business_id" in table.c:
+                rows = db.session.execute(select(table).where(table.c.business_id == h.ids["business_b"])
+                                          .order_by(*table.primary_key.columns)).all()
+            elif cls is models.Business:
+                rows = db.session.execute(select(table).where(table.c.id == h.ids["business_b"])).all()
+            else:
+                continue
+            parts.append(f"{table.name}:{[tuple(map(str, r)) for r in rows]}")
+        db.session.rollback()
+    return "\n".join(sorted(parts))
+
+
+def check_isolation(h: Harness) -> list[Result]:
+    """For every /api route, users of business A ask for business B's ids (in the path, the
+    query and the body): no answer may carry B's data, and B's rows must stay unchanged."""
+    b_ids = h.ids["b_ids"]
+    b_business = h.ids["business_b"]
+    skip = {"/api/auth/login", "/api/auth/logout", "/api/openapi.json"}
+    routes = [(r, m) for r, m in h.routes() if r.startswith("/api/") and r not in skip]
+    before = _b_snapshot(h)
+    leaks, sent, statuses = [], 0, {}
+    params = {"business_id": b_business, "customer_id": h.ids["customer_b"], "q": MARK_B}
+    body = {"business_id": b_business, "customer_id": h.ids["customer_b"], "name": "ניסיון חדירה",
+            "to": "0502220002", "text": "ניסיון", "title": "ניסיון", "phone": "0502220002"}
+    for actor in ("a_staff", "a_viewer", "a_admin"):
+        session = h.sessions[actor]
+        for rule, methods in routes:
+            args = [part.split(">")[0].split(":")[-1] for part in rule.split("<")[1:]]
+            id_sets = [[None]] if not args else [b_ids] * len(args)
+            combos = [[]]
+            for values in id_sets:
+                combos = [c + [v] for c in combos for v in values][:400]
+            for combo in combos:
+                path = rule
+                for arg, value in zip(args, combo):
+                    path = path.split("<", 1)[0] + str(value) + path.split(">", 1)[1]
+                for method in sorted(methods):
+                    kwargs = {"params": params, "timeout": 15}
+                    if method in ("POST", "PUT", "PATCH"):
+                        kwargs["json"] = body
+                    try:
+                        r = session.http.request(method, h.base + path, **kwargs)
+                    except requests.RequestException as exc:
+                        leaks.append(f"{actor} {method} {path}: {exc.__class__.__name__}")
+                        continue
+                    sent += 1
+                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+                    if MARK_B in r.text or "secret@b.test" in r.text:
+                        leaks.append(f"{actor} {method} {path} → {r.status_code} carries B's data")
+    changed = _b_snapshot(h) != before
+    if changed:
+        leaks.append("business B's rows changed")
+    return [Result("isolation: A's users probe B's ids on every /api route", "pass" if not leaks else "FAIL",
+                   f"{len(routes)} routes, {sent} requests, {len(leaks)} leaks, statuses {dict(sorted(statuses.items()))}",
+                   "; ".join(leaks[:4]))]
+
+
+def check_schemathesis(h: Harness, max_time: int = 50) -> list[Result]:
+    binary = Path(sys.executable).parent / "schemathesis"
+    if not binary.exists():
+        return [Result("schemathesis", "not run", "", "schemathesis not installed (make reliability installs it)")]
+    results = []
+    for actor in ("a_viewer", "admin"):
+        session = h.sessions[actor]
+        report = h.base_dir / f"schemathesis-{actor}.xml"
+        cmd = [str(binary), "run", h.base + "/api/openapi.json", "--url", h.base,
+               "-H", f"Cookie: {session.cookie}", "-H", f"X-CSRF-Token: {session.csrf}",
+               "--checks", "not_a_server_error,response_schema_conformance",
+               "--exclude-path", "/api/auth/logout", "--exclude-path", "/api/auth/login",
+               "--max-time", str(max_time), "--max-examples", "30", "--seed", "1109", "--no-shrink",
+               "--generation-database", "none", "--workers", "4", "--request-timeout", "15",
+               "--report", "junit", "--report-junit-path", str(report), "--no-color"]
+        t0 = time.monotonic()
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=max_time + 120, cwd=h.base_dir)
+        figures, note = _schemathesis_figures(report, proc.stdout)
+        status = "pass" if proc.returncode == 0 else "FAIL"
+        (h.base_dir / f"schemathesis-{actor}.out").write_text(proc.stdout + proc.stderr)
+        results.append(Result(f"schemathesis ({actor.replace('a_', '')} session)", status,
+                              f"{figures}, {time.monotonic() - t0:.0f} s", note if status == "FAIL" else ""))
+    return results
+
+
+def _schemathesis_figures(report: Path, stdout: str) -> tuple[str, str]:
+    import xml.etree.ElementTree as ET
+    try:
+        root = ET.parse(report).getroot()
+    except (OSError, ET.ParseError):
+        tail = " ".join(stdout.strip().splitlines()[-3:])
+        return "no report", tail[:300]
+    cases = root.findall(".//testcase")
+    failed = [c for c in cases if c.find("failure") is not None or c.find("error") is not None]
+    server_errors = sum(1 for c in failed for f in c if "Server error" in (f.get("message", "") + (f.text or "")))
+    schema = sum(1 for c in failed for f in c if "schema" in (f.get("message", "") + (f.text or "")).lower())
+    names = ", ".join(c.get("name", "?") for c in failed[:4])
+    return (f"{len(cases)} operations, {server_errors} with 5xx, {schema} with schema violations",
+            names + (" — " + " ".join(stdout.strip().splitlines()[-2:]))[:300])
+
+
+__all__ = [name for name in dict(globals()) if name.startswith("check_")] + ["os"]

@@ -1,0 +1,213 @@
+"""The environment every reliability check runs in: a private PostgreSQL and Redis, the
+migrated schema, seeded Hebrew data, and the production stack (two gunicorn web
+processes, the job worker, nginx) on loopback ports."""
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from deploy.stack import Stack, StackConfig, free_port
+from reliability.infra import PrivatePostgres, PrivateRedis
+
+MARK_B = "סוד-עסק-ב-" + secrets.token_hex(3)  # appears only in business B's records
+PHONE_A, PHONE_B = "+972501110001", "+972502220002"
+
+
+@dataclass
+class Result:
+    name: str
+    status: str  # pass | FAIL | not run
+    figures: str = ""
+    note: str = ""
+
+
+@dataclass
+class Session:
+    """A logged-in browser: cookie jar + CSRF header, through nginx."""
+    http: requests.Session
+    user_id: int
+    role: str
+    business_id: int | None
+    csrf: str
+
+    @property
+    def cookie(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.http.cookies)
+
+
+@dataclass
+class Harness:
+    base_dir: Path
+    pg: PrivatePostgres
+    redis: PrivateRedis
+    stack: Stack
+    app: object  # an in-process Flask app on the same database: seeding and checking rows
+    env: dict
+    ids: dict = field(default_factory=dict)
+    sessions: dict = field(default_factory=dict)
+    extra: list = field(default_factory=list)  # extra processes started by checks
+
+    @property
+    def base(self) -> str:
+        return self.stack.url("")
+
+    def routes(self) -> list[tuple[str, set[str]]]:
+        return [(rule.rule, set(rule.methods) - {"HEAD", "OPTIONS"}) for rule in self.app.url_map.iter_rules()]
+
+    def has_route(self, path: str, method: str = "POST") -> bool:
+        return any(rule == path and method in methods for rule, methods in self.routes())
+
+    def web_url(self, index: int, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.stack.config.web_ports[index]}{path}"
+
+    def login(self, email: str, base: str | None = None) -> Session:
+        http = requests.Session()
+        response = http.post((base or self.base) + "/api/auth/login", json={"email": email, "password": PASSWORD},
+                             timeout=10)
+        response.raise_for_status()
+        data = response.json()
+        http.headers["X-CSRF-Token"] = data["csrf_token"]
+        user = data["user"]
+        return Session(http, user["id"], user["role"], user["business_id"], data["csrf_token"])
+
+    def count(self, model, **filters) -> int:
+        from sqlalchemy import func, select
+        from server.extensions import db
+        with self.app.app_context():
+            query = select(func.count()).select_from(model)
+            for key, value in filters.items():
+                query = query.where(getattr(model, key) == value)
+            n = db.session.scalar(query)
+            db.session.rollback()
+            return n
+
+
+PASSWORD = "reliability-pass-1"
+
+
+def _seed(app) -> dict:
+    from server.extensions import db
+    from server.models import Business, CallLog, Contract, Customer, Invoice, Task, User, WhatsAppMsg
+    from server.services.auth import hash_password
+    from server.services.customers import build_search_text
+
+    ids: dict = {}
+    with app.app_context():
+        a = Business(name="מספרת אורית", whatsapp_number="+97235550001", voice_number="+97235550001")
+        b = Business(name=f"מוסך {MARK_B}", whatsapp_number="+97235550002", voice_number="+97235550002")
+        db.session.add_all([a, b])
+        db.session.flush()
+        users = {
+            "admin": User(email="admin@rel.test", role="admin", business_id=None),
+            "a_admin": User(email="owner-a@rel.test", role="admin", business_id=a.id),
+            "a_staff": User(email="staff-a@rel.test", role="staff", business_id=a.id),
+            "a_viewer": User(email="viewer-a@rel.test", role="viewer", business_id=a.id),
+            "b_staff": User(email=f"staff-b@rel.test", role="staff", business_id=b.id, name=MARK_B),
+        }
+        hashed = hash_password(PASSWORD)
+        for user in users.values():
+            user.password_hash = hashed
+            user.active = True
+        db.session.add_all(users.values())
+        db.session.flush()
+
+        def customer(business, name, phone, email):
+            c = Customer(business_id=business.id, name=name, phone=phone, email=email, source="manual",
+                         search_text=build_search_text(name, phone, email))
+            db.session.add(c)
+            return c
+
+        ca = customer(a, "דנה כהן", PHONE_A, "dana@a.test")
+        cb = customer(b, f"לקוח {MARK_B}", PHONE_B, "secret@b.test")
+        db.session.flush()
+        for n in range(200):  # a list worth paging through in the load test
+            customer(a, f"לקוחה {n} לוי", f"+97250{3000000 + n}", None)
+        records = {}
+        for key, biz, cust, marker in (("a", a, ca, "רגיל"), ("b", b, cb, MARK_B)):
+            records[key] = [
+                Task(business_id=biz.id, customer_id=cust.id, title=f"משימה {marker}"),
+                Invoice(business_id=biz.id, customer_id=cust.id, amount_agorot=10000, description=f"חשבונית {marker}"),
+                Contract(business_id=biz.id, customer_id=cust.id, title=f"חוזה {marker}"),
+                CallLog(business_id=biz.id, customer_id=cust.id, call_sid=f"CA{secrets.token_hex(16)}",
+                        from_number=cust.phone, summary=f"שיחה {marker}"),
+                WhatsAppMsg(business_id=biz.id, customer_id=cust.id, direction="inbound", status="delivered",
+                            provider="dev", from_number=cust.phone, body=f"הודעה {marker}"),
+            ]
+            db.session.add_all(records[key])
+        db.session.commit()
+        ids = {
+            "business_a": a.id, "business_b": b.id,
+            "users": {k: (u.id, u.email) for k, u in users.items()},
+            "customer_a": ca.id, "customer_b": cb.id,
+            "b_ids": sorted({b.id, cb.id, users["b_staff"].id} | {r.id for r in records["b"]}),
+            "b_records": {type(r).__name__: r.id for r in records["b"]},
+        }
+    return ids
+
+
+def build(base_dir: Path | None = None, web_processes: int = 2) -> Harness:
+    base_dir = Path(base_dir or tempfile.mkdtemp(prefix="kesher-reliability-"))
+    pg = PrivatePostgres(base_dir)
+    pg.init()
+    pg.start()
+    redis = PrivateRedis(base_dir)
+    redis.start()
+    database_url = pg.create_database("kesher")
+    env = {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_hex(32),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis.url,
+        "MEDIA_DIR": str(base_dir / "media"),
+        "HUEY_SQLITE_PATH": str(base_dir / "huey.db"),
+        "LOG_DIR": str(base_dir / "logs"),
+        "LOG_LEVEL": "WARNING",
+        "WORKER_THREADS": "4",
+    }
+    for key in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "OPENAI_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS",
+                "META_APP_SECRET", "META_ACCESS_TOKEN", "HOST"):
+        env[key] = ""
+    # The in-process app (seeding, row checks) must see the same settings as the servers.
+    os.environ.update(env)
+    from server.app_factory import create_app
+    from server.db_migrate import upgrade_database
+
+    app = create_app()
+    with app.app_context():
+        upgrade_database()
+    ids = _seed(app)
+    stack = Stack(StackConfig(run_dir=base_dir / "run", nginx_port=free_port(),
+                              web_ports=[free_port() for _ in range(web_processes)], env=env, threads=32,
+                              python=sys.executable))
+    stack.start(migrate=False, timeout=90)
+    harness = Harness(base_dir, pg, redis, stack, app, env, ids)
+    for key in ("admin", "a_admin", "a_staff", "a_viewer", "b_staff"):
+        harness.sessions[key] = harness.login(ids["users"][key][1])
+    return harness
+
+
+def teardown(harness: Harness | None) -> None:
+    if harness is None:
+        return
+    for proc in harness.extra:
+        Stack.signal_proc(proc)
+    harness.stack.stop()
+    harness.redis.destroy()
+    harness.pg.destroy()
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    return predicate()
