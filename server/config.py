@@ -80,7 +80,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "WHISPER_CACHE_DIR": env.get("WHISPER_CACHE_DIR") or str(INSTANCE_DIR / "models"),
         "WHISPER_PROMPT": env.get("WHISPER_PROMPT") or "",
         "ESPEAK_MODE": (env.get("ESPEAK_MODE") or "g2p").strip().lower(),
-        "ESPEAK_RATE": _int(env.get("ESPEAK_RATE"), 150),
+        "ESPEAK_RATE": _int(env.get("ESPEAK_RATE"), 130),
         "OPENAI_ASR_MODEL": env.get("OPENAI_ASR_MODEL") or "whisper-1",
         "OPENAI_CHAT_MODEL": env.get("OPENAI_CHAT_MODEL") or "gpt-4o-mini",
         "OPENAI_TTS_MODEL": env.get("OPENAI_TTS_MODEL") or "gpt-4o-mini-tts",

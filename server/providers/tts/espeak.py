@@ -39,7 +39,7 @@ class EspeakTTS:
 
     def __init__(self, config: dict):
         self.mode = (config.get("ESPEAK_MODE") or "g2p").lower()
-        self.rate = int(config.get("ESPEAK_RATE") or 150)
+        self.rate = int(config.get("ESPEAK_RATE") or 130)
         self.timeout = float(config.get("PROVIDER_TIMEOUT") or 10) * 2
         self.encode_mp3 = config.get("ESPEAK_MP3", True)
 
