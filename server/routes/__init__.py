@@ -13,6 +13,8 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.meta import meta_bp
     from server.routes.media import media_bp
     from server.routes.twilio import twilio_bp
+    from server.routes.records import records_bp
+    from server.routes.timeline import timeline_bp
 
     app.register_blueprint(health_bp)      # /health
     app.register_blueprint(auth_bp)        # /api/auth/*
@@ -20,4 +22,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(twilio_bp)      # /webhook/incoming_call, handle_recording, call_status
     app.register_blueprint(media_bp)       # /static/voice_responses/*, /media/voice/*
     app.register_blueprint(audit_bp)       # /api/audit
+    app.register_blueprint(timeline_bp)    # /api/customers/<id>/timeline
+    app.register_blueprint(records_bp)     # /api/customers/<id>/{tasks,invoices,contracts}
     app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

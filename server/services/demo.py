@@ -11,6 +11,7 @@ from server.models import Business, Contract, Customer, Task, User
 from server.models.base import utcnow
 from server.services.auth import hash_password
 from server.services.customers import build_search_text
+from server.services.invoices import issue_draft, new_draft
 
 DEMO_PASSWORD = "kesher-demo"
 DEMO_LOGINS = (
@@ -61,5 +62,9 @@ def seed_demo(app_env: str) -> dict:
     db.session.add(Task(business_id=business.id, customer_id=customers[3].id, title="לשלוח הצעת מחיר לצבע"))
     db.session.add(Contract(business_id=business.id, customer_id=customers[0].id, title="מנוי שנתי — טיפולי שיער",
                             status="signed", amount_agorot=360000, signed_at=now - timedelta(days=30)))
+    # Invoices through the invoice service, so the demo shows real numbers and VAT.
+    paid_visit = new_draft(customers[0], {"description": "טיפול צבע ותספורת", "amount_agorot": 45_000})
+    issue_draft(paid_visit)
+    new_draft(customers[3], {"description": "הצעת מחיר: צבע מלא + החלקה", "amount_agorot": 120_000})
     db.session.commit()
     return {"created": True, "business_id": business.id}

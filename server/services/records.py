@@ -1,0 +1,132 @@
+"""Tasks and contracts on a customer (invoices live in services/invoices.py).
+
+Routes hand in a customer already scoped to the caller's business and a dict of
+whitelisted, validated fields; every public function commits its own transaction.
+Datetimes arrive aware (the edge refuses naive ones) and are stored as UTC.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+from sqlalchemy import select
+
+from server.errors import NotFound, ValidationFailed
+from server.extensions import db
+from server.models import Contract, Task
+from server.models.base import utcnow
+
+TASK_FIELDS = ("title", "description", "status", "due_at")
+CONTRACT_FIELDS = ("title", "status", "amount_agorot", "signed_at", "starts_at", "ends_at", "notes")
+
+
+def all_or_nothing(fn):
+    """Roll back whatever the function changed when it refuses: bad input changes nothing."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception:
+            db.session.rollback()
+            raise
+    return wrapper
+
+
+# ---- tasks ------------------------------------------------------------------------------
+
+def _apply_task(task: Task, data: dict) -> None:
+    for field in TASK_FIELDS:
+        if field in data:
+            setattr(task, field, data[field])
+    if task.status == "done":
+        task.completed_at = task.completed_at or utcnow()
+    else:
+        task.completed_at = None
+
+
+def list_tasks(customer) -> list[Task]:
+    # Undated tasks last, then by due date, like a to-do list.
+    return list(db.session.scalars(select(Task).where(Task.customer_id == customer.id)
+                                   .order_by(Task.due_at.is_(None), Task.due_at, Task.id)))
+
+
+def get_task(customer, task_id: int) -> Task:
+    task = db.session.scalar(select(Task).where(Task.id == task_id, Task.customer_id == customer.id))
+    if task is None:
+        raise NotFound("task not found")
+    return task
+
+
+@all_or_nothing
+def create_task(customer, data: dict) -> Task:
+    task = Task(business_id=customer.business_id, customer_id=customer.id, status="open", source="manual")
+    _apply_task(task, data)
+    db.session.add(task)
+    db.session.commit()
+    return task
+
+
+@all_or_nothing
+def update_task(customer, task_id: int, data: dict) -> Task:
+    task = get_task(customer, task_id)
+    _apply_task(task, data)
+    db.session.commit()
+    return task
+
+
+def delete_task(customer, task_id: int) -> None:
+    db.session.delete(get_task(customer, task_id))
+    db.session.commit()
+
+
+# ---- contracts --------------------------------------------------------------------------
+
+def _apply_contract(contract: Contract, data: dict) -> None:
+    for field in CONTRACT_FIELDS:
+        if field in data:
+            setattr(contract, field, data[field])
+    # A contract's timeline date is its signature: signing without a date means now, and
+    # a date of signature on a contract that is not signed is a contradiction.
+    if contract.status == "signed" and contract.signed_at is None:
+        contract.signed_at = utcnow()
+    fields = {}
+    if contract.signed_at is not None and contract.status in ("draft", "sent"):
+        fields["signed_at"] = "signed_at requires status signed"
+    if contract.starts_at and contract.ends_at and contract.ends_at < contract.starts_at:
+        fields["ends_at"] = "ends_at is before starts_at"
+    if fields:
+        raise ValidationFailed(fields)
+
+
+def list_contracts(customer) -> list[Contract]:
+    return list(db.session.scalars(select(Contract).where(Contract.customer_id == customer.id)
+                                   .order_by(Contract.created_at.desc(), Contract.id.desc())))
+
+
+def get_contract(customer, contract_id: int) -> Contract:
+    contract = db.session.scalar(select(Contract).where(Contract.id == contract_id,
+                                                         Contract.customer_id == customer.id))
+    if contract is None:
+        raise NotFound("contract not found")
+    return contract
+
+
+@all_or_nothing
+def create_contract(customer, data: dict) -> Contract:
+    contract = Contract(business_id=customer.business_id, customer_id=customer.id, status="draft")
+    _apply_contract(contract, data)
+    db.session.add(contract)
+    db.session.commit()
+    return contract
+
+
+@all_or_nothing
+def update_contract(customer, contract_id: int, data: dict) -> Contract:
+    contract = get_contract(customer, contract_id)
+    _apply_contract(contract, data)
+    db.session.commit()
+    return contract
+
+
+def delete_contract(customer, contract_id: int) -> None:
+    db.session.delete(get_contract(customer, contract_id))
+    db.session.commit()

@@ -1,0 +1,139 @@
+"""Tasks, contracts (and invoices') endpoints: roles, validation, isolation."""
+from __future__ import annotations
+
+import pytest
+
+from server.tests.conftest import login
+
+WRITES = [
+    ("post", "/tasks", {"title": "להתקשר"}),
+    ("post", "/contracts", {"title": "חוזה"}),
+    ("post", "/invoices", {"amount": 100}),
+]
+
+
+def base(c):
+    return f"/api/customers/{c.id}"
+
+
+@pytest.mark.parametrize("method, tail, body", WRITES)
+def test_viewer_reads_but_cannot_write(client, login_as, make_customer, method, tail, body):
+    viewer = login_as("viewer")
+    c = make_customer(viewer.business)
+    r = getattr(client, method)(base(c) + tail, json=body)
+    assert r.status_code == 403 and r.get_json() == {"error": "forbidden"}
+    assert client.get(base(c) + tail).get_json() == []
+
+
+@pytest.mark.parametrize("role", ["staff", "admin"])
+@pytest.mark.parametrize("method, tail, body", WRITES)
+def test_staff_and_business_admin_write(client, make_business, make_user, make_customer, role, method, tail, body):
+    business = make_business()
+    login(client, make_user(role, business).email)
+    c = make_customer(business)
+    r = getattr(client, method)(base(c) + tail, json=body)
+    assert r.status_code == 201, r.get_json()
+    assert len(client.get(base(c) + tail).get_json()) == 1
+
+
+def test_viewer_cannot_edit_delete_or_issue(client, make_business, make_user, make_customer):
+    business = make_business()
+    c = make_customer(business)
+    login(client, make_user("staff", business).email)
+    task = client.post(base(c) + "/tasks", json={"title": "משימה"}).get_json()
+    invoice = client.post(base(c) + "/invoices", json={"amount": 100}).get_json()
+    client.post("/api/auth/logout")
+    login(client, make_user("viewer", business).email)
+    assert client.patch(base(c) + f"/tasks/{task['id']}", json={"title": "x"}).status_code == 403
+    assert client.delete(base(c) + f"/tasks/{task['id']}").status_code == 403
+    assert client.post(base(c) + f"/invoices/{invoice['id']}/issue", json={}).status_code == 403
+    assert client.get(base(c) + f"/tasks/{task['id']}").get_json()["title"] == "משימה"
+
+
+def test_anonymous_is_401(client, make_business, make_customer):
+    c = make_customer(make_business())
+    assert client.get(base(c) + "/tasks").status_code == 401
+    assert client.post(base(c) + "/tasks", json={"title": "x"}).status_code == 401
+
+
+@pytest.mark.parametrize("tail", ["/tasks", "/contracts", "/invoices"])
+def test_another_business_records_are_404(client, login_as, make_business, make_customer, tail):
+    login_as("staff")
+    other = make_customer(make_business())
+    assert client.get(base(other) + tail).status_code == 404
+    r = client.post(base(other) + tail, json={"amount": 1} if tail == "/invoices" else {"title": "x"})
+    assert r.status_code == 404 and r.get_json() == {"error": "customer not found"}
+    assert client.get(base(other) + tail).status_code == 404
+
+
+def test_record_of_another_customer_is_404_under_the_wrong_path(client, db, staff_customer, make_customer):
+    from server.models import Business
+    other = make_customer(db.session.get(Business, staff_customer.business_id), name="רון", phone="+972521110000")
+    task = client.post(base(other) + "/tasks", json={"title": "משימה"}).get_json()
+    r = client.get(base(staff_customer) + f"/tasks/{task['id']}")
+    assert r.status_code == 404 and r.get_json() == {"error": "task not found"}
+    assert client.delete(base(staff_customer) + f"/tasks/{task['id']}").status_code == 404
+
+
+def test_task_lifecycle(client, staff_customer):
+    c = staff_customer
+    r = client.post(base(c) + "/tasks", json={"title": "  לחזור ללקוחה  ", "due_at": "2026-12-01T09:00:00+02:00"})
+    task = r.get_json()
+    assert r.status_code == 201 and task["title"] == "לחזור ללקוחה"
+    assert task["due_at"] == "2026-12-01T07:00:00+00:00" and task["status"] == "open"
+    done = client.patch(base(c) + f"/tasks/{task['id']}", json={"status": "done"}).get_json()
+    assert done["status"] == "done" and done["completed_at"] and done["due_at"] == task["due_at"]
+    undated = client.put(base(c) + f"/tasks/{task['id']}", json={"due_at": None, "status": "open"}).get_json()
+    assert undated["due_at"] is None and undated["completed_at"] is None
+    assert client.get(f"/api/customers/{c.id}/timeline").get_json()[0]["at"] is None
+    assert client.delete(base(c) + f"/tasks/{task['id']}").get_json() == {"ok": True}
+    assert client.get(base(c) + "/tasks").get_json() == []
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "title"),
+    ({"title": "   "}, "title"),
+    ({"title": "x", "due_at": "2026-12-01T09:00:00"}, "due_at"),
+    ({"title": "x", "due_at": "מחר"}, "due_at"),
+    ({"title": "x", "status": "maybe"}, "status"),
+    ({"title": "x", "business_id": 2}, "business_id"),
+])
+def test_task_validation(client, staff_customer, body, field):
+    r = client.post(base(staff_customer) + "/tasks", json=body)
+    assert r.status_code == 422 and field in r.get_json()["fields"], r.get_json()
+    assert client.get(base(staff_customer) + "/tasks").get_json() == []
+
+
+def test_task_update_refuses_null_title(client, staff_customer):
+    task = client.post(base(staff_customer) + "/tasks", json={"title": "א"}).get_json()
+    r = client.patch(base(staff_customer) + f"/tasks/{task['id']}", json={"title": None})
+    assert r.status_code == 422 and "title" in r.get_json()["fields"]
+
+
+def test_contract_signing_puts_it_on_the_timeline(client, staff_customer):
+    c = staff_customer
+    draft = client.post(base(c) + "/contracts", json={"title": "הסכם שירות", "amount": "3600"}).get_json()
+    assert draft["amount_agorot"] == 360_000 and draft["signed_at"] is None
+    signed = client.patch(base(c) + f"/contracts/{draft['id']}",
+                          json={"status": "signed", "signed_at": "2026-11-01T12:00:00+02:00"}).get_json()
+    assert signed["signed_at"] == "2026-11-01T10:00:00+00:00"
+    item = client.get(f"/api/customers/{c.id}/timeline").get_json()[0]
+    assert item["type"] == "contract" and item["at"] == signed["signed_at"]
+    assert item["data"]["display"]["amount"] == "₪3,600.00"
+
+
+def test_contract_bad_update_changes_nothing(client, staff_customer):
+    c = staff_customer
+    draft = client.post(base(c) + "/contracts", json={"title": "הסכם"}).get_json()
+    r = client.patch(base(c) + f"/contracts/{draft['id']}",
+                     json={"title": "שם חדש", "signed_at": "2026-11-01T12:00:00+02:00"})
+    assert r.status_code == 422 and "signed_at" in r.get_json()["fields"]
+    r = client.patch(base(c) + f"/contracts/{draft['id']}", json={"starts_at": "2027-01-01T00:00:00+02:00",
+                                                                     "ends_at": "2026-01-01T00:00:00+02:00"})
+    assert r.status_code == 422 and "ends_at" in r.get_json()["fields"]
+    assert client.get(base(c) + f"/contracts/{draft['id']}").get_json() == draft
+
+
+def test_signed_without_date_is_signed_now(client, staff_customer):
+    contract = client.post(base(staff_customer) + "/contracts", json={"title": "הסכם", "status": "signed"}).get_json()
+    assert contract["signed_at"] is not None
