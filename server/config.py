@@ -93,6 +93,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "RECORDING_TIMEOUT": _int(env.get("RECORDING_TIMEOUT"), 8),
         "RECORDING_MAX_BYTES": _int(env.get("RECORDING_MAX_BYTES"), 10 * 1024 * 1024),
         "VOICE_AUDIO_RETENTION_HOURS": _int(env.get("VOICE_AUDIO_RETENTION_HOURS"), 72),
+        # Privacy (README "Privacy"): customer data exports.
+        "EXPORT_DIR": env.get("EXPORT_DIR") or str(INSTANCE_DIR / "exports"),
+        "EXPORT_LINK_TTL_SECONDS": _int(env.get("EXPORT_LINK_TTL_SECONDS"), 15 * 60),
+        "EXPORT_RETENTION_HOURS": _int(env.get("EXPORT_RETENTION_HOURS"), 24),
     }
     if overrides:
         config.update(overrides)

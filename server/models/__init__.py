@@ -3,11 +3,12 @@ from server.models.audit import AuditEntry
 from server.models.business import Business
 from server.models.call import CallLog, CallTurn
 from server.models.customer import Customer
+from server.models.privacy import DataExport
 from server.models.records import Contract, Invoice, Task
 from server.models.user import User
 from server.models.whatsapp import WhatsAppMsg, WhatsAppTemplate
 
 __all__ = [
-    "AuditEntry", "Business", "CallLog", "CallTurn", "Contract", "Customer",
+    "AuditEntry", "Business", "CallLog", "CallTurn", "Contract", "Customer", "DataExport",
     "Invoice", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
 ]

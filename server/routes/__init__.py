@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
     # Imported here, the flaskr way, so module imports never cycle through the app.
     from server.routes.audit import audit_bp
     from server.routes.auth import auth_bp
+    from server.routes.privacy import privacy_bp
     from server.routes.frontend import frontend_bp
     from server.routes.health import health_bp
     from server.routes.meta import meta_bp
@@ -24,4 +25,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)       # /api/audit
     app.register_blueprint(timeline_bp)    # /api/customers/<id>/timeline
     app.register_blueprint(records_bp)     # /api/customers/<id>/{tasks,invoices,contracts}
+    app.register_blueprint(privacy_bp)     # /api/crm/customers/<id>/export|erase, /api/crm/exports/*
     app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

@@ -12,7 +12,7 @@ from flask import current_app, has_app_context
 
 from server.extensions import huey
 
-TASK_MODULES: tuple[str, ...] = ()
+TASK_MODULES: tuple[str, ...] = ("server.tasks.privacy",)
 
 _worker_app = None
 

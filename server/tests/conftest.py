@@ -37,6 +37,7 @@ def make_test_config(**overrides) -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(),
         "LOG_DIR": str(_TMP / "logs"),
         "MEDIA_DIR": str(_TMP / "media"),
+        "EXPORT_DIR": str(_TMP / "exports"),
         "RATELIMIT_STORAGE_URI": "memory://",
         "REDIS_URL": None,
         "HOST": "",

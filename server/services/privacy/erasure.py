@@ -1,0 +1,185 @@
+"""Erasure of one customer's personal data, everywhere it lives, in one transaction.
+
+Removed: the customer's name, phone, email and notes; call transcripts, replies,
+summaries, recording and audio links, and the audio files under MEDIA_DIR; WhatsApp
+bodies, template variables and the person's number; the free text of their tasks and
+contracts; draft invoices; their exports (ZIP files included).
+
+Kept, because the law requires a business to keep them: issued invoices with their
+numbers, amounts, VAT, allocation number, tax id and the name they were issued to
+(`bill_to_name`, filled from the customer first if it was empty). Dates, statuses and
+amounts of calls, tasks and contracts stay too: they are not about the person once the
+person is gone.
+
+The audit entry says what was erased (counts, field names, the reason) — never the data.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import current_app
+from sqlalchemy import select
+
+from server.errors import Conflict, ValidationFailed
+from server.extensions import db
+from server.models import AuditEntry, Business, DataExport
+from server.services import audit
+from server.services.customers import get_customer
+from server.services.privacy import media, scope
+from server.services.realtime import publish
+
+log = logging.getLogger(__name__)
+
+ERASED_NAME = "לקוח שנמחק"
+ERASED_TEXT = "[נמחק]"
+KEPT_INVOICE_STATUSES = ("issued", "paid", "cancelled")
+
+
+def is_erased(customer) -> bool:
+    return db.session.scalar(select(AuditEntry.id).where(
+        AuditEntry.action == "erase", AuditEntry.entity_type == "customer",
+        AuditEntry.entity_id == customer.id, AuditEntry.business_id == customer.business_id).limit(1)) is not None
+
+
+def _scrub(text: str, customer) -> str:
+    """The reason without the person's name, phone or email, should the admin have typed them."""
+    secrets = [customer.name or "", customer.email or "", *scope.phone_variants(customer.phone)]
+    secrets += [part for part in (customer.name or "").split() if len(part) >= 2]
+    for value in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = re.sub(re.escape(value), "***", text, flags=re.IGNORECASE)
+    return text
+
+
+def erase_customer(business_id: int | None, customer_id: int, reason: str) -> dict:
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise ValidationFailed({"reason": "a reason is required"})
+    customer = get_customer(business_id, customer_id)
+    if is_erased(customer):
+        raise Conflict("customer already erased")
+    data = scope.collect(customer)
+    business = db.session.get(Business, customer.business_id)
+    business_numbers = {n for n in (business.voice_number, business.whatsapp_number) if n}
+    business_numbers |= {f"whatsapp:{n}" for n in list(business_numbers)}
+    counts = {"calls": 0, "turns": 0, "whatsapp_messages": 0, "tasks": 0, "contracts": 0,
+              "draft_invoices_deleted": 0, "invoices_kept": 0, "exports": 0, "audio_files": 0}
+
+    local_files, remote_recordings = media.call_audio(data.calls, current_app.config["MEDIA_DIR"])
+
+    for call in data.calls:
+        counts["calls"] += 1
+        if call.from_number not in business_numbers:
+            call.from_number = None
+        if call.to_number not in business_numbers:
+            call.to_number = None
+        call.recording_url = None
+        call.summary = None
+        call.state = {}
+        for turn in call.turns:
+            counts["turns"] += 1
+            turn.transcript = None
+            turn.reply = None
+            turn.recording_url = None
+            turn.audio_url = None
+            turn.tool_calls = []
+
+    for message in data.messages:
+        counts["whatsapp_messages"] += 1
+        message.body = None
+        message.template_variables = None
+        message.error = None
+        if message.from_number not in business_numbers:
+            message.from_number = None
+        if message.to_number not in business_numbers:
+            message.to_number = None
+
+    for task in data.tasks:
+        counts["tasks"] += 1
+        task.title = ERASED_TEXT
+        task.description = None
+
+    for contract in data.contracts:
+        counts["contracts"] += 1
+        contract.title = ERASED_TEXT
+        contract.notes = None
+
+    for invoice in data.invoices:
+        if invoice.number is None and invoice.status == "draft":
+            db.session.delete(invoice)
+            counts["draft_invoices_deleted"] += 1
+        else:
+            # The invoice keeps the name it was issued to, as the law requires.
+            if not invoice.bill_to_name:
+                invoice.bill_to_name = customer.name
+            counts["invoices_kept"] += 1
+
+    export_files = []
+    for export in db.session.scalars(select(DataExport).where(DataExport.business_id == customer.business_id,
+                                                              DataExport.customer_id == customer.id)):
+        counts["exports"] += 1
+        if export.file_name:
+            export_files.append(export.file_name)
+        export.file_name = None
+        export.status = "erased"
+        export.summary = {}
+
+    erased_fields = [f for f in ("name", "phone", "email", "notes") if getattr(customer, f)]
+    scrubbed_reason = _scrub(reason, customer)
+    customer.name = ERASED_NAME
+    customer.phone = None
+    customer.email = None
+    customer.notes = None
+    customer.search_text = ""
+    db.session.flush()  # constraint problems surface before any file is touched
+
+    # Files go before the commit: if the commit then fails, the retry erases the rest;
+    # the other order could leave audio of an "erased" person on disk.
+    from server.services.privacy.export import export_dir
+    failed_files = 0
+    for _, path in local_files:
+        try:
+            path.unlink(missing_ok=True)
+            counts["audio_files"] += 1
+        except OSError as exc:
+            failed_files += 1
+            log.warning("erasure: could not delete an audio file (%s)", exc.__class__.__name__)
+    for name in export_files:
+        (export_dir() / name).unlink(missing_ok=True)
+
+    details = {"reason": scrubbed_reason, "customer_fields": erased_fields, "erased": counts,
+               "remote_recordings": len(remote_recordings)}
+    if failed_files:
+        details["audio_files_failed"] = failed_files
+    audit.record("erase", "customer", customer.id, business_id=customer.business_id, details=details)
+    db.session.commit()
+
+    if remote_recordings:
+        from server.tasks.privacy import delete_remote_recordings_task
+        delete_remote_recordings_task(customer.business_id, customer.id, [url for _, url in remote_recordings])
+    publish(customer.business_id, "customer.erased", {"id": customer.id})
+    log.info("customer %s of business %s erased", customer.id, customer.business_id)
+    return {"customer": customer.to_dict(), "erased": counts, "audio_files_failed": failed_files,
+            "remote_recordings_queued": len(remote_recordings)}
+
+
+def delete_remote_recordings(business_id: int, customer_id: int, urls: list[str]) -> dict:
+    """Delete recordings at Twilio; the outcome (counts and reasons, no URLs) is audited."""
+    from server.providers.errors import ProviderError
+    from server.providers.recording_deletion import delete_recording
+
+    outcome = {"deleted": 0, "already_gone": 0, "failed": 0, "reasons": []}
+    for url in urls:
+        try:
+            result = delete_recording(url, current_app.config)
+            outcome["already_gone" if result == "already gone" else "deleted"] += 1
+        except ProviderError as exc:
+            outcome["failed"] += 1
+            if exc.reason not in outcome["reasons"]:
+                outcome["reasons"].append(exc.reason)
+            log.warning("erasure: remote recording not deleted (%s)", exc.reason)
+    with audit.acting_as(None):
+        audit.record("erase", "customer", customer_id, business_id=business_id,
+                     details={"stage": "remote_recordings", **outcome})
+    db.session.commit()
+    return outcome

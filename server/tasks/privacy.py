@@ -1,0 +1,22 @@
+"""Privacy jobs: build a customer's export ZIP; the nightly retention purge."""
+from __future__ import annotations
+
+from huey import crontab
+
+from server.tasks import huey, in_app_context
+
+
+@huey.task()
+@in_app_context
+def build_export_task(export_id: int):
+    from server.services.privacy.export import build_export
+    export = build_export(export_id)
+    return export.status if export is not None else None
+
+
+@huey.task()
+@in_app_context
+def delete_remote_recordings_task(business_id: int, customer_id: int, urls: list[str]):
+    """After an erasure: delete the caller recordings Twilio still holds (the outcome is audited)."""
+    from server.services.privacy.erasure import delete_remote_recordings
+    return delete_remote_recordings(business_id, customer_id, urls)
