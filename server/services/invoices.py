@@ -24,7 +24,7 @@ from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Business, Invoice
 from server.models.base import utcnow
-from server.services.records import all_or_nothing
+from server.services.records import all_or_nothing, audited
 
 ISRAEL_TZ = ZoneInfo("Asia/Jerusalem")
 
@@ -156,6 +156,7 @@ def new_draft(customer, data: dict) -> Invoice:
 @all_or_nothing
 def create_invoice(customer, data: dict) -> Invoice:
     invoice = new_draft(customer, data)
+    audited("create", invoice, {"fields": sorted(data)})
     db.session.commit()
     return invoice
 
@@ -187,14 +188,17 @@ def update_draft(customer, invoice_id: int, data: dict) -> Invoice:
         invoice.bill_to_name = customer.name
     _check_fields(invoice)
     _price(invoice, invoice.invoice_date or utcnow())
+    audited("update", invoice, {"fields": sorted(data)})
     db.session.commit()
     return invoice
 
 
+@all_or_nothing
 def delete_draft(customer, invoice_id: int) -> None:
     invoice = get_invoice(customer, invoice_id, lock=True)
     if invoice.status != "draft":
         raise Conflict("לא ניתן למחוק חשבונית שהופקה; יש לבטל אותה בחשבונית זיכוי")
+    audited("delete", invoice)
     db.session.delete(invoice)
     db.session.commit()
 
@@ -253,6 +257,7 @@ def issue_draft(invoice: Invoice, allocation_number: str | None = None) -> Invoi
 def issue_invoice(customer, invoice_id: int, data: dict | None = None) -> Invoice:
     """Issue a draft (see issue_draft). Commits; on refusal nothing changes."""
     invoice = issue_draft(get_invoice(customer, invoice_id, lock=True), (data or {}).get("allocation_number"))
+    audited("update", invoice, {"event": "issue", "number": invoice.number})
     db.session.commit()
     return invoice
 
@@ -266,6 +271,7 @@ def pay_invoice(customer, invoice_id: int, paid_at: datetime | None = None) -> I
         raise Conflict("רק חשבונית שהופקה ולא שולמה יכולה להיות מסומנת כשולמה")
     invoice.status = "paid"
     invoice.paid_at = paid_at or utcnow()
+    audited("update", invoice, {"event": "pay"})
     db.session.commit()
     return invoice
 
@@ -296,5 +302,7 @@ def cancel_with_credit(customer, invoice_id: int, reason: str | None = None) -> 
     invoice.status = "cancelled"
     invoice.cancelled_at = now
     db.session.add(credit)
+    audited("create", credit, {"event": "credit", "credit_for_invoice_id": invoice.id, "number": credit.number})
+    audited("update", invoice, {"event": "cancel", "credit_invoice_id": credit.id})
     db.session.commit()
     return invoice, credit

@@ -14,6 +14,7 @@ from server.errors import NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Contract, Task
 from server.models.base import utcnow
+from server.services import audit
 
 TASK_FIELDS = ("title", "description", "status", "due_at")
 CONTRACT_FIELDS = ("title", "status", "amount_agorot", "signed_at", "starts_at", "ends_at", "notes")
@@ -29,6 +30,16 @@ def all_or_nothing(fn):
             db.session.rollback()
             raise
     return wrapper
+
+
+def audited(action: str, record, details: dict | None = None) -> None:
+    """One audit entry for `record`, in the same transaction (field names, never values)."""
+    db.session.flush()
+    audit.record(action, record.__tablename__, record.id, record.business_id, details or {})
+
+
+def _fields(data: dict) -> dict:
+    return {"fields": sorted(data)}
 
 
 # ---- tasks ------------------------------------------------------------------------------
@@ -61,6 +72,7 @@ def create_task(customer, data: dict) -> Task:
     task = Task(business_id=customer.business_id, customer_id=customer.id, status="open", source="manual")
     _apply_task(task, data)
     db.session.add(task)
+    audited("create", task, _fields(data))
     db.session.commit()
     return task
 
@@ -69,12 +81,16 @@ def create_task(customer, data: dict) -> Task:
 def update_task(customer, task_id: int, data: dict) -> Task:
     task = get_task(customer, task_id)
     _apply_task(task, data)
+    audited("update", task, _fields(data))
     db.session.commit()
     return task
 
 
+@all_or_nothing
 def delete_task(customer, task_id: int) -> None:
-    db.session.delete(get_task(customer, task_id))
+    task = get_task(customer, task_id)
+    audited("delete", task)
+    db.session.delete(task)
     db.session.commit()
 
 
@@ -115,6 +131,7 @@ def create_contract(customer, data: dict) -> Contract:
     contract = Contract(business_id=customer.business_id, customer_id=customer.id, status="draft")
     _apply_contract(contract, data)
     db.session.add(contract)
+    audited("create", contract, _fields(data))
     db.session.commit()
     return contract
 
@@ -123,10 +140,14 @@ def create_contract(customer, data: dict) -> Contract:
 def update_contract(customer, contract_id: int, data: dict) -> Contract:
     contract = get_contract(customer, contract_id)
     _apply_contract(contract, data)
+    audited("update", contract, _fields(data))
     db.session.commit()
     return contract
 
 
+@all_or_nothing
 def delete_contract(customer, contract_id: int) -> None:
-    db.session.delete(get_contract(customer, contract_id))
+    contract = get_contract(customer, contract_id)
+    audited("delete", contract)
+    db.session.delete(contract)
     db.session.commit()

@@ -35,7 +35,7 @@ from server.services.invoices import format_ils, invoice_to_dict
 
 TYPES = ("call", "whatsapp", "task", "invoice", "contract")
 RANK = {name: i for i, name in enumerate(TYPES)}
-DEFAULT_LIMIT = 100
+DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
 # type → (model, the column that dates it on the timeline)
@@ -114,7 +114,8 @@ def _after(key_col, id_col, rank: int, cursor: Position):
         return key_col < cursor.key
     if rank > cursor.rank:
         return key_col <= cursor.key
-    return (key_col < cursor.key) | ((key_col == cursor.key) & (id_col < cursor.id))
+    # The leading `key <= cursor` keeps the condition an index range for both databases.
+    return (key_col <= cursor.key) & ((key_col < cursor.key) | (id_col < cursor.id))
 
 
 def _branches(customer_id: int, types: tuple[str, ...], cursor: Position | None, take: int):

@@ -137,3 +137,27 @@ def test_contract_bad_update_changes_nothing(client, staff_customer):
 def test_signed_without_date_is_signed_now(client, staff_customer):
     contract = client.post(base(staff_customer) + "/contracts", json={"title": "הסכם", "status": "signed"}).get_json()
     assert contract["signed_at"] is not None
+
+
+def test_changes_are_audited_and_refusals_are_not(client, db, staff_customer):
+    from sqlalchemy import select
+
+    from server.models import AuditEntry
+    c = staff_customer
+    task = client.post(base(c) + "/tasks", json={"title": "להתקשר", "due_at": "2026-12-01T09:00:00+02:00"}).get_json()
+    client.patch(base(c) + f"/tasks/{task['id']}", json={"status": "done"})
+    client.delete(base(c) + f"/tasks/{task['id']}")
+    invoice = client.post(base(c) + "/invoices", json={"amount": 30_000, "is_b2b": True,
+                                                        "customer_tax_id": "516179157"}).get_json()
+    assert client.post(base(c) + f"/invoices/{invoice['id']}/issue", json={}).status_code == 422
+    client.post(base(c) + f"/invoices/{invoice['id']}/issue", json={"allocation_number": "987654321"})
+    entries = [(e.action, e.entity_type, e.entity_id, e.details, e.actor_role, e.business_id)
+               for e in db.session.scalars(select(AuditEntry).where(AuditEntry.action != "login").order_by(AuditEntry.id))]
+    assert entries == [
+        ("create", "task", task["id"], {"fields": ["description", "due_at", "status", "title"]}, "staff", c.business_id),
+        ("update", "task", task["id"], {"fields": ["status"]}, "staff", c.business_id),
+        ("delete", "task", task["id"], {}, "staff", c.business_id),
+        ("create", "invoice", invoice["id"], {"fields": ["amount_agorot", "customer_tax_id", "is_b2b"]}, "staff",
+         c.business_id),
+        ("update", "invoice", invoice["id"], {"event": "issue", "number": 1}, "staff", c.business_id),
+    ]
