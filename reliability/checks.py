@@ -478,3 +478,131 @@ def _schemathesis_figures(report: Path, stdout: str) -> tuple[str, str]:
 
 
 __all__ = [name for name in dict(globals()) if name.startswith("check_")] + ["os"]
+
+
+# ---- recordings storage read-only / full ----------------------------------------------
+
+class _FakeProviders:
+    """A recording host (Twilio's media URL) and OpenAI's transcription endpoint on loopback."""
+
+    TRANSCRIPT = "מה שעות הפתיחה שלכם?"
+
+    def __init__(self):
+        import http.server
+
+        parent = self
+        self.hits = {"recording": 0, "asr": 0}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, body, ctype):
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                parent.hits["recording"] += 1
+                self._send(200, b"ID3" + b"\x00" * 2048, "audio/mpeg")
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                parent.hits["asr"] += 1
+                self._send(200, json.dumps({"text": parent.TRANSCRIPT}).encode(), "application/json")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _broken_media_dirs(h: Harness) -> list[tuple[str, Path, bool]]:
+    """(label, MEDIA_DIR, mounted): a read-only tmpfs and a full one when mounting is allowed,
+    else a path under a regular file (no directory can be made there)."""
+    dirs = []
+    ro, full = h.base_dir / "media-ro", h.base_dir / "media-full"
+    ro.mkdir(exist_ok=True)
+    full.mkdir(exist_ok=True)
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(ro)], capture_output=True).returncode == 0:
+        dirs.append(("read-only", ro, True))
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(full)], capture_output=True).returncode == 0:
+        (full / "voice").mkdir()
+        with open(full / "filler", "wb") as handle:  # fill it: the next write gets ENOSPC
+            try:
+                handle.write(b"\0" * 128 * 1024)
+            except OSError:
+                pass
+        dirs.append(("disk full", full, True))
+    if not dirs:
+        blocker = h.base_dir / "not-a-dir"
+        blocker.write_text("x")
+        dirs.append(("unwritable (no mount permission here)", blocker / "media", False))
+    return dirs
+
+
+def check_readonly_storage(h: Harness) -> list[Result]:
+    name = "fault: recordings storage {}"
+    if not h.has_route("/webhook/handle_recording"):
+        return [Result(name.format("read-only"), "not run", "", "voice (issue 7) not on main")]
+    from sqlalchemy import select
+    from deploy.stack import Stack, wait_http
+    from server.extensions import db
+    from server.models import CallLog, CallTurn
+
+    fake = _FakeProviders()
+    results = []
+    try:
+        for label, media_dir, mounted in _broken_media_dirs(h):
+            port = _free_port()
+            env = h.stack.app_env(f"web-media-{port}")
+            env.update({"KESHER_BIND": f"127.0.0.1:{port}", "KESHER_THREADS": "4", "MEDIA_DIR": str(media_dir),
+                        "RECORDING_HOSTS": "127.0.0.1", "ASR_PROVIDER": "openai", "OPENAI_API_KEY": "sk-fake-rel-0000",
+                        "OPENAI_BASE_URL": f"http://127.0.0.1:{fake.port}/v1", "REPLY_PROVIDER": "offline",
+                        "TTS_PROVIDER": "espeak", "ESPEAK_MODE": "raw"})
+            proc = h.stack._spawn(f"web-media-{port}", [sys.executable, "-m", "gunicorn", "-c",
+                                                         str(_gunicorn_conf())], env)
+            h.extra.append(proc)
+            try:
+                wait_http(f"http://127.0.0.1:{port}/health", 60, proc)
+                call_sid = "CAro" + secrets.token_hex(15)
+                form = {"CallSid": call_sid, "From": PHONE_A, "To": "+97235550001", "AccountSid": "AC" + "0" * 32,
+                        "RecordingUrl": f"http://127.0.0.1:{fake.port}/Recordings/RE{secrets.token_hex(8)}",
+                        "RecordingDuration": "3"}
+                t0 = time.perf_counter()
+                r = requests.post(f"http://127.0.0.1:{port}/webhook/handle_recording", data=form, timeout=30)
+                ms = (time.perf_counter() - t0) * 1000
+                with h.app.app_context():
+                    turn = db.session.scalars(select(CallTurn).join(CallLog, CallTurn.call_id == CallLog.id)
+                                              .where(CallLog.call_sid == call_sid)).first()
+                    fallbacks = list(turn.fallbacks or []) if turn else []
+                    db.session.rollback()
+                spoken = '<Say language="he-IL">' in r.text and "<Play" not in r.text
+                recorded = any(f.get("stage") == "tts" and "storage" in str(f.get("reason")) for f in fallbacks)
+                ok = r.status_code == 200 and spoken and recorded and fake.hits["asr"] > 0
+                results.append(Result(name.format(label), "pass" if ok else "FAIL",
+                                      f"{r.status_code} in {ms:.0f} ms, spoken <Say> fallback: {spoken}, "
+                                      f"recorded on the turn: {fallbacks if recorded else 'no'}",
+                                      "" if ok else r.text[:200]))
+            finally:
+                Stack.signal_proc(proc)
+                if mounted:
+                    subprocess.run(["umount", "-l", str(media_dir)], capture_output=True)
+    finally:
+        fake.close()
+    return results
+
+
+def _free_port() -> int:
+    from deploy.stack import free_port
+    return free_port()
+
+
+def _gunicorn_conf() -> Path:
+    from deploy.stack import DEPLOY_DIR
+    return DEPLOY_DIR / "gunicorn.conf.py"

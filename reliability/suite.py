@@ -20,8 +20,7 @@ ORDER = [
     ("PostgreSQL restart", checks.check_pg_restart),
     ("worker kill", lambda h: [Result("fault: kill -9 worker mid-send → one message", "not run", "",
                                       "WhatsApp sending (issue 6) not on main")]),
-    ("read-only storage", lambda h: [Result("fault: read-only recordings storage", "not run", "",
-                                            "voice recordings (issue 7) not on main")]),
+    ("read-only storage", checks.check_readonly_storage),
     ("schemathesis", checks.check_schemathesis),
     ("proxy trust", checks.check_proxy_trust),  # last: it uses up the per-IP login limit
 ]
