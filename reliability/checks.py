@@ -99,10 +99,8 @@ def _trigger_event(h: Harness, web_index: int, n: int):
     """Something a user does through web process `web_index` that publishes an event.
     Returns (label, trigger function) or (None, reason)."""
     staff = h.sessions["a_staff"]
-    status_route = next((r for r, m in h.routes() if r.startswith("/webhook/whatsapp/twilio") and "status" in r
-                         and "POST" in m), None)
-    if h.has_route(WA_TWILIO) and status_route is not None:
-        return "WhatsApp status callback", lambda: _whatsapp_status(h, web_index, status_route, n)
+    if h.has_route(WA_TWILIO):  # Twilio posts status callbacks to the same webhook
+        return "WhatsApp status callback", lambda: _whatsapp_status(h, web_index, WA_TWILIO, n)
     if h.has_route(CUSTOMERS, "POST"):
         def create():
             r = staff.http.post(h.web_url(web_index, CUSTOMERS),
@@ -606,3 +604,139 @@ def _free_port() -> int:
 def _gunicorn_conf() -> Path:
     from deploy.stack import DEPLOY_DIR
     return DEPLOY_DIR / "gunicorn.conf.py"
+
+
+# ---- kill -9 the worker mid-send ------------------------------------------------------
+
+class _FakeTwilio:
+    """Twilio's Messages API on loopback: creating a message takes `delay` seconds (the
+    window in which the worker is killed); the list answers what was created."""
+
+    def __init__(self, account_sid: str, delay: float):
+        import http.server
+        from email.utils import format_datetime
+        from urllib.parse import parse_qs, urlsplit
+
+        parent = self
+        self.created: list[dict] = []
+        self.lock = threading.Lock()
+        path = f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, payload):
+                body = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    self.wfile.write(body)
+                except OSError:
+                    pass  # the worker was killed while we were "sending"
+
+            def do_POST(self):
+                if urlsplit(self.path).path != path:
+                    return self._send(404, {"code": 20404, "message": "not found", "status": 404})
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                                                      .decode()).items()}
+                item = {"sid": "SM" + secrets.token_hex(16), "to": form.get("To"), "from": form.get("From"),
+                        "body": form.get("Body"), "status": "queued",
+                        "date_created": format_datetime(__import__("datetime").datetime.now(
+                            __import__("datetime").timezone.utc), usegmt=True)}
+                with parent.lock:
+                    parent.created.append(item)  # Twilio has it now, whatever happens to the caller
+                time.sleep(parent.delay)
+                self._send(201, item)
+
+            def do_GET(self):
+                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                with parent.lock:
+                    items = [m for m in parent.created if m["to"] == query.get("To", m["to"])
+                             and m["from"] == query.get("From", m["from"])]
+                self._send(200, {"messages": list(reversed(items)), "page": 0, "page_size": 50})
+
+        self.delay = delay
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _set_provider(h: Harness, business_id: int, provider: str) -> None:
+    from server.extensions import db
+    from server.models import Business
+    with h.app.app_context():
+        db.session.get(Business, business_id).whatsapp_provider = provider
+        db.session.commit()
+
+
+def check_worker_kill(h: Harness) -> list[Result]:
+    name = "fault: kill -9 worker mid-send → one message"
+    if not h.has_route("/api/whatsapp/send"):
+        return [Result(name, "not run", "", "WhatsApp sending (issue 6) not on main")]
+    from deploy.stack import Stack, wait_http
+    from server.extensions import db
+
+    sid = "AC" + secrets.token_hex(16)
+    fake = _FakeTwilio(sid, delay=3)
+    port = _free_port()
+    env_extra = {"TWILIO_ACCOUNT_SID": sid, "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+                 "TWILIO_API_BASE": f"http://127.0.0.1:{fake.port}", "WHATSAPP_HTTP_TIMEOUT": "6",
+                 "WHATSAPP_SEND_LEASE_SECONDS": "8", "WHATSAPP_RETRY_BASE_SECONDS": "1"}
+
+    def spawn(kind: str, argv: list[str], n: int):
+        env = h.stack.app_env(f"{kind}-kill-{n}")
+        env.update(env_extra)
+        env["KESHER_BIND"] = f"127.0.0.1:{port}"
+        env["KESHER_THREADS"] = "4"
+        proc = h.stack._spawn(f"{kind}-kill-{n}", argv, env)
+        h.extra.append(proc)
+        return proc
+
+    h.stack.kill_worker(2)  # SIGINT: the regular worker (no Twilio credentials) steps aside
+    _set_provider(h, h.ids["business_a"], "twilio")
+    web = worker = worker2 = None
+    try:
+        web = spawn("web", [sys.executable, "-m", "gunicorn", "-c", str(_gunicorn_conf())], 0)
+        worker = spawn("worker", [sys.executable, "-m", "server.worker"], 1)
+        wait_http(f"http://127.0.0.1:{port}/health", 60, web)
+        text = f"התור שלך אושר למחר ב-10:00 ({secrets.token_hex(3)})"
+        staff = h.sessions["a_staff"]
+        r = staff.http.post(f"http://127.0.0.1:{port}/api/whatsapp/send", json={"to": "050-111-0001", "text": text},
+                            timeout=15)
+        if r.status_code != 200:
+            return [Result(name, "FAIL", f"send answered {r.status_code}", r.text[:200])]
+        msg_id = r.json()["id"]
+        if not wait_until(lambda: any(m["body"] == text for m in fake.created), 30, 0.05):
+            return [Result(name, "FAIL", "", "the worker never called the provider")]
+        time.sleep(0.5)  # mid-send: Twilio has the message, the worker waits for the answer
+        Stack.signal_proc(worker, 9)
+        status_after_kill = _msg_status(h, msg_id)
+        t0 = time.monotonic()
+        worker2 = spawn("worker", [sys.executable, "-m", "server.worker"], 2)
+        final = wait_until(lambda: (_msg_status(h, msg_id) if _msg_status(h, msg_id) not in ("queued", "sending")
+                                    else None), 60, 0.5)
+        recovered = time.monotonic() - t0
+        deliveries = sum(1 for m in fake.created if m["body"] == text)
+        with h.app.app_context():
+            msg = db.session.get(_wa_model(), msg_id)
+            provider_id, flags = msg.provider_message_id, dict(msg.flags or {})
+            db.session.rollback()
+        expected_sid = next(m["sid"] for m in fake.created if m["body"] == text)
+        ok = deliveries == 1 and final == "sent" and provider_id == expected_sid
+        return [Result(name, "pass" if ok else "FAIL",
+                       f"{deliveries} delivered; row {status_after_kill} at kill → {final} in {recovered:.1f} s"
+                       f"{' (reconciled with the provider)' if flags.get('reconciled') else ''}",
+                       "" if ok else f"provider id {provider_id} vs {expected_sid}, flags {flags}")]
+    finally:
+        for proc in (worker2, worker, web):
+            Stack.signal_proc(proc)
+        _set_provider(h, h.ids["business_a"], "dev")
+        h.stack.start_worker()
+        fake.close()

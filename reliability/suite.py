@@ -18,8 +18,7 @@ ORDER = [
     ("webhook fuzz", checks.check_webhook_fuzz),
     ("Redis down", checks.check_redis_down),
     ("PostgreSQL restart", checks.check_pg_restart),
-    ("worker kill", lambda h: [Result("fault: kill -9 worker mid-send → one message", "not run", "",
-                                      "WhatsApp sending (issue 6) not on main")]),
+    ("worker kill", checks.check_worker_kill),
     ("read-only storage", checks.check_readonly_storage),
     ("schemathesis", checks.check_schemathesis),
     ("proxy trust", checks.check_proxy_trust),  # last: it uses up the per-IP login limit
