@@ -14,7 +14,7 @@ from pathlib import Path
 
 import requests
 
-from reliability.harness import MARK_B, PHONE_A, Harness, Result, wait_until
+from reliability.harness import LOCAL_A, MARK_B, PHONE_A, Harness, Result, wait_until
 from reliability.load import run_load
 
 WA_TWILIO = "/webhook/whatsapp/twilio"
@@ -104,7 +104,7 @@ def _trigger_event(h: Harness, web_index: int, n: int):
     if h.has_route(CUSTOMERS, "POST"):
         def create():
             r = staff.http.post(h.web_url(web_index, CUSTOMERS),
-                                json={"name": f"לקוח אירוע {n}", "phone": f"0547{n:06d}"}, timeout=10)
+                                json={"name": f"לקוח אירוע {n}", "phone": f"0503{n:06d}"}, timeout=10)
             return r.status_code in (200, 201)
         return "customer created (POST /api/crm/customers)", create
     return None, "no endpoint on main publishes a Socket.IO event yet (WhatsApp status, CRM)"
@@ -197,7 +197,7 @@ def check_redis_down(h: Harness) -> list[Result]:
                     code = -1
                 codes[code] = codes.get(code, 0) + 1
         if h.has_route("/api/whatsapp/send"):
-            r = staff.http.post(h.base + "/api/whatsapp/send", json={"to": "0501110001", "text": "נשלח בזמן תקלה"},
+            r = staff.http.post(h.base + "/api/whatsapp/send", json={"to": LOCAL_A, "text": "נשלח בזמן תקלה"},
                                 timeout=15)
             send_result = (r.status_code, r.json() if r.headers.get("content-type", "").startswith("application/json")
                            else r.text[:100])
@@ -708,7 +708,7 @@ def check_worker_kill(h: Harness) -> list[Result]:
         wait_http(f"http://127.0.0.1:{port}/health", 60, web)
         text = f"התור שלך אושר למחר ב-10:00 ({secrets.token_hex(3)})"
         staff = h.sessions["a_staff"]
-        r = staff.http.post(f"http://127.0.0.1:{port}/api/whatsapp/send", json={"to": "050-111-0001", "text": text},
+        r = staff.http.post(f"http://127.0.0.1:{port}/api/whatsapp/send", json={"to": LOCAL_A, "text": text},
                             timeout=15)
         if r.status_code != 200:
             return [Result(name, "FAIL", f"send answered {r.status_code}", r.text[:200])]

@@ -17,7 +17,8 @@ from deploy.stack import Stack, StackConfig, free_port
 from reliability.infra import PrivatePostgres, PrivateRedis
 
 MARK_B = "סוד-עסק-ב-" + secrets.token_hex(3)  # appears only in business B's records
-PHONE_A, PHONE_B = "+972501110001", "+972502220002"
+PHONE_A, PHONE_B = "+972547000001", "+972502220002"
+LOCAL_A = "054-700-0001"  # PHONE_A as an Israeli user types it
 
 
 @dataclass
