@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from server.errors import AppError
@@ -46,6 +47,17 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @app.errorhandler(OperationalError)
+    def handle_database_unavailable(exc: OperationalError):
+        # The database is restarting or unreachable: a retryable 503, not a 500. Twilio and
+        # Meta retry a webhook that did not get a 2xx, so nothing unacknowledged is lost.
+        log.error("database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__,
+                  exc_info=exc)
+        from server.extensions import db
+        db.session.rollback()
+        body = jsonify({"error": "service unavailable"}) if wants_json() else "Service Unavailable"
+        return body, 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

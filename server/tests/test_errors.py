@@ -51,3 +51,19 @@ def test_built_spa_is_served_with_cache_rules(client, app, tmp_path, monkeypatch
     assert asset.status_code == 200
     assert "immutable" in asset.headers["Cache-Control"]
     assert client.get("/inbox").data == index.data
+
+
+def test_database_outage_answers_503_json_not_500(client, login_as, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from server.extensions import db
+    login_as("staff")
+
+    def refused(*args, **kwargs):
+        raise OperationalError("SELECT user", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(db.session, "get", refused)
+    response = client.get("/api/auth/me")
+    assert response.status_code == 503
+    assert response.get_json() == {"error": "service unavailable"}
+    assert response.headers["Retry-After"] == "5"
