@@ -135,6 +135,8 @@ def check_scaleout(h: Harness) -> list[Result]:
     try:
         same_client, same_events = _socket_client(h, staff, 0)
         other_client, other_events = _socket_client(h, staff, 1)
+        # Business B's browser, on the same process as A's listener: it must hear nothing of A.
+        b_client, b_events = _socket_client(h, h.sessions["b_staff"], 1)
     except Exception as exc:  # noqa: BLE001
         return [Result(name, "FAIL", "", f"socket connect failed: {exc}")]
     try:
@@ -154,12 +156,15 @@ def check_scaleout(h: Harness) -> list[Result]:
             return [Result(name, "not run", "", f"'{label}' publishes no event a business socket receives")]
         lat = sorted(latencies)
         figures = (f"{delivered_other}/{rounds} delivered cross-process"
-                   + (f", median {lat[len(lat) // 2]:.0f} ms" if lat else "") + f" ({label})")
-        return [Result(name, "pass" if delivered_other == rounds else "FAIL", figures,
-                       f"events seen: {sorted({e for e, _ in other_events})}")]
+                   + (f", median {lat[len(lat) // 2]:.0f} ms" if lat else "") + f" ({label}); "
+                   f"business B's socket got {len(b_events)}")
+        ok = delivered_other == rounds and not b_events
+        return [Result(name, "pass" if ok else "FAIL", figures,
+                       f"events seen: {sorted({e for e, _ in other_events})}"
+                       + (f"; B heard {b_events[:2]}" if b_events else ""))]
     finally:
-        same_client.disconnect()
-        other_client.disconnect()
+        for client in (same_client, other_client, b_client):
+            client.disconnect()
 
 
 # ---- proxy trust: exactly one proxy ---------------------------------------------------
@@ -407,10 +412,11 @@ def check_isolation(h: Harness) -> list[Result]:
         session = h.sessions[actor]
         for rule, methods in routes:
             args = [part.split(">")[0].split(":")[-1] for part in rule.split("<")[1:]]
-            id_sets = [[None]] if not args else [b_ids] * len(args)
+            # B's id in every position, and mixed with A's own customer id (A's parent, B's child).
             combos = [[]]
-            for values in id_sets:
-                combos = [c + [v] for c in combos for v in values][:400]
+            for _ in args:
+                combos = [c + [v] for c in combos for v in (*b_ids, h.ids["customer_a"])][:400]
+            combos = [c for c in combos if any(v in b_ids for v in c)] or [[]]
             for combo in combos:
                 path = rule
                 for arg, value in zip(args, combo):

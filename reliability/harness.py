@@ -17,6 +17,7 @@ from deploy.stack import Stack, StackConfig, free_port
 from reliability.infra import PrivatePostgres, PrivateRedis
 
 MARK_B = "סוד-עסק-ב-" + secrets.token_hex(3)  # appears only in business B's records
+B_ID_BASE = 900001
 PHONE_A, PHONE_B = "+972547000001", "+972502220002"
 LOCAL_A = "054-700-0001"  # PHONE_A as an Israeli user types it
 
@@ -102,7 +103,10 @@ def _seed(app) -> dict:
     ids: dict = {}
     with app.app_context():
         a = Business(name="מספרת אורית", whatsapp_number="+97235550001", voice_number="+97235550001")
-        b = Business(name=f"מוסך {MARK_B}", whatsapp_number="+97235550002", voice_number="+97235550002")
+        # B's rows get ids no row of A will ever have (B_ID_BASE+): the isolation probe asks
+        # for them, and a probe that hit one of A's own rows would prove nothing.
+        b = Business(id=B_ID_BASE, name=f"מוסך {MARK_B}", whatsapp_number="+97235550002",
+                     voice_number="+97235550002")
         db.session.add_all([a, b])
         db.session.flush()
         users = {
@@ -110,7 +114,7 @@ def _seed(app) -> dict:
             "a_admin": User(email="owner-a@rel.test", role="admin", business_id=a.id),
             "a_staff": User(email="staff-a@rel.test", role="staff", business_id=a.id),
             "a_viewer": User(email="viewer-a@rel.test", role="viewer", business_id=a.id),
-            "b_staff": User(email=f"staff-b@rel.test", role="staff", business_id=b.id, name=MARK_B),
+            "b_staff": User(id=B_ID_BASE, email="staff-b@rel.test", role="staff", business_id=b.id, name=MARK_B),
         }
         hashed = hash_password(PASSWORD)
         for user in users.values():
@@ -119,26 +123,27 @@ def _seed(app) -> dict:
         db.session.add_all(users.values())
         db.session.flush()
 
-        def customer(business, name, phone, email):
+        def customer(business, name, phone, email, **fields):
             c = Customer(business_id=business.id, name=name, phone=phone, email=email, source="manual",
-                         search_text=build_search_text(name, phone, email))
+                         search_text=build_search_text(name, phone, email), **fields)
             db.session.add(c)
             return c
 
         ca = customer(a, "דנה כהן", PHONE_A, "dana@a.test")
-        cb = customer(b, f"לקוח {MARK_B}", PHONE_B, "secret@b.test")
+        cb = customer(b, f"לקוח {MARK_B}", PHONE_B, "secret@b.test", id=B_ID_BASE)
         db.session.flush()
         for n in range(200):  # a list worth paging through in the load test
             customer(a, f"לקוחה {n} לוי", f"+97250{3000000 + n}", None)
         records = {}
         for key, biz, cust, marker in (("a", a, ca, "רגיל"), ("b", b, cb, MARK_B)):
+            ident = {"id": B_ID_BASE} if key == "b" else {}
             records[key] = [
-                Task(business_id=biz.id, customer_id=cust.id, title=f"משימה {marker}"),
-                Invoice(business_id=biz.id, customer_id=cust.id, amount_agorot=10000, description=f"חשבונית {marker}"),
-                Contract(business_id=biz.id, customer_id=cust.id, title=f"חוזה {marker}"),
-                CallLog(business_id=biz.id, customer_id=cust.id, call_sid=f"CA{secrets.token_hex(16)}",
+                Task(**ident, business_id=biz.id, customer_id=cust.id, title=f"משימה {marker}"),
+                Invoice(**ident, business_id=biz.id, customer_id=cust.id, amount_agorot=10000, description=f"חשבונית {marker}"),
+                Contract(**ident, business_id=biz.id, customer_id=cust.id, title=f"חוזה {marker}"),
+                CallLog(**ident, business_id=biz.id, customer_id=cust.id, call_sid=f"CA{secrets.token_hex(16)}",
                         from_number=cust.phone, summary=f"שיחה {marker}"),
-                WhatsAppMsg(business_id=biz.id, customer_id=cust.id, direction="inbound", status="delivered",
+                WhatsAppMsg(**ident, business_id=biz.id, customer_id=cust.id, direction="inbound", status="delivered",
                             provider="dev", from_number=cust.phone, body=f"הודעה {marker}"),
             ]
             db.session.add_all(records[key])

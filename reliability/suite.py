@@ -14,12 +14,13 @@ from reliability.harness import Result, build, teardown
 ORDER = [
     ("scale-out", checks.check_scaleout),
     ("load", checks.check_load),
-    ("isolation", checks.check_isolation),
     ("webhook fuzz", checks.check_webhook_fuzz),
     ("Redis down", checks.check_redis_down),
     ("PostgreSQL restart", checks.check_pg_restart),
     ("worker kill", checks.check_worker_kill),
     ("read-only storage", checks.check_readonly_storage),
+    # Late: the probe's writes (as A's admin) and schemathesis' may change A's own data.
+    ("isolation", checks.check_isolation),
     ("schemathesis", checks.check_schemathesis),
     ("proxy trust", checks.check_proxy_trust),  # last: it uses up the per-IP login limit
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from server.errors import AppError
@@ -47,6 +47,19 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code == 405 and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def handle_unstorable_value(exc: Exception):
+        # A value the database cannot hold — an id beyond its integer range, a NUL character
+        # in text — came from the request: a 400, and the transaction is rolled back.
+        log.warning("database refused a value on %s %s: %s", request.method, request.path,
+                    getattr(exc, "orig", exc).__class__.__name__)
+        from server.extensions import db
+        db.session.rollback()
+        if wants_json():
+            return jsonify({"error": "bad request"}), 400
+        return "Bad Request", 400
 
     @app.errorhandler(OperationalError)
     def handle_database_unavailable(exc: OperationalError):

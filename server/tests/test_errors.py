@@ -67,3 +67,24 @@ def test_database_outage_answers_503_json_not_500(client, login_as, monkeypatch)
     assert response.status_code == 503
     assert response.get_json() == {"error": "service unavailable"}
     assert response.headers["Retry-After"] == "5"
+
+
+def test_a_value_the_database_cannot_hold_is_a_400_not_a_500(client, login_as, db):
+    login_as("admin")
+    # Beyond int64 everywhere (OverflowError in SQLite, DataError in PostgreSQL), and beyond
+    # PostgreSQL's 32-bit integer columns, which SQLite happens to hold.
+    queries = ["entity_id=99999999999999999999999", "business_id=99999999999999999999"]
+    if db.engine.dialect.name == "postgresql":
+        queries += ["entity_id=99999999999999", "actor_user_id=-99999999999"]
+    for query in queries:
+        response = client.get("/api/audit?" + query)
+        assert response.status_code == 400, (query, response.get_json())
+        assert response.get_json() == {"error": "bad request"}
+    assert client.get("/api/audit").status_code == 200  # the session's transaction was rolled back
+
+
+def test_nul_character_in_a_filter_is_refused_cleanly(client, login_as):
+    login_as("admin")
+    response = client.get("/api/audit?actor_email=a%00b")
+    assert response.status_code in (200, 400)  # SQLite stores NUL; PostgreSQL refuses it → 400
+    assert response.is_json
