@@ -305,7 +305,7 @@ def pay_invoice(cid: int, iid: int, body: InvoicePay):
 
 @records_bp.post("/<int:cid>/invoices/<int:iid>/cancel")
 @roles_required(*WRITERS)
-@validate(body=InvoiceCancel, tags=["records"])
+@validate(body=InvoiceCancel, status=201, tags=["records"])
 def cancel_invoice(cid: int, iid: int, body: InvoiceCancel):
     """Cancel an issued or paid invoice by issuing a credit invoice; answers both."""
     invoice, credit = invoice_service.cancel_with_credit(_customer(cid), iid, body.reason)
