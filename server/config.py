@@ -34,6 +34,13 @@ def _int(value: str | None, default: int) -> int:
         raise ConfigError(f"expected an integer, got {value!r}") from exc
 
 
+def _float(value: str | None, default: float) -> float:
+    try:
+        return float(value) if value not in (None, "") else default
+    except ValueError as exc:
+        raise ConfigError(f"expected a number, got {value!r}") from exc
+
+
 def default_sqlite_url() -> str:
     return f"sqlite:///{INSTANCE_DIR / 'kesher.db'}"
 
@@ -54,6 +61,17 @@ def load_config(overrides: dict | None = None) -> dict:
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,
         "TWILIO_API_BASE": env.get("TWILIO_API_BASE") or "https://api.twilio.com",
+        "META_ACCESS_TOKEN": env.get("META_ACCESS_TOKEN") or None,
+        "META_APP_SECRET": env.get("META_APP_SECRET") or None,
+        "META_GRAPH_BASE": env.get("META_GRAPH_BASE") or "https://graph.facebook.com",
+        "META_GRAPH_VERSION": env.get("META_GRAPH_VERSION") or "v21.0",
+        "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN") or None,
+        "WHATSAPP_HTTP_TIMEOUT": _float(env.get("WHATSAPP_HTTP_TIMEOUT"), 15.0),
+        "WHATSAPP_SEND_LEASE_SECONDS": _float(env.get("WHATSAPP_SEND_LEASE_SECONDS"), 60.0),
+        "WHATSAPP_RETRY_BASE_SECONDS": _float(env.get("WHATSAPP_RETRY_BASE_SECONDS"), 5.0),
+        "WHATSAPP_RETRY_MAX_SECONDS": _float(env.get("WHATSAPP_RETRY_MAX_SECONDS"), 900.0),
+        "WHATSAPP_MAX_ATTEMPTS": _int(env.get("WHATSAPP_MAX_ATTEMPTS"), 10),
+        "WHATSAPP_RECONCILE_WAIT_SECONDS": _float(env.get("WHATSAPP_RECONCILE_WAIT_SECONDS"), 120.0),
         "OPENAI_API_KEY": env.get("OPENAI_API_KEY") or None,
         "OPENAI_BASE_URL": env.get("OPENAI_BASE_URL") or "https://api.openai.com/v1",
         "GOOGLE_APPLICATION_CREDENTIALS": env.get("GOOGLE_APPLICATION_CREDENTIALS") or None,
@@ -119,6 +137,9 @@ def validate_config(config: dict) -> None:
             "APP_ENV=production needs a real SECRET_KEY (not empty, not 'change-me'): "
             "generate one with `python -c 'import secrets; print(secrets.token_hex(32))'`"
         )
+    if config.get("WHATSAPP_SEND_LEASE_SECONDS", 60) <= config.get("WHATSAPP_HTTP_TIMEOUT", 15):
+        # A send still waiting for the provider must never look abandoned to another worker.
+        raise ConfigError("WHATSAPP_SEND_LEASE_SECONDS must be longer than WHATSAPP_HTTP_TIMEOUT")
 
 
 def secret_values(config: dict) -> list[str]:

@@ -16,6 +16,8 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.twilio import twilio_bp
     from server.routes.records import records_bp
     from server.routes.timeline import timeline_bp
+    from server.routes.whatsapp import whatsapp_bp
+    from server.routes.whatsapp_webhooks import whatsapp_webhooks_bp
 
     app.register_blueprint(health_bp)      # /health
     app.register_blueprint(auth_bp)        # /api/auth/*
@@ -26,4 +28,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(timeline_bp)    # /api/customers/<id>/timeline
     app.register_blueprint(records_bp)     # /api/customers/<id>/{tasks,invoices,contracts}
     app.register_blueprint(privacy_bp)     # /api/crm/customers/<id>/export|erase, /api/crm/exports/*
+    app.register_blueprint(whatsapp_bp)    # /api/whatsapp/*
+    app.register_blueprint(whatsapp_webhooks_bp)  # /webhook/whatsapp/*
     app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

@@ -12,7 +12,10 @@ from flask import current_app, has_app_context
 
 from server.extensions import huey
 
-TASK_MODULES: tuple[str, ...] = ("server.tasks.privacy",)
+TASK_MODULES: tuple[str, ...] = (
+    "server.tasks.privacy",
+    "server.tasks.whatsapp",
+)
 
 _worker_app = None
 

@@ -1,0 +1,126 @@
+"""The WhatsApp transport interface: send, look a send up, parse a webhook.
+
+Providers speak plain dataclasses, never models: the service turns rows into an
+`Outbound` and webhook bodies come back as `InboundMessage` / `StatusUpdate`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+# Our status ladder. A status only ever moves up it, so callbacks that arrive in any
+# order end in the same place. `failed` sits between `sent` and `delivered`: a message
+# the phone has received cannot fail afterwards, and a late `sent` cannot undo a failure.
+STATUS_RANK = {"queued": 0, "sending": 1, "sent": 2, "failed": 3, "delivered": 4, "read": 5}
+
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]+)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    language: str
+    body: str
+    variables: dict[str, str]
+    twilio_content_sid: str | None = None
+    meta_template_name: str | None = None
+
+    def ordered_values(self) -> list[tuple[str, str]]:
+        """Placeholders in body order (each once), with their values."""
+        seen: list[str] = []
+        for key in PLACEHOLDER.findall(self.body):
+            if key not in seen:
+                seen.append(key)
+        return [(key, self.variables.get(key, "")) for key in seen]
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message to hand to a provider. `key` is our idempotency key for it."""
+    key: str
+    to: str                      # E.164
+    sender: str | None           # E.164 (Twilio) — Meta sends from the phone-number id
+    text: str                    # the text as the customer will read it (template rendered)
+    template: Template | None = None
+    status_callback: str | None = None
+    account: dict = field(default_factory=dict)   # non-secret per-business ids (phone_number_id...)
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_message_id: str
+    status: str = "sent"
+    flags: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a provider knows about an earlier attempt whose outcome we never learnt."""
+    found: bool | None           # True: it has the message; False: it has not; None: cannot tell
+    provider_message_id: str | None = None
+    status: str | None = None
+
+
+class TransportError(Exception):
+    """A send that did not go through.
+
+    retryable: worth trying again later (timeouts, 5xx, rate limits).
+    ambiguous: the request may have reached the provider (timeout, dropped connection),
+               so the next attempt must reconcile before sending again.
+    """
+
+    def __init__(self, text: str, *, code: str | None = None, retryable: bool = True, ambiguous: bool = False):
+        super().__init__(text)
+        self.text = text[:500]
+        self.code = code
+        self.retryable = retryable
+        self.ambiguous = ambiguous
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    provider: str
+    provider_message_id: str
+    from_number: str             # sender, E.164 (or the provider's raw id when unparsable)
+    to_number: str | None        # the business number it was sent to
+    text: str
+    profile_name: str | None = None
+    account_id: str | None = None  # Meta phone_number_id
+    at: datetime | None = None
+    media: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    provider: str
+    provider_message_id: str
+    status: str                  # already mapped onto STATUS_RANK
+    key: str | None = None       # our idempotency key when the provider echoes it
+    error_code: str | None = None
+    error: str | None = None
+    at: datetime | None = None
+
+
+class WhatsAppTransport:
+    """A WhatsApp transport. `real` is False for the development transport."""
+
+    name = "base"
+    real = True
+    # Can `lookup` say whether an earlier, interrupted send reached the provider?
+    can_lookup = False
+
+    def send(self, message: Outbound) -> SendResult:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def lookup(self, message: Outbound) -> Lookup:
+        return Lookup(found=None)
+
+
+def render_template(body: str, variables: dict[str, str]) -> str:
+    return PLACEHOLDER.sub(lambda m: str(variables.get(m.group(1), m.group(0))), body)
+
+
+def missing_variables(body: str, variables: dict[str, str]) -> list[str]:
+    return sorted({key for key in PLACEHOLDER.findall(body) if not str(variables.get(key, "")).strip()})

@@ -1,0 +1,167 @@
+"""WhatsApp API: send (seed section 7), conversation, 24-hour window, transport, templates."""
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, jsonify
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from server.authz import auth_required, roles_required, scoped_business_id
+from server.phones import InvalidPhone, normalize_phone
+from server.services import whatsapp as service
+from server.validation import validate
+
+whatsapp_bp = Blueprint("whatsapp", __name__, url_prefix="/api/whatsapp")
+
+MAX_TEXT = 4096  # WhatsApp's limit for a text message body
+
+
+class SendBody(BaseModel):
+    to: str = Field(max_length=64)
+    text: str | None = None
+    template: str | None = Field(default=None, max_length=128)
+    variables: dict[str, str | int | float] = Field(default_factory=dict)
+    business_id: int | None = None
+
+    @field_validator("to")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        try:
+            return normalize_phone(value)
+        except InvalidPhone as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        if value is not None and not (1 <= len(value) <= MAX_TEXT and value.strip()):
+            raise ValueError(f"text must be 1 to {MAX_TEXT} characters")
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self):
+        if (self.text is None) == (self.template is None):
+            raise ValueError("send either text or template")
+        return self
+
+
+class SendResponse(BaseModel):
+    ok: bool
+    id: int
+
+
+class MessagesQuery(BaseModel):
+    customer_id: int | None = None
+    business_id: int | None = None
+    page: int = Field(default=1, ge=1, le=100000)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class WindowQuery(BaseModel):
+    customer_id: int
+
+
+class BusinessQuery(BaseModel):
+    business_id: int | None = None
+
+
+TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,128}$")
+
+
+class TemplateBody(BaseModel):
+    name: str = Field(min_length=1, max_length=128)
+    language: str = Field(default="he", min_length=2, max_length=16)
+    body: str = Field(min_length=1, max_length=1024)
+    twilio_content_sid: str | None = Field(default=None, pattern=r"^HX[0-9a-fA-F]{32}$")
+    meta_template_name: str | None = Field(default=None, max_length=128)
+    business_id: int | None = None
+
+    @field_validator("name", "meta_template_name")
+    @classmethod
+    def _name(cls, value: str | None) -> str | None:
+        if value is not None and not TEMPLATE_NAME.match(value):
+            raise ValueError("lower-case letters, digits and underscores only")
+        return value
+
+
+class TemplatePatch(TemplateBody):
+    name: str | None = Field(default=None, min_length=1, max_length=128)
+    language: str | None = Field(default=None, min_length=2, max_length=16)
+    body: str | None = Field(default=None, min_length=1, max_length=1024)
+
+
+@whatsapp_bp.post("/send")
+@roles_required("staff", "admin")
+@validate(body=SendBody, response=SendResponse)
+def send(body: SendBody):
+    """Queue a WhatsApp text or template message; a background job delivers it."""
+    business_id = scoped_business_id(body.business_id)
+    msg = service.queue_message(business_id, to=body.to, text=body.text, template=body.template,
+                                variables=body.variables)
+    response = jsonify({"ok": True, "id": msg.id})
+    response.headers["X-WhatsApp-Transport"] = msg.provider  # "dev" means: not delivered
+    return response, 200
+
+
+@whatsapp_bp.get("/messages")
+@auth_required
+@validate(query=MessagesQuery)
+def messages(query: MessagesQuery):
+    """A customer's conversation (or the business's messages), newest first, paged."""
+    business_id = scoped_business_id(query.business_id, required=False)
+    return jsonify(service.list_messages(business_id, query.customer_id, query.page, query.limit)), 200
+
+
+@whatsapp_bp.get("/window")
+@auth_required
+@validate(query=WindowQuery)
+def window(query: WindowQuery):
+    """Whether free text may be sent to this customer (24 hours after their last message)."""
+    business_id = scoped_business_id(None, required=False)
+    return jsonify(service.window_for_customer(business_id, query.customer_id)), 200
+
+
+@whatsapp_bp.get("/transport")
+@auth_required
+@validate(query=BusinessQuery)
+def transport(query: BusinessQuery):
+    """Which transport sends this business's messages, and whether it really delivers."""
+    return jsonify(service.transport_state(scoped_business_id(query.business_id))), 200
+
+
+@whatsapp_bp.get("/templates")
+@auth_required
+@validate(query=BusinessQuery)
+def list_templates(query: BusinessQuery):
+    """The business's approved message templates."""
+    rows = service.list_templates(scoped_business_id(query.business_id))
+    return jsonify({"items": [r.to_dict() for r in rows]}), 200
+
+
+@whatsapp_bp.post("/templates")
+@roles_required("admin")
+@validate(body=TemplateBody, status=201)
+def create_template(body: TemplateBody):
+    """Add an approved template (name, language, body with {{1}} placeholders, provider ids)."""
+    business_id = scoped_business_id(body.business_id)
+    row = service.create_template(business_id, body.model_dump(exclude={"business_id"}))
+    return jsonify(row.to_dict()), 201
+
+
+@whatsapp_bp.put("/templates/<int:template_id>")
+@roles_required("admin")
+@validate(body=TemplatePatch)
+def update_template(template_id: int, body: TemplatePatch):
+    """Change a template."""
+    business_id = scoped_business_id(body.business_id)
+    row = service.update_template(business_id, template_id, body.model_dump(exclude={"business_id"}, exclude_unset=True))
+    return jsonify(row.to_dict()), 200
+
+
+@whatsapp_bp.delete("/templates/<int:template_id>")
+@roles_required("admin")
+@validate(query=BusinessQuery)
+def delete_template(template_id: int, query: BusinessQuery):
+    """Remove a template."""
+    service.delete_template(scoped_business_id(query.business_id), template_id)
+    return jsonify({"ok": True}), 200

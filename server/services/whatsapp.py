@@ -1,0 +1,538 @@
+"""WhatsApp: queue outbound messages, send each exactly once, record inbound, apply statuses.
+
+The message row is the source of truth; the job queue only carries message ids.
+
+Sending a message (attempt_send, run by the huey job):
+  1. Claim it with a compare-and-set on (status, attempts): status → `sending`,
+     attempts + 1, next_attempt_at → now + lease. Only one worker wins a claim.
+  2. If the previous attempt was left in `sending` (worker killed, timeout, dropped
+     connection), its outcome is unknown: reconcile with the provider before any resend
+     (Twilio: list the pair's messages; Meta: wait for the status webhook that echoes
+     our idempotency key). Found → record it, do not send.
+  3. Send. Success → provider id + `sent`. Failure → back to `queued` (the provider
+     said no) or left in `sending` (it may have landed), with a growing delay; a
+     permanent error or too many attempts → `failed` with the provider's code and text.
+A periodic sweep re-enqueues every queued/sending message that is due, so a job lost
+with a killed worker (huey does not acknowledge tasks) is picked up again.
+
+Statuses only move up STATUS_RANK, with conditional UPDATEs, so concurrent or
+out-of-order callbacks always end in the same state.
+"""
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from server.errors import Conflict, NotFound, ValidationFailed
+from server.extensions import db
+from server.models import Business, WhatsAppMsg, WhatsAppTemplate
+from server.models.base import iso, utcnow
+from server.phones import normalize_phone, try_normalize_phone
+from server.providers.whatsapp import NotConfigured, build_transport, choose
+from server.providers.whatsapp.base import (
+    STATUS_RANK, InboundMessage, Outbound, StatusUpdate, Template, TransportError, missing_variables,
+    render_template,
+)
+from server.services import realtime
+from server.services.customers import find_customer_by_phone, find_or_create_lead, get_customer
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=24)
+OPEN_STATUSES = ("queued", "sending")
+# A job may fire a moment before the row's due time (clock rounding); this much is fine.
+EARLY_TOLERANCE = timedelta(milliseconds=500)
+SWEEP_HORIZON_SECONDS = 60
+
+
+def _cfg(key: str):
+    return current_app.config[key]
+
+
+# ---- per-business transport ------------------------------------------------------------
+
+def business_account(business: Business) -> dict:
+    """The business's non-secret provider ids: Twilio sender number, Meta phone_number_id."""
+    config = dict(business.whatsapp_config or {})
+    sender = try_normalize_phone(config.get("sender") or business.whatsapp_number)
+    return {"sender": sender, "phone_number_id": config.get("phone_number_id")}
+
+
+def transport_state(business_id: int) -> dict:
+    """Which transport this business's messages go through, and whether they are delivered."""
+    business = _business(business_id)
+    provider, fallback = choose(business.whatsapp_provider, current_app.config, business_account(business))
+    return {"business_id": business.id, "configured": business.whatsapp_provider or "dev",
+            "provider": provider, "delivers": provider != "dev", "fallback": fallback,
+            "warning": None if provider != "dev" else
+            "development transport: messages are stored but not delivered to WhatsApp"}
+
+
+def _business(business_id: int) -> Business:
+    business = db.session.get(Business, business_id)
+    if business is None or business.deleted_at is not None:
+        raise NotFound("business not found")
+    return business
+
+
+# ---- the 24-hour customer-service window -----------------------------------------------
+
+def last_inbound_at(business_id: int, phone: str | None) -> datetime | None:
+    if not phone:
+        return None
+    return db.session.scalar(select(func.max(WhatsAppMsg.created_at)).where(
+        WhatsAppMsg.business_id == business_id, WhatsAppMsg.direction == "inbound",
+        WhatsAppMsg.from_number == phone))
+
+
+def window_for_phone(business_id: int, phone: str | None, now: datetime | None = None) -> dict:
+    now = now or utcnow()
+    last = last_inbound_at(business_id, phone)
+    until = last + WINDOW if last else None
+    return {"open": bool(until and until > now), "until": iso(until), "last_inbound_at": iso(last)}
+
+
+def window_for_customer(business_id: int | None, customer_id: int) -> dict:
+    customer = get_customer(business_id, customer_id)
+    state = window_for_phone(customer.business_id, customer.phone)
+    transport = transport_state(customer.business_id)
+    # Only a real transport is refused outside the window; the dev one accepts and flags it.
+    return {"customer_id": customer.id, "phone": customer.phone, **state,
+            "provider": transport["provider"], "enforced": transport["delivers"]}
+
+
+# ---- templates -------------------------------------------------------------------------
+
+def list_templates(business_id: int) -> list[WhatsAppTemplate]:
+    return list(db.session.scalars(select(WhatsAppTemplate).where(WhatsAppTemplate.business_id == business_id)
+                                   .order_by(WhatsAppTemplate.name, WhatsAppTemplate.language)))
+
+
+def _template(business_id: int, template_id: int) -> WhatsAppTemplate:
+    row = db.session.get(WhatsAppTemplate, template_id)
+    if row is None or row.business_id != business_id:
+        raise NotFound("template not found")
+    return row
+
+
+TEMPLATE_FIELDS = ("name", "language", "body", "twilio_content_sid", "meta_template_name")
+
+
+def create_template(business_id: int, data: dict) -> WhatsAppTemplate:
+    _business(business_id)
+    row = WhatsAppTemplate(business_id=business_id, **{k: data.get(k) for k in TEMPLATE_FIELDS if k in data})
+    row.language = row.language or "he"
+    return _save_template(row)
+
+
+def update_template(business_id: int, template_id: int, data: dict) -> WhatsAppTemplate:
+    row = _template(business_id, template_id)
+    for key in TEMPLATE_FIELDS:
+        # Provider ids may be cleared; name, language and body may only be replaced.
+        if key in data and (data[key] is not None or key in ("twilio_content_sid", "meta_template_name")):
+            setattr(row, key, data[key])
+    return _save_template(row)
+
+
+def _save_template(row: WhatsAppTemplate) -> WhatsAppTemplate:
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("template exists") from None
+    db.session.commit()
+    return row
+
+
+def delete_template(business_id: int, template_id: int) -> None:
+    db.session.delete(_template(business_id, template_id))
+    db.session.commit()
+
+
+def _find_template(business_id: int, name: str) -> WhatsAppTemplate | None:
+    rows = db.session.scalars(select(WhatsAppTemplate).where(
+        WhatsAppTemplate.business_id == business_id, WhatsAppTemplate.name == name)).all()
+    # Hebrew first: the `he` version when a template exists in several languages.
+    rows = sorted(rows, key=lambda r: (r.language != "he", r.language))
+    return rows[0] if rows else None
+
+
+# ---- queueing an outbound message ------------------------------------------------------
+
+def queue_message(business_id: int, *, to: str, text: str | None = None, template: str | None = None,
+                  variables: dict | None = None, now: datetime | None = None) -> WhatsAppMsg:
+    """Validate, store as `queued`, commit, then hand the id to the job queue."""
+    now = now or utcnow()
+    business = _business(business_id)
+    to_e164 = normalize_phone(to)
+    account = business_account(business)
+    provider, fallback = choose(business.whatsapp_provider, current_app.config, account)
+    flags: dict = {}
+    if fallback:
+        flags["fallback"] = fallback
+    if provider == "dev":
+        flags.update(dev_transport=True, not_delivered=True)
+    variables = {str(k): str(v) for k, v in (variables or {}).items()}
+    template_row = None
+    if template:
+        template_row = _find_template(business.id, template)
+        if template_row is None:
+            raise ValidationFailed({"template": "unknown template"})
+        missing = missing_variables(template_row.body, variables)
+        if missing:
+            raise ValidationFailed({"variables": "missing: " + ", ".join(missing)})
+        if provider == "twilio" and not template_row.twilio_content_sid:
+            raise ValidationFailed({"template": "template has no Twilio ContentSid"})
+        body = render_template(template_row.body, variables)
+    else:
+        if not window_for_phone(business.id, to_e164, now)["open"]:
+            if provider != "dev":
+                raise Conflict("outside 24h window")
+            flags["outside_window"] = True  # a real provider would refuse this free text
+        body = text or ""
+    customer = find_customer_by_phone(business.id, to_e164)
+    msg = WhatsAppMsg(business_id=business.id, customer_id=customer.id if customer else None,
+                      direction="outbound", status="queued", provider=provider,
+                      idempotency_key=uuid.uuid4().hex, from_number=account["sender"], to_number=to_e164,
+                      body=body, template_name=template_row.name if template_row else None,
+                      template_variables=variables if template_row else None, flags=flags,
+                      attempts=0, next_attempt_at=now)
+    db.session.add(msg)
+    db.session.commit()
+    if provider == "dev":
+        log.warning("whatsapp %s queued on the DEVELOPMENT transport: it will not be delivered%s",
+                    msg.id, f" ({fallback})" if fallback else "")
+    else:
+        log.info("whatsapp %s queued via %s", msg.id, provider)
+    realtime.publish(msg.business_id, "whatsapp.message", msg.to_dict())
+    _enqueue(msg.id)
+    return msg
+
+
+def _enqueue(message_id: int, eta: datetime | None = None) -> None:
+    from server.tasks.whatsapp import enqueue_send
+    try:
+        enqueue_send(message_id, eta)
+    except Exception as exc:  # noqa: BLE001 — the row is stored; the sweep will enqueue it
+        log.error("whatsapp %s: could not enqueue (%s); the periodic sweep will pick it up",
+                  message_id, exc.__class__.__name__)
+
+
+# ---- reading ---------------------------------------------------------------------------
+
+def list_messages(business_id: int | None, customer_id: int | None, page: int, limit: int) -> dict:
+    query = select(WhatsAppMsg)
+    if customer_id is not None:
+        customer = get_customer(business_id, customer_id)
+        query = query.where(WhatsAppMsg.customer_id == customer.id)
+    elif business_id is not None:
+        query = query.where(WhatsAppMsg.business_id == business_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(WhatsAppMsg.created_at.desc(), WhatsAppMsg.id.desc())
+                              .limit(limit).offset((page - 1) * limit)).all()
+    return {"items": [r.to_dict() for r in rows], "page": page, "limit": limit, "total": total}
+
+
+# ---- status ladder ---------------------------------------------------------------------
+
+_TIMESTAMPS = {"sent": ("sent_at",), "delivered": ("sent_at", "delivered_at"),
+               "read": ("sent_at", "delivered_at", "read_at")}
+
+
+def advance_status(message_id: int, status: str, at: datetime | None = None,
+                   error_code: str | None = None, error: str | None = None) -> bool:
+    """Move a message up the ladder (never down). True when its status changed. No commit."""
+    at = at or utcnow()
+    rank = STATUS_RANK[status]
+    lower = [name for name, r in STATUS_RANK.items() if r < rank]
+    values: dict = {"status": status, "updated_at": utcnow()}
+    if status == "failed":
+        values.update(error_code=(error_code or None) and str(error_code)[:32], error=error, next_attempt_at=None)
+    elif rank >= STATUS_RANK["sent"]:
+        values["next_attempt_at"] = None
+    moved = db.session.execute(update(WhatsAppMsg).where(WhatsAppMsg.id == message_id, WhatsAppMsg.status.in_(lower))
+                               .values(**values)).rowcount == 1
+    # The earliest report of each step wins, so the times too are the same in any order.
+    for column_name in _TIMESTAMPS.get(status, ()):
+        column = getattr(WhatsAppMsg, column_name)
+        db.session.execute(update(WhatsAppMsg).where(WhatsAppMsg.id == message_id,
+                                                     or_(column.is_(None), column > at)).values({column_name: at}))
+    return moved
+
+
+# ---- sending (the job) -----------------------------------------------------------------
+
+def _outbound(msg: WhatsAppMsg) -> Outbound:
+    business = db.session.get(Business, msg.business_id)
+    template = None
+    if msg.template_name:
+        row = _find_template(msg.business_id, msg.template_name)
+        if row is not None:
+            template = Template(name=row.name, language=row.language, body=row.body,
+                                variables=dict(msg.template_variables or {}),
+                                twilio_content_sid=row.twilio_content_sid, meta_template_name=row.meta_template_name)
+    host = current_app.config.get("HOST") or ""
+    callback = f"{host}/webhook/whatsapp/twilio?key={msg.idempotency_key}" if host else None
+    return Outbound(key=msg.idempotency_key, to=msg.to_number, sender=msg.from_number, text=msg.body or "",
+                    template=template, status_callback=callback,
+                    account=business_account(business) if business else {}, created_at=msg.created_at)
+
+
+def _merge_flags(msg: WhatsAppMsg, add: dict | None = None, drop: tuple = ()) -> None:
+    flags = {k: v for k, v in (msg.flags or {}).items() if k not in drop}
+    flags.update(add or {})
+    msg.flags = flags
+
+
+def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
+    """One attempt at a queued message. Returns seconds until the next attempt, or None."""
+    now = now or utcnow()
+    msg = db.session.get(WhatsAppMsg, message_id)
+    if msg is None or msg.direction != "outbound" or msg.status not in OPEN_STATUSES:
+        return None
+    if msg.next_attempt_at and msg.next_attempt_at > now + EARLY_TOLERANCE:
+        return None  # a live attempt holds the lease, or a retry is already scheduled
+    prev_status, prev_attempts = msg.status, msg.attempts
+    lease = now + timedelta(seconds=_cfg("WHATSAPP_SEND_LEASE_SECONDS"))
+    claimed = db.session.execute(
+        update(WhatsAppMsg)
+        .where(WhatsAppMsg.id == msg.id, WhatsAppMsg.status == prev_status, WhatsAppMsg.attempts == prev_attempts)
+        .values(status="sending", attempts=prev_attempts + 1, next_attempt_at=lease, updated_at=now)
+    ).rowcount == 1
+    db.session.commit()
+    if not claimed:
+        return None
+    db.session.refresh(msg)
+    if msg.status != "sending":
+        return None
+    realtime.publish(msg.business_id, "whatsapp.status", _status_payload(msg))
+
+    if msg.provider_message_id:
+        # A status webhook already told us the provider has it (it echoed our key).
+        _record_sent(msg, msg.provider_message_id, "sent", now)
+        return None
+    outbound = _outbound(msg)
+    try:
+        transport = build_transport(msg.provider, current_app.config)
+    except NotConfigured as exc:
+        return _attempt_failed(msg, TransportError(f"{msg.provider} not configured: {exc}", code="config"),
+                               now, keep_sending=prev_status == "sending")
+
+    if prev_status == "sending":
+        wait = _reconcile(msg, transport, outbound, now)
+        if wait is not None:
+            return wait if wait > 0 else None
+    try:
+        result = transport.send(outbound)
+    except TransportError as exc:
+        return _attempt_failed(msg, exc, now, keep_sending=exc.ambiguous)
+    _record_sent(msg, result.provider_message_id, result.status, now, result.flags)
+    return None
+
+
+def _reconcile(msg: WhatsAppMsg, transport, outbound: Outbound, now: datetime) -> float | None:
+    """An earlier attempt may have reached the provider. None: safe to send; else stop here.
+
+    Returns 0 when the message turned out to be sent, or the seconds to wait.
+    """
+    try:
+        lookup = transport.lookup(outbound)
+    except TransportError as exc:
+        log.warning("whatsapp %s: cannot reconcile with %s yet (%s)", msg.id, transport.name, exc.text)
+        return _attempt_failed(msg, exc, now, keep_sending=True) or 0
+    if lookup.found:
+        log.info("whatsapp %s: %s already has it as %s; not sending again", msg.id, transport.name,
+                 lookup.provider_message_id)
+        _record_sent(msg, lookup.provider_message_id, lookup.status or "sent", now, {"reconciled": True})
+        return 0
+    if lookup.found is False:
+        log.info("whatsapp %s: %s never got the interrupted attempt; sending", msg.id, transport.name)
+        return None
+    # The provider cannot be asked (Meta): its status webhook echoes our key when it has the
+    # message. Wait for it; only after the wait, with no word, send again.
+    deadline_text = (msg.flags or {}).get("reconciling_until")
+    deadline = datetime.fromisoformat(deadline_text) if deadline_text else None
+    if deadline is None:
+        deadline = now + timedelta(seconds=_cfg("WHATSAPP_RECONCILE_WAIT_SECONDS"))
+        _merge_flags(msg, {"reconciling_until": deadline.isoformat()})
+        log.warning("whatsapp %s: outcome of an interrupted send unknown; waiting for %s's status "
+                    "webhook until %s before sending again", msg.id, transport.name, deadline.isoformat())
+    if now < deadline:
+        msg.next_attempt_at = deadline
+        db.session.commit()
+        return max((deadline - now).total_seconds(), 0.001)
+    log.warning("whatsapp %s: no status from %s by %s; sending again", msg.id, transport.name, deadline_text)
+    _merge_flags(msg, {"resent_after_wait": True}, drop=("reconciling_until",))
+    db.session.commit()
+    return None
+
+
+def _attempt_failed(msg: WhatsAppMsg, exc: TransportError, now: datetime, keep_sending: bool) -> float | None:
+    max_attempts = _cfg("WHATSAPP_MAX_ATTEMPTS")
+    if not exc.retryable or msg.attempts >= max_attempts:
+        reason = exc.text if not exc.retryable else f"gave up after {msg.attempts} attempts: {exc.text}"
+        advance_status(msg.id, "failed", now, exc.code, reason)
+        db.session.commit()
+        db.session.refresh(msg)
+        log.error("whatsapp %s failed via %s: %s %s", msg.id, msg.provider, exc.code or "", reason)
+        realtime.publish(msg.business_id, "whatsapp.status", _status_payload(msg))
+        return None
+    base = _cfg("WHATSAPP_RETRY_BASE_SECONDS")
+    delay = min(base * (2 ** (msg.attempts - 1)), _cfg("WHATSAPP_RETRY_MAX_SECONDS"))
+    db.session.execute(
+        update(WhatsAppMsg).where(WhatsAppMsg.id == msg.id, WhatsAppMsg.status == "sending",
+                                  WhatsAppMsg.attempts == msg.attempts)
+        .values(status="sending" if keep_sending else "queued", next_attempt_at=now + timedelta(seconds=delay),
+                error_code=(exc.code or None) and str(exc.code)[:32], error=exc.text, updated_at=now))
+    db.session.commit()
+    log.warning("whatsapp %s attempt %d via %s failed (%s %s); next try in %.1fs%s", msg.id, msg.attempts,
+                msg.provider, exc.code or "", exc.text, delay, " after reconciling" if keep_sending else "")
+    return delay
+
+
+def _record_sent(msg: WhatsAppMsg, provider_message_id: str | None, status: str, now: datetime,
+                 flags: dict | None = None) -> None:
+    if provider_message_id:
+        db.session.execute(update(WhatsAppMsg).where(WhatsAppMsg.id == msg.id,
+                                                     WhatsAppMsg.provider_message_id.is_(None))
+                           .values(provider_message_id=provider_message_id))
+    advance_status(msg.id, status if status in STATUS_RANK else "sent", now)
+    db.session.execute(update(WhatsAppMsg).where(WhatsAppMsg.id == msg.id, WhatsAppMsg.status != "failed")
+                       .values(error=None, error_code=None))
+    db.session.refresh(msg)
+    if flags or (msg.flags or {}).get("reconciling_until"):
+        _merge_flags(msg, flags, drop=("reconciling_until",))
+    db.session.commit()
+    if msg.provider == "dev":
+        log.warning("whatsapp %s handled by the development transport: NOT delivered", msg.id)
+    else:
+        log.info("whatsapp %s accepted by %s as %s", msg.id, msg.provider, msg.provider_message_id)
+    realtime.publish(msg.business_id, "whatsapp.status", _status_payload(msg))
+
+
+def _status_payload(msg: WhatsAppMsg) -> dict:
+    return {"id": msg.id, "customer_id": msg.customer_id, "status": msg.status, "provider": msg.provider,
+            "error_code": msg.error_code, "error": msg.error, "flags": msg.flags or {}}
+
+
+def due_messages(now: datetime | None = None, horizon_seconds: float = SWEEP_HORIZON_SECONDS,
+                 limit: int = 1000) -> list[tuple[int, datetime | None]]:
+    """Outbound messages still queued/sending that come due before the next sweep."""
+    now = now or utcnow()
+    rows = db.session.execute(
+        select(WhatsAppMsg.id, WhatsAppMsg.next_attempt_at)
+        .where(WhatsAppMsg.direction == "outbound", WhatsAppMsg.status.in_(OPEN_STATUSES),
+               or_(WhatsAppMsg.next_attempt_at.is_(None),
+                   WhatsAppMsg.next_attempt_at <= now + timedelta(seconds=horizon_seconds)))
+        .order_by(WhatsAppMsg.next_attempt_at).limit(limit)).all()
+    db.session.commit()
+    return [(row.id, row.next_attempt_at) for row in rows]
+
+
+# ---- webhooks: inbound messages and status updates -------------------------------------
+
+def ingest_webhook(provider: str, payload, args: dict | None = None) -> dict:
+    """Parse one verified webhook body and store what it says. Returns counts for the log."""
+    if provider == "twilio":
+        from server.providers.whatsapp.twilio import parse_webhook
+        events = parse_webhook(payload, args or {})
+    else:
+        from server.providers.whatsapp.meta import parse_webhook
+        events = parse_webhook(payload)
+    counts = {"inbound": 0, "duplicate": 0, "status": 0, "ignored": 0}
+    for event in events:
+        if isinstance(event, InboundMessage):
+            _, created = record_inbound(event)
+            counts["inbound" if created else "duplicate"] += 1
+        elif isinstance(event, StatusUpdate):
+            counts["status" if apply_status(event) else "ignored"] += 1
+    return counts
+
+
+def _message_by_provider_id(provider: str, provider_message_id: str) -> WhatsAppMsg | None:
+    return db.session.scalar(select(WhatsAppMsg).where(WhatsAppMsg.provider == provider,
+                                                       WhatsAppMsg.provider_message_id == provider_message_id))
+
+
+def _business_for_inbound(event: InboundMessage) -> Business | None:
+    from server.services.businesses import business_for_number
+    business = business_for_number("whatsapp", event.to_number)
+    if business is None and event.account_id:
+        for candidate in db.session.scalars(select(Business).where(Business.whatsapp_provider == "meta",
+                                                                   Business.deleted_at.is_(None))):
+            if str((candidate.whatsapp_config or {}).get("phone_number_id")) == str(event.account_id):
+                return candidate
+    return business
+
+
+def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
+    """Store an inbound message once, however often the provider delivers it."""
+    existing = _message_by_provider_id(event.provider, event.provider_message_id)
+    if existing is not None:
+        log.info("whatsapp inbound %s from %s delivered again; already stored as %s",
+                 event.provider_message_id, event.provider, existing.id)
+        return existing, False
+    business = _business_for_inbound(event)
+    customer = None
+    if business is not None:
+        customer = find_or_create_lead(business.id, event.from_number, event.profile_name, "whatsapp")
+    flags = {} if business is not None else {"unrouted": True}
+    if event.media:
+        flags["media"] = list(event.media)[:10]
+    at = event.at or utcnow()
+    msg = WhatsAppMsg(business_id=business.id if business else None, customer_id=customer.id if customer else None,
+                      direction="inbound", status="delivered", provider=event.provider,
+                      provider_message_id=event.provider_message_id, from_number=(event.from_number or "")[:32],
+                      to_number=(event.to_number or "")[:32] or None, body=event.text, flags=flags,
+                      sent_at=at, delivered_at=utcnow())
+    try:
+        with db.session.begin_nested():
+            db.session.add(msg)
+    except IntegrityError:
+        # The same message arriving concurrently: the other request stored it.
+        db.session.commit()
+        return _message_by_provider_id(event.provider, event.provider_message_id), False
+    db.session.commit()
+    if business is None:
+        log.warning("whatsapp inbound %s to %s matches no business; stored unrouted as %s",
+                    event.provider_message_id, event.to_number, msg.id)
+    else:
+        log.info("whatsapp inbound %s stored as %s (business %s, customer %s)",
+                 event.provider_message_id, msg.id, business.id, msg.customer_id)
+    realtime.publish(msg.business_id, "whatsapp.message", msg.to_dict())
+    return msg, True
+
+
+def apply_status(event: StatusUpdate) -> WhatsAppMsg | None:
+    msg = _message_by_provider_id(event.provider, event.provider_message_id)
+    if msg is None and event.key:
+        # The callback outran the worker that would have recorded the provider id.
+        msg = db.session.scalar(select(WhatsAppMsg).where(WhatsAppMsg.idempotency_key == event.key,
+                                                          WhatsAppMsg.provider == event.provider))
+        if msg is not None:
+            db.session.execute(update(WhatsAppMsg).where(WhatsAppMsg.id == msg.id,
+                                                         WhatsAppMsg.provider_message_id.is_(None))
+                               .values(provider_message_id=event.provider_message_id))
+    if msg is None:
+        log.info("whatsapp status %s for unknown %s message %s ignored", event.status, event.provider,
+                 event.provider_message_id)
+        db.session.commit()
+        return None
+    moved = advance_status(msg.id, event.status, event.at, event.error_code, event.error)
+    db.session.commit()
+    db.session.refresh(msg)
+    if moved and "reconciling_until" in (msg.flags or {}):
+        _merge_flags(msg, drop=("reconciling_until",))  # the provider has answered the question
+        db.session.commit()
+    if moved:
+        log.info("whatsapp %s status → %s%s", msg.id, msg.status,
+                 f" ({msg.error_code} {msg.error})" if msg.status == "failed" else "")
+        realtime.publish(msg.business_id, "whatsapp.status", _status_payload(msg))
+    return msg
+

@@ -1,0 +1,251 @@
+"""Inbound messages and status callbacks from Twilio and Meta: storage, dedup, ordering, signatures."""
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from server.models import Customer, WhatsAppMsg
+from server.tests.whatsapp.conftest import (
+    CUSTOMER_PHONE, META_PHONE_ID, META_SECRET, TWILIO_NUMBER, meta_inbound, meta_status, post_meta, post_twilio,
+)
+
+
+def _inbound_form(sid="SM" + "1" * 32, body="שלום, אפשר לקבוע תור?", name="דנה לוי", sender=CUSTOMER_PHONE,
+                  to=TWILIO_NUMBER):
+    return {"MessageSid": sid, "SmsMessageSid": sid, "SmsSid": sid, "AccountSid": "AC" + "a1" * 16,
+            "From": f"whatsapp:{sender}", "To": f"whatsapp:{to}", "Body": body, "NumMedia": "0",
+            "ProfileName": name, "WaId": sender.lstrip("+"), "SmsStatus": "received", "NumSegments": "1",
+            "MessageType": "text", "ApiVersion": "2010-04-01"}
+
+
+def _rows(db):
+    return db.session.query(WhatsAppMsg).order_by(WhatsAppMsg.id).all()
+
+
+# ---- inbound ---------------------------------------------------------------------------
+
+def test_twilio_inbound_is_stored_and_an_unknown_sender_becomes_a_lead(client, db, twilio_business, wa_logs):
+    r = post_twilio(client, _inbound_form())
+    assert r.status_code == 200 and r.mimetype == "text/xml" and b"<Response>" in r.data
+    [msg] = _rows(db)
+    assert (msg.direction, msg.provider, msg.business_id) == ("inbound", "twilio", twilio_business.id)
+    assert msg.body == "שלום, אפשר לקבוע תור?" and msg.from_number == CUSTOMER_PHONE
+    lead = db.session.get(Customer, msg.customer_id)
+    assert lead.name == "דנה לוי" and lead.phone == CUSTOMER_PHONE and lead.source == "whatsapp"
+    assert any("inbound" in rec.getMessage() and "stored" in rec.getMessage() for rec in wa_logs.records)
+
+
+def test_inbound_from_a_known_customer_is_attached_to_them(client, db, twilio_business, make_customer):
+    customer = make_customer(twilio_business, name="משה כהן", phone=CUSTOMER_PHONE)
+    post_twilio(client, _inbound_form(name="Moshe"))
+    [msg] = _rows(db)
+    assert msg.customer_id == customer.id
+    assert db.session.query(Customer).count() == 1 and db.session.get(Customer, customer.id).name == "משה כהן"
+
+
+def test_meta_inbound_is_stored_with_the_profile_name(client, db, meta_business, monkeypatch, app):
+    monkeypatch.setitem(app.config, "META_APP_SECRET", META_SECRET)
+    r = post_meta(client, meta_inbound("wamid.in1", "היי, אתם פתוחים היום?", name="רונית"))
+    assert r.status_code == 200
+    [msg] = _rows(db)
+    assert (msg.provider, msg.business_id, msg.body) == ("meta", meta_business.id, "היי, אתם פתוחים היום?")
+    assert db.session.get(Customer, msg.customer_id).name == "רונית"
+
+
+def test_meta_inbound_is_routed_by_phone_number_id_when_the_display_number_is_unknown(client, db, meta_business):
+    post_meta(client, meta_inbound("wamid.in2", "שלום", to_display="15550001111"), secret=None)
+    [msg] = _rows(db)
+    assert msg.business_id == meta_business.id
+
+
+@pytest.mark.parametrize("provider", ["twilio", "meta"])
+def test_same_inbound_delivered_ten_times_is_stored_once(client, db, twilio_business, meta_business, provider):
+    for _ in range(10):
+        if provider == "twilio":
+            r = post_twilio(client, _inbound_form())
+        else:
+            r = post_meta(client, meta_inbound("wamid.same", "פעם אחת בלבד"), secret=None)
+        assert r.status_code == 200
+    assert len(_rows(db)) == 1
+    assert db.session.query(Customer).count() == 1
+
+
+def test_inbound_to_an_unknown_number_is_kept_unrouted(client, db, fake_twilio):
+    r = post_twilio(client, _inbound_form(to="+97239998888"))
+    assert r.status_code == 200
+    [msg] = _rows(db)
+    assert msg.business_id is None and msg.flags == {"unrouted": True}
+
+
+def test_inbound_opens_the_24h_window(client, db, login_as, twilio_business):
+    login_as("staff", business=twilio_business)
+    assert client.post("/api/whatsapp/send", json={"to": CUSTOMER_PHONE, "text": "שלום"}).status_code == 409
+    post_twilio(client, _inbound_form())
+    r = client.post("/api/whatsapp/send", json={"to": CUSTOMER_PHONE, "text": "שלום"})
+    assert r.status_code == 200
+
+
+# ---- signatures ------------------------------------------------------------------------
+
+def test_forged_twilio_signature_is_refused_and_nothing_stored(client, db, twilio_business):
+    r = post_twilio(client, _inbound_form(), signature="bm90IGEgc2lnbmF0dXJl")
+    assert r.status_code == 403 and r.get_json() == {"error": "invalid signature"}
+    r = post_twilio(client, _inbound_form(), token="some-other-token")
+    assert r.status_code == 403
+    r = post_twilio(client, _inbound_form(), token=None)  # no header at all
+    assert r.status_code == 403
+    assert _rows(db) == [] and db.session.query(Customer).count() == 0
+
+
+def test_twilio_signature_covers_the_body(client, db, twilio_business):
+    from server.tests.whatsapp.conftest import HOST, twilio_signature
+    signed = twilio_signature(HOST + "/webhook/whatsapp/twilio", _inbound_form(body="מקורי"))
+    r = post_twilio(client, _inbound_form(body="זויף"), signature=signed)
+    assert r.status_code == 403 and _rows(db) == []
+
+
+def test_forged_meta_signature_is_refused_and_nothing_stored(client, db, meta_business, monkeypatch, app):
+    monkeypatch.setitem(app.config, "META_APP_SECRET", META_SECRET)
+    assert post_meta(client, meta_inbound("wamid.f1", "זיוף"), secret="wrong-secret").status_code == 403
+    assert post_meta(client, meta_inbound("wamid.f2", "זיוף"), secret=None).status_code == 403
+    assert post_meta(client, meta_inbound("wamid.f3", "זיוף"), signature="sha256=" + "0" * 64).status_code == 403
+    assert _rows(db) == [] and db.session.query(Customer).count() == 0
+    assert post_meta(client, meta_inbound("wamid.ok", "אמיתי")).status_code == 200
+    assert len(_rows(db)) == 1
+
+
+def test_meta_verification_handshake(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WHATSAPP_VERIFY_TOKEN", "verify-me-please")
+    ok = client.get("/webhook/whatsapp/meta?hub.mode=subscribe&hub.verify_token=verify-me-please&hub.challenge=1158201444")
+    assert ok.status_code == 200 and ok.data == b"1158201444" and ok.mimetype == "text/plain"
+    bad = client.get("/webhook/whatsapp/meta?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1")
+    assert bad.status_code == 403 and bad.get_json() == {"error": "forbidden"}
+
+
+def test_meta_verification_is_refused_when_no_token_is_configured(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "WHATSAPP_VERIFY_TOKEN", None)
+    r = client.get("/webhook/whatsapp/meta?hub.mode=subscribe&hub.verify_token=&hub.challenge=1")
+    assert r.status_code == 403
+
+
+def test_meta_webhook_with_a_broken_body_is_a_400(client, db):
+    r = client.post("/webhook/whatsapp/meta", data=b"{not json", headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.get_json() == {"error": "invalid json"}
+
+
+# ---- statuses --------------------------------------------------------------------------
+
+def _sent_message(db, business, provider_message_id: str, status: str = "sent") -> WhatsAppMsg:
+    import uuid
+    msg = WhatsAppMsg(business_id=business.id, direction="outbound", status=status, provider=business.whatsapp_provider,
+                      provider_message_id=provider_message_id, idempotency_key=uuid.uuid4().hex,
+                      from_number=business.whatsapp_number, to_number=CUSTOMER_PHONE, body="שלום", flags={})
+    db.session.add(msg)
+    db.session.commit()
+    return msg
+
+
+def _twilio_status(sid: str, status: str, error_code: str | None = None) -> dict:
+    form = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": status, "SmsStatus": status,
+            "AccountSid": "AC" + "a1" * 16, "From": f"whatsapp:{TWILIO_NUMBER}", "To": f"whatsapp:{CUSTOMER_PHONE}",
+            "ChannelPrefix": "whatsapp", "ApiVersion": "2010-04-01"}
+    if error_code:
+        form["ErrorCode"] = error_code
+    return form
+
+
+ORDERS = list(itertools.permutations(["sent", "delivered", "read"]))
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=["-".join(o) for o in ORDERS])
+def test_every_order_of_twilio_status_callbacks_ends_read(client, db, twilio_business, order):
+    msg = _sent_message(db, twilio_business, "SM" + "9" * 32)
+    for status in order:
+        assert post_twilio(client, _twilio_status(msg.provider_message_id, status)).status_code == 200
+    db.session.refresh(msg)
+    assert msg.status == "read"
+    assert msg.sent_at and msg.delivered_at and msg.read_at
+
+
+@pytest.mark.parametrize("order", ORDERS, ids=["-".join(o) for o in ORDERS])
+def test_every_order_of_meta_statuses_ends_read_with_the_same_times(client, db, meta_business, order):
+    msg = _sent_message(db, meta_business, "wamid.order")
+    times = {"sent": 1764000100, "delivered": 1764000160, "read": 1764000220}
+    for status in order:
+        assert post_meta(client, meta_status(msg.provider_message_id, status, timestamp=times[status]),
+                         secret=None).status_code == 200
+    db.session.refresh(msg)
+    assert msg.status == "read"
+    assert [int(t.timestamp()) for t in (msg.sent_at, msg.delivered_at, msg.read_at)] == list(times.values())
+
+
+@pytest.mark.parametrize("order", list(itertools.permutations(["queued", "sent", "undelivered"])))
+def test_every_order_of_a_failing_message_ends_failed_with_the_error(client, db, twilio_business, order):
+    msg = _sent_message(db, twilio_business, "SM" + "8" * 32, status="queued")
+    for status in order:
+        post_twilio(client, _twilio_status(msg.provider_message_id, status,
+                                           "63016" if status == "undelivered" else None))
+    db.session.refresh(msg)
+    assert msg.status == "failed" and msg.error_code == "63016"
+
+
+def test_late_sent_never_overwrites_delivered(client, db, twilio_business):
+    msg = _sent_message(db, twilio_business, "SM" + "7" * 32)
+    post_twilio(client, _twilio_status(msg.provider_message_id, "delivered"))
+    post_twilio(client, _twilio_status(msg.provider_message_id, "sent"))
+    post_twilio(client, _twilio_status(msg.provider_message_id, "queued"))
+    db.session.refresh(msg)
+    assert msg.status == "delivered"
+
+
+def test_meta_failed_status_records_the_provider_error(client, db, meta_business):
+    msg = _sent_message(db, meta_business, "wamid.fail")
+    error = {"code": 131047, "title": "Re-engagement message",
+             "message": "Re-engagement message", "error_data": {"details": "Message failed to send because more "
+                                                                "than 24 hours have passed"}}
+    post_meta(client, meta_status("wamid.fail", "failed", error=error), secret=None)
+    db.session.refresh(msg)
+    assert msg.status == "failed" and msg.error_code == "131047"
+    assert msg.error.startswith("Re-engagement message") and "24 hours" in msg.error
+
+
+def test_status_that_outruns_the_worker_is_matched_by_our_key(client, db, meta_business):
+    """Meta's status webhook can arrive before the worker records the message id."""
+    msg = _sent_message(db, meta_business, None, status="sending")
+    post_meta(client, meta_status("wamid.early", "delivered", key=msg.idempotency_key), secret=None)
+    db.session.refresh(msg)
+    assert msg.status == "delivered" and msg.provider_message_id == "wamid.early"
+
+
+def test_twilio_status_callback_matched_by_the_key_in_its_url(client, db, twilio_business):
+    msg = _sent_message(db, twilio_business, None, status="sending")
+    post_twilio(client, _twilio_status("SM" + "6" * 32, "sent"), query=f"key={msg.idempotency_key}")
+    db.session.refresh(msg)
+    assert msg.status == "sent" and msg.provider_message_id == "SM" + "6" * 32
+
+
+def test_status_for_an_unknown_message_is_answered_and_ignored(client, db, twilio_business):
+    r = post_twilio(client, _twilio_status("SM" + "5" * 32, "delivered"))
+    assert r.status_code == 200 and _rows(db) == []
+
+
+def test_messages_appear_in_the_conversation_api(client, db, login_as, twilio_business):
+    post_twilio(client, _inbound_form())
+    [msg] = _rows(db)
+    login_as("viewer", business=twilio_business)
+    items = client.get(f"/api/whatsapp/messages?customer_id={msg.customer_id}").get_json()["items"]
+    assert [(m["direction"], m["text"]) for m in items] == [("inbound", "שלום, אפשר לקבוע תור?")]
+    window = client.get(f"/api/whatsapp/window?customer_id={msg.customer_id}").get_json()
+    assert window["open"] is True
+
+
+def test_inbound_window_is_counted_from_receipt(db, twilio_business, client):
+    from server.services.whatsapp import window_for_phone
+    post_twilio(client, _inbound_form())
+    [msg] = _rows(db)
+    later = msg.created_at + timedelta(hours=24, seconds=1)
+    assert window_for_phone(twilio_business.id, CUSTOMER_PHONE)["open"] is True
+    assert window_for_phone(twilio_business.id, CUSTOMER_PHONE, now=later)["open"] is False
+    assert META_PHONE_ID  # imported for the routing test above
