@@ -24,10 +24,11 @@ whatsapp_webhooks_bp = Blueprint("whatsapp_webhooks", __name__, url_prefix="/web
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-def _handle(provider: str, verify: Callable[[], None], read: Callable[[], object], answer: Callable[[], Response]):
+def _handle(provider: str, verify: Callable[[], None], read: Callable[[], object], answer: Callable[[], Response],
+            strict: bool = False):
     started = time.perf_counter()
     verify()
-    counts = service.ingest_webhook(provider, read(), request.args.to_dict(flat=True))
+    counts = service.ingest_webhook(provider, read(), request.args.to_dict(flat=True), strict=strict)
     log.info("webhook whatsapp/%s: %s in %.1f ms", provider,
              ", ".join(f"{k}={v}" for k, v in counts.items() if v) or "nothing to store",
              (time.perf_counter() - started) * 1000)
@@ -35,17 +36,31 @@ def _handle(provider: str, verify: Callable[[], None], read: Callable[[], object
 
 
 def _meta_json():
-    data = request.get_json(force=True, silent=True)
+    try:
+        data = request.get_json(force=True, silent=True)
+    except RecursionError:  # absurdly nested JSON
+        data = None
     if not isinstance(data, dict):
         raise BadRequest("invalid json")
     return data
 
 
+def _twiml_ok() -> Response:
+    return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
+
+
 @whatsapp_webhooks_bp.post("/twilio")
 def twilio():
-    """Twilio inbound WhatsApp message or message status callback (X-Twilio-Signature)."""
-    return _handle("twilio", verify_twilio_signature, lambda: request.form.to_dict(flat=True),
-                   lambda: Response(EMPTY_TWIML, status=200, mimetype="text/xml"))
+    """Twilio inbound WhatsApp message (or a status callback) — X-Twilio-Signature."""
+    return _handle("twilio", verify_twilio_signature, lambda: request.form.to_dict(flat=True), _twiml_ok,
+                   strict=True)
+
+
+@whatsapp_webhooks_bp.post("/twilio/status")
+def twilio_status():
+    """Twilio message status callback (the StatusCallback URL of each message we send)."""
+    return _handle("twilio", verify_twilio_signature, lambda: request.form.to_dict(flat=True), _twiml_ok,
+                   strict=True)
 
 
 @whatsapp_webhooks_bp.post("/meta")

@@ -28,7 +28,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from server.errors import Conflict, NotFound, ValidationFailed
+from server.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Business, WhatsAppMsg, WhatsAppTemplate
 from server.models.base import iso, utcnow
@@ -48,6 +48,12 @@ OPEN_STATUSES = ("queued", "sending")
 # A job may fire a moment before the row's due time (clock rounding); this much is fine.
 EARLY_TOLERANCE = timedelta(milliseconds=500)
 SWEEP_HORIZON_SECONDS = 60
+# WhatsApp caps a text at 4096 characters; anything far beyond that is not a real message.
+MAX_STORED_TEXT = 65536
+
+
+class RejectedInbound(Exception):
+    """An inbound message that cannot be stored: no valid sender, or no business owns the number."""
 
 
 def _cfg(key: str):
@@ -278,7 +284,7 @@ def _outbound(msg: WhatsAppMsg) -> Outbound:
                                 variables=dict(msg.template_variables or {}),
                                 twilio_content_sid=row.twilio_content_sid, meta_template_name=row.meta_template_name)
     host = current_app.config.get("HOST") or ""
-    callback = f"{host}/webhook/whatsapp/twilio?key={msg.idempotency_key}" if host else None
+    callback = f"{host}/webhook/whatsapp/twilio/status?key={msg.idempotency_key}" if host else None
     return Outbound(key=msg.idempotency_key, to=msg.to_number, sender=msg.from_number, text=msg.body or "",
                     template=template, status_callback=callback,
                     account=business_account(business) if business else {}, created_at=msg.created_at)
@@ -437,18 +443,28 @@ def due_messages(now: datetime | None = None, horizon_seconds: float = SWEEP_HOR
 
 # ---- webhooks: inbound messages and status updates -------------------------------------
 
-def ingest_webhook(provider: str, payload, args: dict | None = None) -> dict:
-    """Parse one verified webhook body and store what it says. Returns counts for the log."""
+def ingest_webhook(provider: str, payload, args: dict | None = None, *, strict: bool = False) -> dict:
+    """Parse one verified webhook body and store what it says. Returns counts for the log.
+
+    strict (one message per request, as Twilio sends): a message that cannot be stored
+    raises BadRequest so the provider sees the failure; otherwise it is logged and skipped.
+    """
     if provider == "twilio":
         from server.providers.whatsapp.twilio import parse_webhook
         events = parse_webhook(payload, args or {})
     else:
         from server.providers.whatsapp.meta import parse_webhook
         events = parse_webhook(payload)
-    counts = {"inbound": 0, "duplicate": 0, "status": 0, "ignored": 0}
+    counts = {"inbound": 0, "duplicate": 0, "status": 0, "ignored": 0, "rejected": 0}
     for event in events:
         if isinstance(event, InboundMessage):
-            _, created = record_inbound(event)
+            try:
+                _, created = record_inbound(event)
+            except RejectedInbound as exc:
+                counts["rejected"] += 1
+                if strict:
+                    raise BadRequest(str(exc)) from None
+                continue
             counts["inbound" if created else "duplicate"] += 1
         elif isinstance(event, StatusUpdate):
             counts["status" if apply_status(event) else "ignored"] += 1
@@ -472,24 +488,38 @@ def _business_for_inbound(event: InboundMessage) -> Business | None:
 
 
 def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
-    """Store an inbound message once, however often the provider delivers it."""
+    """Store an inbound message once, however often the provider delivers it.
+
+    Raises RejectedInbound (logged) when the sender is no phone number or no business
+    owns the number it was sent to: there is no tenant to keep it for.
+    """
+    sender = try_normalize_phone(event.from_number)
+    if sender is None:
+        log.warning("whatsapp inbound %s from %s rejected: the sender is not a valid phone number",
+                    event.provider_message_id, event.provider)
+        raise RejectedInbound("invalid sender")
     existing = _message_by_provider_id(event.provider, event.provider_message_id)
     if existing is not None:
         log.info("whatsapp inbound %s from %s delivered again; already stored as %s",
                  event.provider_message_id, event.provider, existing.id)
         return existing, False
     business = _business_for_inbound(event)
-    customer = None
-    if business is not None:
-        customer = find_or_create_lead(business.id, event.from_number, event.profile_name, "whatsapp")
-    flags = {} if business is not None else {"unrouted": True}
+    if business is None:
+        log.warning("whatsapp inbound %s from %s to %s (phone-number id %s) rejected: no business has this number",
+                    event.provider_message_id, event.provider, event.to_number, event.account_id)
+        raise RejectedInbound("unknown business number")
+    customer = find_or_create_lead(business.id, sender, event.profile_name, "whatsapp")
+    flags: dict = {}
     if event.media:
         flags["media"] = list(event.media)[:10]
+    text = event.text or ""
+    if len(text) > MAX_STORED_TEXT:
+        text, flags["truncated"] = text[:MAX_STORED_TEXT], True
     at = event.at or utcnow()
-    msg = WhatsAppMsg(business_id=business.id if business else None, customer_id=customer.id if customer else None,
+    msg = WhatsAppMsg(business_id=business.id, customer_id=customer.id if customer else None,
                       direction="inbound", status="delivered", provider=event.provider,
-                      provider_message_id=event.provider_message_id, from_number=(event.from_number or "")[:32],
-                      to_number=(event.to_number or "")[:32] or None, body=event.text, flags=flags,
+                      provider_message_id=event.provider_message_id[:128], from_number=sender,
+                      to_number=business.whatsapp_number, body=text, flags=flags,
                       sent_at=at, delivered_at=utcnow())
     try:
         with db.session.begin_nested():
@@ -499,12 +529,8 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
         db.session.commit()
         return _message_by_provider_id(event.provider, event.provider_message_id), False
     db.session.commit()
-    if business is None:
-        log.warning("whatsapp inbound %s to %s matches no business; stored unrouted as %s",
-                    event.provider_message_id, event.to_number, msg.id)
-    else:
-        log.info("whatsapp inbound %s stored as %s (business %s, customer %s)",
-                 event.provider_message_id, msg.id, business.id, msg.customer_id)
+    log.info("whatsapp inbound %s stored as %s (business %s, customer %s)",
+             event.provider_message_id, msg.id, business.id, msg.customer_id)
     realtime.publish(msg.business_id, "whatsapp.message", msg.to_dict())
     return msg, True
 

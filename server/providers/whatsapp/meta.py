@@ -110,10 +110,10 @@ class MetaTransport(WhatsAppTransport):
         return Lookup(found=None)
 
 
-def _phone(wa_id: str | None) -> str | None:
-    if not wa_id:
+def _phone(wa_id) -> str | None:
+    if not isinstance(wa_id, (str, int)) or not wa_id:
         return None
-    digits = "".join(ch for ch in str(wa_id) if ch.isdigit())
+    digits = "".join(ch for ch in str(wa_id) if ch in "0123456789")
     return try_normalize_phone("+" + digits) or ("+" + digits if digits else None)
 
 
@@ -127,53 +127,65 @@ def _time(ts) -> datetime:
 def _text_of(message: dict) -> str:
     kind = message.get("type")
     if kind == "text":
-        return (message.get("text") or {}).get("body") or ""
+        body = _obj(message.get("text")).get("body")
+        return body if isinstance(body, str) else ""
     if kind in ("image", "video", "document", "sticker", "audio"):
-        caption = (message.get(kind) or {}).get("caption")
+        caption = _obj(message.get(kind)).get("caption")
         return f"[{kind}]" + (f" {caption}" if caption else "")
     if kind == "button":
-        return (message.get("button") or {}).get("text") or "[button]"
+        return str(_obj(message.get("button")).get("text") or "[button]")
     if kind == "interactive":
-        reply = message.get("interactive") or {}
-        chosen = reply.get("button_reply") or reply.get("list_reply") or {}
-        return chosen.get("title") or "[interactive]"
+        reply = _obj(message.get("interactive"))
+        chosen = _obj(reply.get("button_reply") or reply.get("list_reply"))
+        return str(chosen.get("title") or "[interactive]")
     if kind == "location":
-        loc = message.get("location") or {}
+        loc = _obj(message.get("location"))
         return f"[location] {loc.get('latitude')},{loc.get('longitude')}"
-    return f"[{kind or 'unknown'}]"
+    return f"[{str(kind or 'unknown')[:32]}]"
+
+
+def _dicts(value) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _obj(value) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def parse_webhook(payload: dict) -> list:
-    """A Cloud API webhook body → InboundMessage / StatusUpdate events, in order."""
+    """A Cloud API webhook body → InboundMessage / StatusUpdate events, in order.
+
+    Any other shape (a field of the wrong type, a missing id) is skipped, never a crash.
+    """
     events: list = []
-    if not isinstance(payload, dict):
-        return events
-    for entry in payload.get("entry") or []:
-        for change in (entry or {}).get("changes") or []:
-            value = (change or {}).get("value") or {}
-            metadata = value.get("metadata") or {}
+    for entry in _dicts(_obj(payload).get("entry")):
+        for change in _dicts(entry.get("changes")):
+            value = _obj(change.get("value"))
+            metadata = _obj(value.get("metadata"))
             business_number = _phone(metadata.get("display_phone_number"))
             phone_number_id = metadata.get("phone_number_id")
-            names = {c.get("wa_id"): (c.get("profile") or {}).get("name") for c in value.get("contacts") or []}
-            for message in value.get("messages") or []:
-                if not message.get("id"):
+            names = {c.get("wa_id"): _obj(c.get("profile")).get("name") for c in _dicts(value.get("contacts"))}
+            for message in _dicts(value.get("messages")):
+                if not isinstance(message.get("id"), str) or not message["id"]:
                     continue
                 sender = message.get("from")
+                name = names.get(sender)
                 events.append(InboundMessage(
-                    provider="meta", provider_message_id=message["id"], from_number=_phone(sender) or "",
-                    to_number=business_number, text=_text_of(message), profile_name=names.get(sender),
-                    account_id=phone_number_id, at=_time(message.get("timestamp"))))
-            for status in value.get("statuses") or []:
+                    provider="meta", provider_message_id=message["id"][:128], from_number=_phone(sender) or "",
+                    to_number=business_number, text=_text_of(message), profile_name=name if isinstance(name, str) else None,
+                    account_id=str(phone_number_id) if phone_number_id is not None else None,
+                    at=_time(message.get("timestamp"))))
+            for status in _dicts(value.get("statuses")):
                 mapped = STATUS_MAP.get(str(status.get("status") or ""))
-                if not status.get("id") or mapped is None:
+                if not isinstance(status.get("id"), str) or not status["id"] or mapped is None:
                     continue
-                errors = status.get("errors") or []
-                first = errors[0] if errors and isinstance(errors[0], dict) else {}
-                details = (first.get("error_data") or {}).get("details") if first else None
+                first = (_dicts(status.get("errors")) or [{}])[0]
+                details = _obj(first.get("error_data")).get("details")
+                key = status.get("biz_opaque_callback_data")
                 events.append(StatusUpdate(
-                    provider="meta", provider_message_id=status["id"], status=mapped,
-                    key=status.get("biz_opaque_callback_data") or None,
-                    error_code=str(first["code"]) if first.get("code") is not None else None,
-                    error=" — ".join(x for x in (first.get("title"), details or first.get("message")) if x) or None,
+                    provider="meta", provider_message_id=status["id"][:128], status=mapped,
+                    key=key if isinstance(key, str) and key else None,
+                    error_code=str(first["code"])[:32] if first.get("code") is not None else None,
+                    error=" — ".join(str(x) for x in (first.get("title"), details or first.get("message")) if x) or None,
                     at=_time(status.get("timestamp"))))
     return events

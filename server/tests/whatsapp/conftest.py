@@ -107,9 +107,10 @@ def twilio_signature(url: str, params: dict, token: str = TWILIO_TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, params)
 
 
-def post_twilio(client, form: dict, query: str = "", token: str | None = TWILIO_TOKEN, signature: str | None = None):
+def post_twilio(client, form: dict, query: str = "", token: str | None = TWILIO_TOKEN, signature: str | None = None,
+                route: str = "/webhook/whatsapp/twilio"):
     """POST a Twilio webhook signed the way Twilio signs it (public URL + sorted params)."""
-    path = "/webhook/whatsapp/twilio" + (f"?{query}" if query else "")
+    path = route + (f"?{query}" if query else "")
     headers = {}
     if token is not None:
         headers["X-Twilio-Signature"] = signature or twilio_signature(HOST + path, form, token)

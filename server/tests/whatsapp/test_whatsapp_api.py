@@ -145,7 +145,7 @@ def test_free_text_inside_window_goes_through_twilio(client, db, login_as, twili
     form = delivery["form"]
     assert form["To"] == f"whatsapp:{CUSTOMER_PHONE}" and form["From"] == f"whatsapp:{TWILIO_NUMBER}"
     assert form["Body"] == "נתראה מחר"
-    assert form["StatusCallback"] == f"https://kesher.example/webhook/whatsapp/twilio?key={msg.idempotency_key}"
+    assert form["StatusCallback"] == f"https://kesher.example/webhook/whatsapp/twilio/status?key={msg.idempotency_key}"
 
 
 def test_free_text_inside_window_goes_through_meta(client, db, login_as, meta_business, inbound_from, fake_meta):

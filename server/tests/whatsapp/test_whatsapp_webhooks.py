@@ -72,11 +72,55 @@ def test_same_inbound_delivered_ten_times_is_stored_once(client, db, twilio_busi
     assert db.session.query(Customer).count() == 1
 
 
-def test_inbound_to_an_unknown_number_is_kept_unrouted(client, db, fake_twilio):
+def test_twilio_inbound_to_an_unknown_number_is_refused_and_not_stored(client, db, fake_twilio, wa_logs):
     r = post_twilio(client, _inbound_form(to="+97239998888"))
-    assert r.status_code == 200
-    [msg] = _rows(db)
-    assert msg.business_id is None and msg.flags == {"unrouted": True}
+    assert r.status_code == 400 and r.get_json() == {"error": "unknown business number"}
+    assert _rows(db) == [] and db.session.query(Customer).count() == 0
+    assert any("no business has this number" in rec.getMessage() for rec in wa_logs.records)
+
+
+def test_twilio_inbound_from_something_that_is_no_phone_is_refused(client, db, twilio_business):
+    r = post_twilio(client, _inbound_form(sender="not-a-phone"))
+    assert r.status_code == 400 and r.get_json() == {"error": "invalid sender"}
+    assert _rows(db) == []
+
+
+def test_meta_inbound_for_an_unknown_number_is_skipped_but_the_rest_of_the_batch_is_kept(client, db, meta_business):
+    payload = meta_inbound("wamid.ours", "שלום")
+    stranger = meta_inbound("wamid.theirs", "לא שלנו", to_display="15550001111", phone_id="999")
+    payload["entry"] += stranger["entry"]
+    assert post_meta(client, payload, secret=None).status_code == 200
+    assert [m.provider_message_id for m in _rows(db)] == ["wamid.ours"]
+
+
+FUZZ = [
+    ("empty form", b"", "application/x-www-form-urlencoded"),
+    ("not json", b"{not json", "application/json"),
+    ("json array", b"[1,2,3]", "application/json"),
+    ("json null", b"null", "application/json"),
+    ("deep json", b"[" * 5000 + b"]" * 5000, "application/json"),
+    ("wrong types", b'{"object": 5, "entry": "x"}', "application/json"),
+    ("entry junk", b'{"entry": [{"changes": [{"value": {"messages": [{"from": null}], "statuses": [7]}}]}, 3]}',
+     "application/json"),
+    ("id of a wrong type", b'{"entry": [{"changes": [{"value": {"messages": [{"id": {"a": 1}, "from": "972545551234"}],'
+                           b' "metadata": {"display_phone_number": "97235557777"}}}]}]}', "application/json"),
+    ("non-utf8 form", b"From=%FF%FE%FD&Body=%C3%28&MessageSid=\xff\xfe", "application/x-www-form-urlencoded"),
+    ("raw bytes", bytes(range(256)) * 8, "application/x-www-form-urlencoded"),
+    ("form no sid", b"From=whatsapp%3A%2B972545551234&Body=hi", "application/x-www-form-urlencoded"),
+    ("form repeated keys", b"&".join([b"MessageSid=SM1"] * 2000), "application/x-www-form-urlencoded"),
+    ("nul bytes", b"MessageSid=SM%00%00&Body=%00", "application/x-www-form-urlencoded"),
+    ("xml", b"<?xml version='1.0'?><a><b/></a>", "text/xml"),
+]
+
+
+@pytest.mark.parametrize("route", ["/webhook/whatsapp/twilio", "/webhook/whatsapp/twilio/status",
+                                   "/webhook/whatsapp/meta"])
+def test_malformed_webhooks_answer_4xx_or_200_and_store_nothing(client, db, meta_business, route):
+    for label, body, content_type in FUZZ:
+        r = client.post(route, data=body, headers={"Content-Type": content_type})
+        assert r.status_code in (200, 400, 415), (label, r.status_code, r.data[:200])
+        assert r.is_json or r.mimetype == "text/xml"
+    assert _rows(db) == [] and db.session.query(Customer).count() == 0
 
 
 def test_inbound_opens_the_24h_window(client, db, login_as, twilio_business):
@@ -221,7 +265,8 @@ def test_status_that_outruns_the_worker_is_matched_by_our_key(client, db, meta_b
 
 def test_twilio_status_callback_matched_by_the_key_in_its_url(client, db, twilio_business):
     msg = _sent_message(db, twilio_business, None, status="sending")
-    post_twilio(client, _twilio_status("SM" + "6" * 32, "sent"), query=f"key={msg.idempotency_key}")
+    post_twilio(client, _twilio_status("SM" + "6" * 32, "sent"), query=f"key={msg.idempotency_key}",
+                route="/webhook/whatsapp/twilio/status")
     db.session.refresh(msg)
     assert msg.status == "sent" and msg.provider_message_id == "SM" + "6" * 32
 
@@ -249,3 +294,15 @@ def test_inbound_window_is_counted_from_receipt(db, twilio_business, client):
     assert window_for_phone(twilio_business.id, CUSTOMER_PHONE)["open"] is True
     assert window_for_phone(twilio_business.id, CUSTOMER_PHONE, now=later)["open"] is False
     assert META_PHONE_ID  # imported for the routing test above
+
+
+def test_conversation_appears_on_the_customer_timeline(client, db, login_as, twilio_business, fake_twilio):
+    post_twilio(client, _inbound_form(body="מתי אתם פתוחים?"))
+    [inbound] = _rows(db)
+    login_as("staff", business=twilio_business)
+    r = client.post("/api/whatsapp/send", json={"to": CUSTOMER_PHONE, "text": "עד 19:00"})
+    assert r.status_code == 200
+    items = client.get(f"/api/customers/{inbound.customer_id}/timeline").get_json()
+    whatsapp = [item for item in items if item["type"] == "whatsapp"]
+    assert [(i["data"]["direction"], i["data"]["text"]) for i in whatsapp] == [
+        ("outbound", "עד 19:00"), ("inbound", "מתי אתם פתוחים?")]
