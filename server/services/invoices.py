@@ -24,7 +24,7 @@ from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Business, Invoice
 from server.models.base import utcnow
-from server.services.records import all_or_nothing, audited
+from server.services.records import all_or_nothing, announce, audited, change_event
 
 ISRAEL_TZ = ZoneInfo("Asia/Jerusalem")
 
@@ -157,7 +157,9 @@ def new_draft(customer, data: dict) -> Invoice:
 def create_invoice(customer, data: dict) -> Invoice:
     invoice = new_draft(customer, data)
     audited("create", invoice, {"fields": sorted(data)})
+    event = change_event(invoice, "create")
     db.session.commit()
+    announce(event)
     return invoice
 
 
@@ -189,7 +191,9 @@ def update_draft(customer, invoice_id: int, data: dict) -> Invoice:
     _check_fields(invoice)
     _price(invoice, invoice.invoice_date or utcnow())
     audited("update", invoice, {"fields": sorted(data)})
+    event = change_event(invoice, "update")
     db.session.commit()
+    announce(event)
     return invoice
 
 
@@ -200,7 +204,9 @@ def delete_draft(customer, invoice_id: int) -> None:
         raise Conflict("לא ניתן למחוק חשבונית שהופקה; יש לבטל אותה בחשבונית זיכוי")
     audited("delete", invoice)
     db.session.delete(invoice)
+    event = change_event(invoice, "delete")
     db.session.commit()
+    announce(event)
 
 
 def _next_number(business_id: int) -> int:
@@ -258,7 +264,9 @@ def issue_invoice(customer, invoice_id: int, data: dict | None = None) -> Invoic
     """Issue a draft (see issue_draft). Commits; on refusal nothing changes."""
     invoice = issue_draft(get_invoice(customer, invoice_id, lock=True), (data or {}).get("allocation_number"))
     audited("update", invoice, {"event": "issue", "number": invoice.number})
+    event = change_event(invoice, "issue")
     db.session.commit()
+    announce(event)
     return invoice
 
 
@@ -272,7 +280,9 @@ def pay_invoice(customer, invoice_id: int, paid_at: datetime | None = None) -> I
     invoice.status = "paid"
     invoice.paid_at = paid_at or utcnow()
     audited("update", invoice, {"event": "pay"})
+    event = change_event(invoice, "pay")
     db.session.commit()
+    announce(event)
     return invoice
 
 
@@ -304,5 +314,7 @@ def cancel_with_credit(customer, invoice_id: int, reason: str | None = None) -> 
     db.session.add(credit)
     audited("create", credit, {"event": "credit", "credit_for_invoice_id": invoice.id, "number": credit.number})
     audited("update", invoice, {"event": "cancel", "credit_invoice_id": credit.id})
+    events = [change_event(invoice, "cancel"), change_event(credit, "create")]
     db.session.commit()
+    announce(*events)
     return invoice, credit

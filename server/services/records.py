@@ -15,6 +15,7 @@ from server.extensions import db
 from server.models import Contract, Task
 from server.models.base import utcnow
 from server.services import audit
+from server.services.realtime import publish
 
 TASK_FIELDS = ("title", "description", "status", "due_at")
 CONTRACT_FIELDS = ("title", "status", "amount_agorot", "signed_at", "starts_at", "ends_at", "notes")
@@ -36,6 +37,19 @@ def audited(action: str, record, details: dict | None = None) -> None:
     """One audit entry for `record`, in the same transaction (field names, never values)."""
     db.session.flush()
     audit.record(action, record.__tablename__, record.id, record.business_id, details or {})
+
+
+def change_event(record, action: str) -> tuple[int, dict]:
+    """Taken before commit (a deleted row cannot be read after it)."""
+    db.session.flush()
+    return record.business_id, {"customer_id": record.customer_id, "type": record.__tablename__,
+                                "id": record.id, "action": action}
+
+
+def announce(*events: tuple[int, dict]) -> None:
+    """After commit: tell the business's open timelines to refetch (best effort)."""
+    for business_id, payload in events:
+        publish(business_id, "timeline.changed", payload)
 
 
 def _fields(data: dict) -> dict:
@@ -73,7 +87,9 @@ def create_task(customer, data: dict) -> Task:
     _apply_task(task, data)
     db.session.add(task)
     audited("create", task, _fields(data))
+    event = change_event(task, "create")
     db.session.commit()
+    announce(event)
     return task
 
 
@@ -82,7 +98,9 @@ def update_task(customer, task_id: int, data: dict) -> Task:
     task = get_task(customer, task_id)
     _apply_task(task, data)
     audited("update", task, _fields(data))
+    event = change_event(task, "update")
     db.session.commit()
+    announce(event)
     return task
 
 
@@ -91,7 +109,9 @@ def delete_task(customer, task_id: int) -> None:
     task = get_task(customer, task_id)
     audited("delete", task)
     db.session.delete(task)
+    event = change_event(task, "delete")
     db.session.commit()
+    announce(event)
 
 
 # ---- contracts --------------------------------------------------------------------------
@@ -132,7 +152,9 @@ def create_contract(customer, data: dict) -> Contract:
     _apply_contract(contract, data)
     db.session.add(contract)
     audited("create", contract, _fields(data))
+    event = change_event(contract, "create")
     db.session.commit()
+    announce(event)
     return contract
 
 
@@ -141,7 +163,9 @@ def update_contract(customer, contract_id: int, data: dict) -> Contract:
     contract = get_contract(customer, contract_id)
     _apply_contract(contract, data)
     audited("update", contract, _fields(data))
+    event = change_event(contract, "update")
     db.session.commit()
+    announce(event)
     return contract
 
 
@@ -150,4 +174,6 @@ def delete_contract(customer, contract_id: int) -> None:
     contract = get_contract(customer, contract_id)
     audited("delete", contract)
     db.session.delete(contract)
+    event = change_event(contract, "delete")
     db.session.commit()
+    announce(event)

@@ -161,3 +161,18 @@ def test_changes_are_audited_and_refusals_are_not(client, db, staff_customer):
          c.business_id),
         ("update", "invoice", invoice["id"], {"event": "issue", "number": 1}, "staff", c.business_id),
     ]
+
+
+def test_changes_reach_the_business_room_after_commit(client, staff_customer, monkeypatch):
+    from server.extensions import socketio
+    sent = []
+    monkeypatch.setattr(socketio, "emit", lambda event, payload, to=None, **kw: sent.append((to, event, payload)))
+    c = staff_customer
+    task = client.post(base(c) + "/tasks", json={"title": "להתקשר"}).get_json()
+    client.delete(base(c) + f"/tasks/{task['id']}")
+    client.post(base(c) + "/tasks", json={"title": ""})  # refused: nothing announced
+    room = f"business:{c.business_id}"
+    assert [(to, e, p["action"], p["id"], p["customer_id"]) for to, e, p in sent if to == room] == [
+        (room, "timeline.changed", "create", task["id"], c.id),
+        (room, "timeline.changed", "delete", task["id"], c.id),
+    ]
