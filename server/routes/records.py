@@ -17,7 +17,6 @@ from server.authz import auth_required, roles_required, scoped_business_id
 from server.errors import ValidationFailed
 from server.services import invoices as invoice_service
 from server.services import records as records_service
-from server.services.customers import get_customer
 from server.validation import validate
 
 records_bp = Blueprint("records", __name__, url_prefix="/api/customers")
@@ -29,7 +28,7 @@ def _customer(cid: int):
     raw = request.args.get("business_id")
     if raw is not None and not raw.isdigit():
         raise ValidationFailed({"business_id": "must be an integer"})
-    return get_customer(scoped_business_id(int(raw) if raw else None, required=False), cid)
+    return records_service.scoped_customer(scoped_business_id(int(raw) if raw else None, required=False), cid)
 
 
 def _changes(body: BaseModel) -> dict:

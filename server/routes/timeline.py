@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from server.authz import auth_required, scoped_business_id
 from server.services import timeline as timeline_service
-from server.services.customers import get_customer
+from server.services.records import scoped_customer
 from server.validation import validate
 
 timeline_bp = Blueprint("timeline", __name__, url_prefix="/api/customers")
@@ -38,7 +38,7 @@ def customer_timeline(cid: int, query: TimelineQuery):
 
     Undated records come first; the next page's cursor travels in X-Next-Cursor (and Link).
     """
-    customer = get_customer(scoped_business_id(query.business_id, required=False), cid)
+    customer = scoped_customer(scoped_business_id(query.business_id, required=False), cid)
     items, next_cursor = timeline_service.customer_timeline(
         customer, types=timeline_service.parse_types(query.types), limit=query.limit,
         before=timeline_service.parse_before(query.before))

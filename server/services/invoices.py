@@ -24,7 +24,7 @@ from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Business, Invoice
 from server.models.base import utcnow
-from server.services.records import all_or_nothing, announce, audited, change_event
+from server.services.records import MAX_ID, all_or_nothing, announce, audited, change_event
 
 ISRAEL_TZ = ZoneInfo("Asia/Jerusalem")
 
@@ -164,6 +164,8 @@ def create_invoice(customer, data: dict) -> Invoice:
 
 
 def get_invoice(customer, invoice_id: int, *, lock: bool = False) -> Invoice:
+    if not 0 < invoice_id <= MAX_ID:
+        raise NotFound("invoice not found")
     query = select(Invoice).where(Invoice.id == invoice_id, Invoice.customer_id == customer.id)
     if lock:
         query = query.with_for_update()

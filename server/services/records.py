@@ -17,8 +17,19 @@ from server.models.base import utcnow
 from server.services import audit
 from server.services.realtime import publish
 
+# Ids are 32-bit INTEGER columns: a larger id in a URL names nothing (and PostgreSQL would
+# refuse to compare it), so it is a 404 before any query.
+MAX_ID = 2**31 - 1
 TASK_FIELDS = ("title", "description", "status", "due_at")
 CONTRACT_FIELDS = ("title", "status", "amount_agorot", "signed_at", "starts_at", "ends_at", "notes")
+
+
+def scoped_customer(business_id: int | None, customer_id: int):
+    """get_customer, with ids beyond the column's range answered 404 like any unknown id."""
+    from server.services.customers import get_customer
+    if not 0 < customer_id <= MAX_ID:
+        raise NotFound("customer not found")
+    return get_customer(business_id, customer_id)
 
 
 def all_or_nothing(fn):
@@ -75,7 +86,8 @@ def list_tasks(customer) -> list[Task]:
 
 
 def get_task(customer, task_id: int) -> Task:
-    task = db.session.scalar(select(Task).where(Task.id == task_id, Task.customer_id == customer.id))
+    task = db.session.scalar(select(Task).where(Task.id == task_id, Task.customer_id == customer.id)) \
+        if 0 < task_id <= MAX_ID else None
     if task is None:
         raise NotFound("task not found")
     return task
@@ -140,7 +152,8 @@ def list_contracts(customer) -> list[Contract]:
 
 def get_contract(customer, contract_id: int) -> Contract:
     contract = db.session.scalar(select(Contract).where(Contract.id == contract_id,
-                                                         Contract.customer_id == customer.id))
+                                                         Contract.customer_id == customer.id)) \
+        if 0 < contract_id <= MAX_ID else None
     if contract is None:
         raise NotFound("contract not found")
     return contract

@@ -101,7 +101,8 @@ def parse_before(value: str | None) -> Position | None:
         padded = value + "=" * (-len(value) % 4)
         undated, key, rank, row_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
         moment = datetime.fromisoformat(key)
-        if moment.tzinfo is None or not isinstance(rank, int) or not isinstance(row_id, int):
+        if moment.tzinfo is None or not isinstance(rank, int) or not isinstance(row_id, int) \
+                or not 0 <= rank <= len(TYPES) or not 0 <= row_id <= 2**31 - 1:
             raise ValueError
         return Position(bool(undated), moment, rank, row_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):

@@ -176,3 +176,12 @@ def test_changes_reach_the_business_room_after_commit(client, staff_customer, mo
         (room, "timeline.changed", "create", task["id"], c.id),
         (room, "timeline.changed", "delete", task["id"], c.id),
     ]
+
+
+def test_ids_beyond_the_column_range_are_plain_404s(client, staff_customer):
+    huge = 2**40
+    assert client.get(f"/api/customers/{huge}/timeline").status_code == 404
+    assert client.get(f"/api/customers/{huge}/tasks").get_json() == {"error": "customer not found"}
+    for tail in ("tasks", "contracts", "invoices"):
+        r = client.get(base(staff_customer) + f"/{tail}/{huge}")
+        assert r.status_code == 404 and r.is_json

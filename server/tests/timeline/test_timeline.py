@@ -215,3 +215,13 @@ def test_viewer_reads_and_platform_admin_reads_any_business(client, login_as, ma
     login_as("admin")
     assert len(timeline(client, c.id).get_json()) == 1
     assert timeline(client, c.id, business_id=business.id).get_json()[0]["type"] == "whatsapp"
+
+
+def test_forged_cursor_with_out_of_range_values_is_422(client, staff_customer):
+    import base64
+    import json
+    for forged in ([0, "2025-01-01T00:00:00+00:00", 2, 2**40], [0, "2025-01-01T00:00:00+00:00", 99, 1],
+                   [0, "2025-01-01T00:00:00", 2, 1], {"u": 0}):
+        token = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+        r = client.get(f"/api/customers/{staff_customer.id}/timeline", query_string={"before": token})
+        assert r.status_code == 422 and "before" in r.get_json()["fields"], forged
