@@ -508,11 +508,13 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
         log.warning("whatsapp inbound %s from %s to %s (phone-number id %s) rejected: no business has this number",
                     event.provider_message_id, event.provider, event.to_number, event.account_id)
         raise RejectedInbound("unknown business number")
-    customer = find_or_create_lead(business.id, sender, event.profile_name, "whatsapp")
+    customer = find_or_create_lead(business.id, sender, (event.profile_name or "").replace("\x00", "") or None,
+                                   "whatsapp")
     flags: dict = {}
     if event.media:
         flags["media"] = list(event.media)[:10]
-    text = event.text or ""
+    # PostgreSQL text cannot hold NUL; a provider retrying a 400 forever would be worse.
+    text = (event.text or "").replace("\x00", "")
     if len(text) > MAX_STORED_TEXT:
         text, flags["truncated"] = text[:MAX_STORED_TEXT], True
     at = event.at or utcnow()

@@ -306,3 +306,10 @@ def test_conversation_appears_on_the_customer_timeline(client, db, login_as, twi
     whatsapp = [item for item in items if item["type"] == "whatsapp"]
     assert [(i["data"]["direction"], i["data"]["text"]) for i in whatsapp] == [
         ("outbound", "עד 19:00"), ("inbound", "מתי אתם פתוחים?")]
+
+
+def test_inbound_text_with_nul_characters_is_stored_without_them(client, db, meta_business):
+    r = post_meta(client, meta_inbound("wamid.nul", "שלום\x00 עולם", name="דנה\x00"), secret=None)
+    assert r.status_code == 200
+    [msg] = _rows(db)
+    assert msg.body == "שלום עולם" and db.session.get(Customer, msg.customer_id).name == "דנה"
