@@ -173,6 +173,10 @@ def check_providers(config: dict) -> list[Check]:
     checks.append(Check("providers", "Meta WhatsApp (META_ACCESS_TOKEN, META_APP_SECRET)",
                         OK if meta else OFFLINE, "set" if meta else "not set",
                         "" if meta else "Meta webhooks unsigned; Meta sending unavailable"))
+    verify = _set(config, "WHATSAPP_VERIFY_TOKEN")
+    checks.append(Check("providers", "Meta webhook handshake (WHATSAPP_VERIFY_TOKEN)", OK if verify else OFFLINE,
+                        "set" if verify else "not set",
+                        "" if verify else "Meta's GET verification of /webhook/whatsapp/meta is refused"))
     return checks
 
 

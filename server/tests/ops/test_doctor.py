@@ -11,6 +11,7 @@ SECRETS = {
     "OPENAI_API_KEY": "sk-doctor-openai-key-abcdef",
     "META_ACCESS_TOKEN": "meta-access-token-doctor-5555",
     "META_APP_SECRET": "meta-app-secret-doctor-6666",
+    "WHATSAPP_VERIFY_TOKEN": "verify-token-doctor-7777",
 }
 
 
@@ -35,7 +36,7 @@ def test_doctor_lists_every_item_and_never_prints_a_secret(configured):
         assert secret not in result.output
     for item in ("SECRET_KEY", "DATABASE_URL", "migrations", "REDIS_URL", "job queue", "Socket.IO message queue",
                  "rate limiter storage", "ASR_PROVIDER", "REPLY_PROVIDER", "TTS_PROVIDER", "Twilio", "Meta WhatsApp",
-                 "MEDIA_DIR"):
+                 "WHATSAPP_VERIFY_TOKEN", "MEDIA_DIR"):
         assert item in result.output, item
     assert "redis://:***@127.0.0.1:6379/15" in result.output
 
