@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -331,6 +332,7 @@ def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
                                now, keep_sending=prev_status == "sending")
 
     if prev_status == "sending":
+        outbound = replace(outbound, known_ids=_known_ids(msg))
         wait = _reconcile(msg, transport, outbound, now)
         if wait is not None:
             return wait if wait > 0 else None
@@ -340,6 +342,14 @@ def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
         return _attempt_failed(msg, exc, now, keep_sending=exc.ambiguous)
     _record_sent(msg, result.provider_message_id, result.status, now, result.flags)
     return None
+
+
+def _known_ids(msg: WhatsAppMsg) -> frozenset:
+    rows = db.session.scalars(select(WhatsAppMsg.provider_message_id).where(
+        WhatsAppMsg.provider == msg.provider, WhatsAppMsg.direction == "outbound", WhatsAppMsg.id != msg.id,
+        WhatsAppMsg.to_number == msg.to_number, WhatsAppMsg.provider_message_id.is_not(None),
+        WhatsAppMsg.created_at >= msg.created_at - timedelta(hours=1)))
+    return frozenset(rows)
 
 
 def _reconcile(msg: WhatsAppMsg, transport, outbound: Outbound, now: datetime) -> float | None:

@@ -46,6 +46,9 @@ class Outbound:
     status_callback: str | None = None
     account: dict = field(default_factory=dict)   # non-secret per-business ids (phone_number_id...)
     created_at: datetime | None = None
+    # Provider ids already recorded for our other messages to this recipient: a lookup
+    # must never mistake one of those for this message (same text sent twice).
+    known_ids: frozenset = frozenset()
 
 
 @dataclass(frozen=True)

@@ -139,7 +139,7 @@ class TwilioTransport(WhatsAppTransport):
                 created = parsedate_to_datetime(item.get("date_created") or "")
             except (TypeError, ValueError):
                 created = None
-            if created is not None and created < since:
+            if (created is not None and created < since) or item.get("sid") in message.known_ids:
                 continue
             if (item.get("body") or "") == message.text:
                 status = STATUS_MAP.get(str(item.get("status") or ""), "sent")

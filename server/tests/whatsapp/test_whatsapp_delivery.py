@@ -192,3 +192,14 @@ def test_status_webhook_during_the_send_is_not_undone_by_the_worker(client, db, 
     assert attempt_send(message_id, now=utcnow() + timedelta(minutes=5)) is None
     msg = _msg(db, message_id)
     assert msg.status == "delivered" and len(fake_meta.deliveries) == 1
+
+
+def test_reconcile_never_mistakes_an_earlier_identical_message_for_this_one(db, twilio_business, fake_twilio, queue):
+    first = queue(twilio_business, "נתראה מחר")
+    assert _msg(db, first).status == "sent"
+    fake_twilio.fail_next = [(0, "drop")]  # the same text again; this attempt never lands
+    second = queue(twilio_business, "נתראה מחר")
+    assert _msg(db, second).status == "sending"
+    _run_until_done(db, second)
+    sids = [d["sid"] for d in fake_twilio.deliveries]
+    assert len(sids) == 2 and _msg(db, second).provider_message_id == sids[1] != _msg(db, first).provider_message_id
