@@ -7,17 +7,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test install test-python clean prod nginx sysdeps reliability
 
-run: install
+run: install web
 	./scripts/run-dev.sh
 
-test: install test-python
+test: install test-python test-web
 
 test-python:
 	$(PY) -m pytest
 
 # Production mode on this machine: nginx (loopback) → gunicorn web process(es) + job worker,
 # after `flask db upgrade heads`. Settings come from the environment / .env (see deploy/README.md).
-prod: install nginx
+prod: install nginx web
 	$(PY) -m deploy.stack run
 
 # The reliability suite: the production stack on loopback (private PostgreSQL and Redis)
@@ -59,5 +59,35 @@ $(STAMP): server/requirements.txt server/requirements-dev.txt
 	$(PY) -m pip install -q -r server/requirements-dev.txt
 	touch $(STAMP)
 
+# ---- web app (React + Vite SPA in src/, built into dist/ and served by Flask) ----------
+# Browsers are never downloaded: the end-to-end tests drive Debian's /usr/bin/chromium.
+.PHONY: web test-web test-js test-e2e
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+NPM_STAMP := node_modules/.installed
+WEB_SOURCES := $(shell find src -type f 2>/dev/null) index.html vite.config.js tsconfig.json package.json
+
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NPM_STAMP)
+
+# Rebuilt only when dist/ is missing or older than the sources.
+dist/index.html: $(NPM_STAMP) $(WEB_SOURCES)
+	npm run build
+	node scripts/bundle-size.mjs
+
+web: dist/index.html
+
+# The browser tests run once per CI run: on the SQLite lane (TEST_DATABASE_URL unset).
+# The PostgreSQL lane re-runs the Python suite, which covers every query the pages make;
+# E2E=1 forces them anyway.
+test-web: test-js $(if $(or $(E2E),$(if $(TEST_DATABASE_URL),,1)),test-e2e)
+	@$(if $(or $(E2E),$(if $(TEST_DATABASE_URL),,1)),true,echo "web end-to-end tests: run on the SQLite lane only (TEST_DATABASE_URL is set; E2E=1 forces them)")
+
+test-js: $(NPM_STAMP)
+	npx vitest run
+
+test-e2e: install web
+	npx playwright test
+
 clean:
-	rm -rf $(VENV) instance dist node_modules
+	rm -rf $(VENV) instance dist node_modules test-artifacts

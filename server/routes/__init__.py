@@ -9,9 +9,12 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.audit import audit_bp
     from server.routes.auth import auth_bp
     from server.routes.privacy import privacy_bp
+    from server.routes.calls import calls_bp
+    from server.routes.dashboard import dashboard_bp
     from server.routes.frontend import frontend_bp
     from server.routes.health import health_bp
     from server.routes.meta import meta_bp
+    from server.routes.realtime import register_socket_handlers
     from server.routes.media import media_bp
     from server.routes.twilio import twilio_bp
     from server.routes.records import records_bp
@@ -30,4 +33,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)     # /api/crm/customers/<id>/export|erase, /api/crm/exports/*
     app.register_blueprint(whatsapp_bp)    # /api/whatsapp/*
     app.register_blueprint(whatsapp_webhooks_bp)  # /webhook/whatsapp/*
+    app.register_blueprint(dashboard_bp)   # /api/dashboard
+    app.register_blueprint(calls_bp)       # /api/calls (the calls log)
+    register_socket_handlers()             # Socket.IO connect → business room
     app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

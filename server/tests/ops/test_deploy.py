@@ -78,8 +78,20 @@ def test_nginx_gunicorn_round_trip(live_stack):
     assert too_big.status_code == 413 and too_big.json() == {"error": "payload too large"}
 
     import socketio
+    # Socket.IO serves logged-in sessions only (server/routes/realtime.py): an anonymous
+    # socket is refused, a session's socket upgrades to a WebSocket through nginx.
+    anonymous = socketio.Client(reconnection=False)
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        anonymous.connect(base, transports=["websocket"], wait_timeout=10)
+    subprocess.run([sys.executable, "-m", "flask", "create-user", "--email", "ops@kesher.test",
+                    "--password", "ops-pass-12345", "--role", "admin"],
+                   cwd=st.REPO_ROOT, env=live_stack.app_env("cli"), check=True, capture_output=True)
+    http = requests.Session()
+    http.post(base + "/api/auth/login", json={"email": "ops@kesher.test", "password": "ops-pass-12345"},
+              timeout=10).raise_for_status()
+    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
     client = socketio.Client(reconnection=False)
-    client.connect(base, transports=["websocket"], wait_timeout=10)
+    client.connect(base, transports=["websocket"], headers={"Cookie": cookie}, wait_timeout=10)
     try:
         assert client.transport() == "websocket"
     finally:

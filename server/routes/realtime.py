@@ -1,0 +1,56 @@
+"""Socket.IO connections of logged-in browsers.
+
+On connect the session cookie must belong to an active user of an active business; the
+socket then joins its business's room (`business:<id>`), or `platform` for a platform
+admin, which is where server/services/realtime.py publishes. Anyone else is refused, so
+no event of one business ever reaches another's browser.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import session
+from flask_socketio import join_room
+
+from server.extensions import socketio
+from server.services.realtime import business_room
+
+log = logging.getLogger(__name__)
+
+
+def socket_room_for_session() -> str | None:
+    """The room this connection may listen to, or None when it may not connect."""
+    from server.extensions import db
+    from server.models import User
+
+    payload = session.get("user")
+    if not isinstance(payload, dict) or not payload.get("id"):
+        return None
+    user = db.session.get(User, payload["id"])
+    if user is None or not user.active:
+        return None
+    if user.is_platform_admin:
+        return "platform"
+    business = user.business
+    if business is None or not business.active or business.deleted_at is not None:
+        return None
+    return business_room(business.id)
+
+
+def on_connect(auth=None):
+    room = socket_room_for_session()
+    if room is None:
+        log.info("socket refused: no active session")
+        return False  # Socket.IO answers the client with a connect_error
+    join_room(room)
+    return True
+
+
+def register_socket_handlers() -> None:
+    """Attach the handlers to the Socket.IO server of the app being created.
+
+    Called from create_app after socketio.init_app: each init_app builds a new server, and
+    Flask-SocketIO attaches a handler only to the server that exists when it is declared.
+    Registering again replaces the handler (one per event), never duplicates it.
+    """
+    socketio.on_event("connect", on_connect)

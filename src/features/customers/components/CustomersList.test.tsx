@@ -1,0 +1,69 @@
+import { screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { describe, expect, it } from 'vitest'
+import { fakeApi } from '../../../test/fake-api'
+import { renderWithApp, staff, viewer } from '../../../test/render'
+import { CustomersList } from './CustomersList'
+
+const dana = {
+  id: 7, business_id: 1, name: 'דנה כהן', phone: '+972501234567', email: 'dana@example.co.il', notes: null,
+  source: 'manual', created_at: '2026-11-20T10:00:00+00:00', updated_at: null,
+}
+
+function customersRoute(all = [dana]) {
+  return (request: { query: URLSearchParams }) => {
+    const q = request.query.get('q') ?? ''
+    const digits = q.replace(/\D/g, '')
+    const items = all.filter((c) => !q || c.name.includes(q) || (digits && ('0' + c.phone.slice(4)).includes(digits)))
+    return { body: { page: Number(request.query.get('page') ?? 1), limit: 25, total: items.length, items } }
+  }
+}
+
+describe('CustomersList', () => {
+  it('shows customers with Israeli phone format', async () => {
+    fakeApi({ 'GET /api/crm/customers': customersRoute() })
+    renderWithApp(<CustomersList scope={{}} canWrite />, { user: staff })
+    const row = (await screen.findByText('דנה כהן')).closest('tr')!
+    expect(within(row).getByText('050-123-4567')).toBeTruthy()
+  })
+
+  it('searches as you type, sending what was typed', async () => {
+    const { requests } = fakeApi({ 'GET /api/crm/customers': customersRoute() })
+    renderWithApp(<CustomersList scope={{}} canWrite />, { user: staff })
+    await screen.findByText('דנה כהן')
+    await userEvent.type(screen.getByRole('searchbox'), '0509')
+    expect(await screen.findByText('לא נמצאו לקוחות עבור "0509".')).toBeTruthy()
+    await userEvent.clear(screen.getByRole('searchbox'))
+    await userEvent.type(screen.getByRole('searchbox'), '050-123')
+    await screen.findByText('דנה כהן')
+    expect(requests.some((r) => r.query.get('q') === '050-123')).toBe(true)
+  })
+
+  it('offers no create button to a viewer', async () => {
+    fakeApi({ 'GET /api/crm/customers': customersRoute() })
+    renderWithApp(<CustomersList scope={{}} canWrite={false} />, { user: viewer })
+    await screen.findByText('דנה כהן')
+    expect(screen.queryByRole('button', { name: 'לקוח חדש' })).toBeNull()
+  })
+
+  it('shows the server per-field messages when creating fails', async () => {
+    fakeApi({
+      'GET /api/crm/customers': customersRoute([]),
+      'GET /api/auth/csrf': { body: { csrf_token: 't' } },
+      'POST /api/crm/customers': { status: 422, body: { error: 'validation', fields: { phone: 'invalid phone', name: 'field required' } } },
+    })
+    renderWithApp(<CustomersList scope={{ business_id: 1 }} canWrite />, { user: staff })
+    expect(await screen.findByText('אין עדיין לקוחות.')).toBeTruthy()
+    await userEvent.click(screen.getByRole('button', { name: 'לקוח חדש' }))
+    await userEvent.type(screen.getByLabelText('טלפון'), '123')
+    await userEvent.click(screen.getByRole('button', { name: 'שמירה' }))
+    expect(await screen.findByText('מספר טלפון לא תקין')).toBeTruthy()
+    expect(screen.getByText('שדה חובה')).toBeTruthy()
+  })
+
+  it('shows an error state when the server fails', async () => {
+    fakeApi({ 'GET /api/crm/customers': { status: 500, body: { error: 'internal error' } } })
+    renderWithApp(<CustomersList scope={{}} canWrite />, { user: staff })
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('משהו השתבש'))
+  })
+})
