@@ -20,8 +20,8 @@ const VOICE_NUMBER = `03-555-${RUN.slice(-4)}`
 // moment it lands); nothing here is faked.
 const PENDING: Partial<Record<'admin' | 'staff' | 'viewer', string>> = {
   admin: 'needs POST /api/businesses and /api/users (issue 4), not on main yet',
-  staff: 'needs /api/crm/customers (issue 4), the timeline (issue 5) and /api/whatsapp/send (issue 6), not on main yet',
-  viewer: 'needs the customer and timeline APIs (issues 4 and 5), not on main yet',
+  staff: 'needs /api/crm/customers (issue 4) and /api/whatsapp/send (issue 6), not on main yet',
+  viewer: 'needs the customer API (issue 4), not on main yet',
 }
 
 async function shot(page: Page, name: string) {
