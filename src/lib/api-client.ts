@@ -71,6 +71,10 @@ async function parse(response: Response): Promise<unknown> {
 }
 
 async function send(method: string, path: string, options: RequestOptions, retried: boolean): Promise<unknown> {
+  return (await sendFull(method, path, options, retried)).data
+}
+
+async function sendFull(method: string, path: string, options: RequestOptions, retried: boolean): Promise<{ data: unknown; headers: Headers }> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers }
   let body: BodyInit | undefined
   if (options.body instanceof FormData) {
@@ -93,13 +97,13 @@ async function send(method: string, path: string, options: RequestOptions, retri
     throw new ApiError(0, 'network')
   }
   const data = await parse(response)
-  if (response.ok) return data
+  if (response.ok) return { data, headers: response.headers }
   const payload = (data && typeof data === 'object' ? data : {}) as { error?: string; fields?: FieldErrors }
   const code = payload.error || `http ${response.status}`
   if (response.status === 403 && code === 'csrf' && !retried) {
     // The token went stale (a new session in another tab): fetch the current one, retry once.
     csrfToken = null
-    return send(method, path, options, true)
+    return sendFull(method, path, options, true)
   }
   if (response.status === 401 && !options.skipAuthRedirect) {
     csrfToken = null
@@ -109,6 +113,9 @@ async function send(method: string, path: string, options: RequestOptions, retri
 }
 
 export const api = {
+  /** A read whose response headers matter (e.g. X-Next-Cursor). */
+  getWithHeaders: async <T>(path: string, options: RequestOptions = {}) =>
+    (await sendFull('GET', path, options, false)) as { data: T; headers: Headers },
   get: <T>(path: string, options: RequestOptions = {}) => send('GET', path, options, false) as Promise<T>,
   post: <T>(path: string, body?: unknown, options: RequestOptions = {}) =>
     send('POST', path, { ...options, body }, false) as Promise<T>,

@@ -105,7 +105,11 @@ export const he = {
     beforeVat: 'לפני מע״מ',
     total: 'סה״כ כולל מע״מ',
     allocation: 'מספר הקצאה',
-    loadMore: 'עוד',
+    loadMore: 'לטעון עוד',
+    newTask: 'משימה חדשה',
+    taskPlaceholder: 'למשל: לחזור ללקוח עם הצעת מחיר',
+    addTask: 'הוספת משימה',
+    markDone: 'סימון כבוצעה',
   },
   whatsapp: {
     inboxTitle: 'WhatsApp — הודעות',

@@ -10,9 +10,10 @@ export interface Recorded {
   body: unknown
 }
 
-type Handler = (request: Recorded) => { status?: number; body?: unknown } | undefined
+type Answer = { status?: number; body?: unknown; headers?: Record<string, string> }
+type Handler = (request: Recorded) => Answer | undefined
 
-export function fakeApi(routes: Record<string, Handler | { status?: number; body?: unknown }>) {
+export function fakeApi(routes: Record<string, Handler | Answer>) {
   const requests: Recorded[] = []
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init: RequestInit = {}) => {
     const url = new URL(String(input), 'http://kesher.test')
@@ -27,7 +28,7 @@ export function fakeApi(routes: Record<string, Handler | { status?: number; body
     const payload = answer ? answer.body ?? null : { error: 'not found' }
     return new Response(payload === null ? null : JSON.stringify(payload), {
       status,
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', ...answer?.headers },
     })
   })
   vi.stubGlobal('fetch', fetchMock)

@@ -1,5 +1,6 @@
 import { Link, useParams } from 'react-router'
 import { CustomerCard } from '../../features/customers/components/CustomerCard'
+import { TaskForm } from '../../features/timeline/components/TaskForm'
 import { Timeline } from '../../features/timeline/components/Timeline'
 import { SendBox } from '../../features/whatsapp/components/SendBox'
 import { can, useUser } from '../../lib/auth'
@@ -28,7 +29,8 @@ export default function CustomerRoute() {
             )}
             <section className="card">
               <h2>{he.timeline.title}</h2>
-              <Timeline customerId={customer.id} scope={params} />
+              {canWrite && <TaskForm customerId={customer.id} scope={params} />}
+              <Timeline customerId={customer.id} scope={params} canWrite={canWrite} />
             </section>
           </>
         )}

@@ -1,19 +1,32 @@
 import { DeliveryTicks } from '../../../components/DeliveryTicks'
-import { Empty, ErrorState, Loading } from '../../../components/states'
+import { Empty, ErrorState, InlineError, Loading } from '../../../components/states'
 import { formatDateTime, formatMoney } from '../../../lib/format'
 import { he } from '../../../lib/strings'
 import type { Call, Contract, Invoice, Task, TimelineItem, WhatsAppMessage } from '../../../types/api'
 import { useTimeline } from '../api/get-timeline'
+import { useUpdateTask } from '../api/task-actions'
 
-export function Timeline({ customerId, scope }: { customerId: number; scope: { business_id?: number } }) {
+export function Timeline({ customerId, scope, canWrite }: { customerId: number; scope: { business_id?: number }; canWrite: boolean }) {
   const query = useTimeline(customerId, scope)
+  const update = useUpdateTask(customerId, scope)
   if (query.isPending) return <Loading />
   if (query.error) return <ErrorState error={query.error} onRetry={() => void query.refetch()} />
-  if (query.data.length === 0) return <Empty>{he.timeline.empty}</Empty>
-  return <TimelineList items={query.data} />
+  const items = query.data.pages.flatMap((page) => page.items)
+  if (items.length === 0) return <Empty>{he.timeline.empty}</Empty>
+  return (
+    <>
+      <TimelineList items={items} onTaskDone={canWrite ? (id) => update.mutate({ id, input: { status: 'done' } }) : undefined} />
+      <InlineError error={update.error} />
+      {query.hasNextPage && (
+        <button type="button" className="btn btn-ghost" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+          {query.isFetchingNextPage ? he.common.loading : he.timeline.loadMore}
+        </button>
+      )}
+    </>
+  )
 }
 
-export function TimelineList({ items }: { items: TimelineItem[] }) {
+export function TimelineList({ items, onTaskDone }: { items: TimelineItem[]; onTaskDone?: (taskId: number) => void }) {
   return (
     <ol className="timeline" aria-label={he.timeline.title}>
       {items.map((item) => (
@@ -22,21 +35,21 @@ export function TimelineList({ items }: { items: TimelineItem[] }) {
             <span className={`badge badge-${item.type}`}>{he.timeline.types[item.type] ?? item.type}</span>
             <time dateTime={item.at ?? undefined}>{item.at ? formatDateTime(item.at) : he.timeline.undated}</time>
           </div>
-          <TimelineBody item={item} />
+          <TimelineBody item={item} onTaskDone={onTaskDone} />
         </li>
       ))}
     </ol>
   )
 }
 
-function TimelineBody({ item }: { item: TimelineItem }) {
+function TimelineBody({ item, onTaskDone }: { item: TimelineItem; onTaskDone?: (taskId: number) => void }) {
   switch (item.type) {
     case 'call':
       return <CallBody call={item.data} />
     case 'whatsapp':
       return <MessageBubble message={item.data} />
     case 'task':
-      return <TaskBody task={item.data} />
+      return <TaskBody task={item.data} onDone={onTaskDone} />
     case 'invoice':
       return <InvoiceBody invoice={item.data} />
     case 'contract':
@@ -92,10 +105,15 @@ export function MessageBubble({ message }: { message: WhatsAppMessage }) {
   )
 }
 
-function TaskBody({ task }: { task: Task }) {
+function TaskBody({ task, onDone }: { task: Task; onDone?: (taskId: number) => void }) {
   return (
     <div className="tl-body">
-      <p><strong>{task.title}</strong> · {he.timeline.taskStatus[task.status] ?? task.status}</p>
+      <p>
+        <strong>{task.title}</strong> · {he.timeline.taskStatus[task.status] ?? task.status}
+        {onDone && task.status === 'open' && (
+          <button type="button" className="btn btn-small btn-inline" onClick={() => onDone(task.id)}>{he.timeline.markDone}</button>
+        )}
+      </p>
       {task.description && <p>{task.description}</p>}
       {task.due_at && <p className="muted">{he.timeline.due}: {formatDateTime(task.due_at)}</p>}
     </div>
