@@ -123,6 +123,12 @@ export const he = {
     inbound: 'נכנסת',
     outbound: 'יוצאת',
     devTransport: 'מצב פיתוח: ההודעה לא נמסרה באמת',
+    devTransportNotice: 'מצב פיתוח: ההודעות נשמרות אבל לא נמסרות ל-WhatsApp',
+    windowOpen: (until: string) => `חלון השירות פתוח עד ${until}`,
+    windowClosed: 'עברו 24 שעות מההודעה האחרונה של הלקוח: אפשר לשלוח רק תבנית מאושרת.',
+    template: 'תבנית',
+    pickTemplate: 'בחרו תבנית מאושרת',
+    noTemplates: 'לעסק אין עדיין תבניות מאושרות.',
     outsideWindow: 'מחוץ לחלון 24 השעות',
     status: {
       queued: 'בתור', sending: 'בשליחה', sent: 'נשלחה', delivered: 'נמסרה', read: 'נקראה', failed: 'נכשלה',

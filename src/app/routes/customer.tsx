@@ -24,7 +24,7 @@ export default function CustomerRoute() {
             {canWrite && (
               <section className="card">
                 <h2>{he.whatsapp.sendLabel}</h2>
-                <SendBox to={customer.phone} scope={params} />
+                <SendBox to={customer.phone} customerId={customer.id} scope={params} />
               </section>
             )}
             <section className="card">

@@ -1,10 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { api } from '../../../lib/api-client'
 
-export interface SendInput {
-  to: string
-  text: string
-}
+export type SendInput =
+  | { to: string; text: string }
+  | { to: string; template: string; variables: Record<string, string> }
 
 export function sendMessage(input: SendInput, scope: { business_id?: number }) {
   return api.post<{ ok: boolean; id: number }>('/api/whatsapp/send', { ...input, ...scope })

@@ -76,7 +76,7 @@ export function Inbox({ scope, canWrite }: { scope: { business_id?: number }; ca
             </div>
           ))}
         </div>
-        {canWrite && <SendBox to={current.phone} scope={scope} />}
+        {canWrite && <SendBox to={current.phone} customerId={current.customerId ?? undefined} scope={scope} />}
       </section>
     </div>
   )
