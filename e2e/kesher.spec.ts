@@ -18,7 +18,8 @@ const VOICE_NUMBER = `03-555-${RUN.slice(-4)}`
 
 // A step that needs an API not yet on main is skipped with the reason (and un-skipped the
 // moment it lands); nothing here is faked.
-const PENDING: Partial<Record<'admin' | 'staff' | 'viewer', string>> = {
+const PENDING: Partial<Record<'admin' | 'staff' | 'viewer' | 'agent', string>> = {
+  agent: 'needs POST /api/agent/try (issue 8), not on main yet',
   admin: 'needs POST /api/businesses and /api/users (issue 4), not on main yet',
   staff: 'needs /api/crm/customers (issue 4) and /api/whatsapp/send (issue 6), not on main yet',
   viewer: 'needs the customer API (issue 4), not on main yet',
@@ -154,6 +155,22 @@ test('staff creates a customer, finds it by typing 050..., and messages it on Wh
   await page.getByRole('link', { name: 'לוח בקרה' }).click()
   await expect(page.getByTestId('stat-messages')).toHaveText('1')
   await shot(page, '09-dashboard-staff')
+  await page.context().close()
+})
+
+test('staff tries the agent in Hebrew without a phone', async ({ browser }) => {
+  test.skip(!!(PENDING.agent || PENDING.admin), PENDING.agent ?? PENDING.admin)
+  const page = await newPage(browser)
+  await login(page, STAFF)
+  await page.getByRole('link', { name: 'לנסות את הסוכן' }).click()
+  await page.getByLabel('מה הלקוח אומר').fill('מה שעות הפתיחה שלכם?')
+  await page.getByLabel('מספר המתקשר').fill(CUSTOMER.phone)
+  await page.getByRole('button', { name: 'שליחה לסוכן' }).click()
+  const reply = page.getByTestId('agent-reply')
+  await expect(reply).toBeVisible({ timeout: 45_000 })
+  // A Hebrew answer (at least one Hebrew word after the label), not an error.
+  await expect(reply).toHaveText(/תשובת הסוכן:\s*\S*[\u0590-\u05FF]{2,}/)
+  await shot(page, '11-agent')
   await page.context().close()
 })
 

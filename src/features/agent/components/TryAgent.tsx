@@ -71,7 +71,7 @@ export function TryAgent({ scope }: { scope: { business_id?: number } }) {
       {result && (
         <section className="card agent-result" aria-live="polite">
           {result.transcript && <p><strong>{he.agent.transcript}:</strong> {result.transcript}</p>}
-          <p><strong>{he.agent.reply}:</strong> {result.reply}</p>
+          <p data-testid="agent-reply"><strong>{he.agent.reply}:</strong> {result.reply}</p>
           {result.audio_url && <audio controls autoPlay src={result.audio_url} />}
           {timings && (
             <p className="muted" dir="ltr">
