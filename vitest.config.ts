@@ -7,5 +7,8 @@ export default mergeConfig(viteConfig, defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
     restoreMocks: true,
+    // Generous: typing into jsdom is slow on a busy 2-core CI machine; the tests wait for
+    // what a user would see, never for a fixed time.
+    testTimeout: 30_000,
   },
 }))
