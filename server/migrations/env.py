@@ -42,6 +42,21 @@ target_db = current_app.extensions['migrate'].db
 # ... etc.
 
 
+# Database objects that live outside the models, created by hand-written migrations:
+# autogenerate must neither drop them nor propose them (0002_crm_search).
+UNMODELLED_TABLES = {"customer_day_count"}
+UNMODELLED_TABLE_PREFIXES = ("customer_fts",)  # the FTS5 table and its shadow tables
+UNMODELLED_INDEXES = {"ix_customer_search_trgm"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "table" and (name in UNMODELLED_TABLES or (name or "").startswith(UNMODELLED_TABLE_PREFIXES)):
+        return False
+    if type_ == "index" and name in UNMODELLED_INDEXES:
+        return False
+    return True
+
+
 def get_metadata():
     if hasattr(target_db, 'metadatas'):
         return target_db.metadatas[None]
@@ -62,7 +77,8 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True,
+        include_object=include_object,
     )
 
     with context.begin_transaction():
@@ -88,6 +104,7 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -11,6 +11,8 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.privacy import privacy_bp
     from server.routes.calls import calls_bp
     from server.routes.dashboard import dashboard_bp
+    from server.routes.businesses import businesses_bp
+    from server.routes.crm import crm_bp
     from server.routes.frontend import frontend_bp
     from server.routes.health import health_bp
     from server.routes.meta import meta_bp
@@ -21,6 +23,7 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.timeline import timeline_bp
     from server.routes.whatsapp import whatsapp_bp
     from server.routes.whatsapp_webhooks import whatsapp_webhooks_bp
+    from server.routes.users import users_bp
 
     app.register_blueprint(health_bp)      # /health
     app.register_blueprint(auth_bp)        # /api/auth/*
@@ -36,4 +39,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)   # /api/dashboard
     app.register_blueprint(calls_bp)       # /api/calls (the calls log)
     register_socket_handlers()             # Socket.IO connect → business room
+    app.register_blueprint(crm_bp)         # /api/crm/*
+    app.register_blueprint(businesses_bp)  # /api/businesses
+    app.register_blueprint(users_bp)       # /api/users
     app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

@@ -1,11 +1,29 @@
-"""Businesses: routing of inbound calls and messages to the business that owns the number."""
+"""Businesses: the tenants. Number routing, and management by the platform and business admins.
+
+Who may do what (decided with the lead):
+- the platform admin (role admin, no business) sees every business and alone creates,
+  deactivates, reactivates and deletes them;
+- a business admin updates its own business (name, domain, numbers, provider, settings);
+- everyone else sees only their own business.
+A business outside the actor's reach answers NotFound, exactly like a missing one.
+"""
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from sqlalchemy import select
 
+from server.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Business
-from server.phones import try_normalize_phone
+from server.models.base import utcnow
+from server.phones import InvalidPhone, normalize_phone, try_normalize_phone
+
+NAME_MAX = 160
+WHATSAPP_PROVIDERS = ("dev", "twilio", "meta")
+_VOICE_MODE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+RETENTION_KEYS = ("recordings_days", "transcripts_days", "messages_days", "calls_days")
 
 
 def business_for_number(kind: str, number: str | None) -> Business | None:
@@ -15,3 +33,251 @@ def business_for_number(kind: str, number: str | None) -> Business | None:
         return None
     column = Business.voice_number if kind == "voice" else Business.whatsapp_number
     return db.session.scalar(select(Business).where(column == e164, Business.deleted_at.is_(None)))
+
+
+# ---- reading ----------------------------------------------------------------------------
+
+def list_businesses(actor) -> list[Business]:
+    """Every live business for the platform admin; the actor's own business for anyone else."""
+    query = select(Business).where(Business.deleted_at.is_(None))
+    if not actor.is_platform_admin:
+        if actor.business_id is None:
+            return []
+        query = query.where(Business.id == actor.business_id)
+    return list(db.session.scalars(query.order_by(Business.created_at.desc(), Business.id.desc())))
+
+
+def get_business(actor, business_id: int) -> Business:
+    business = db.session.get(Business, business_id)
+    if business is None or business.deleted_at is not None:
+        raise NotFound("business not found")
+    if not actor.is_platform_admin and actor.business_id != business.id:
+        raise NotFound("business not found")
+    return business
+
+
+def business_details(business: Business) -> dict:
+    """The business as its admins see it: to_dict plus settings."""
+    data = business.to_dict()
+    data["settings"] = dict(business.settings or {})
+    return data
+
+
+# ---- validation -------------------------------------------------------------------------
+
+def _clean_name(raw: Any, missing_message: str) -> str:
+    if raw is None:
+        raise BadRequest(missing_message)
+    if not isinstance(raw, str):
+        raise BadRequest("invalid name")
+    name = raw.strip()
+    if not name:
+        raise BadRequest(missing_message)
+    if len(name) > NAME_MAX:
+        raise BadRequest("invalid name")
+    return name
+
+
+def _clean_domain(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise ValidationFailed({"domain": "must be text"})
+    domain = raw.strip().lower() or None
+    if domain and (len(domain) > 160 or not re.fullmatch(r"[a-z0-9\u0590-\u05ff.-]+(:\d+)?", domain)):
+        raise ValidationFailed({"domain": "invalid domain"})
+    return domain
+
+
+def _name_taken(name: str, except_id: int | None = None) -> bool:
+    query = select(Business.id).where(Business.name == name)
+    if except_id is not None:
+        query = query.where(Business.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def _text(value: Any, key: str, max_len: int, errors: dict) -> str | None:
+    if not isinstance(value, str):
+        errors[key] = "must be text"
+        return None
+    value = value.strip()
+    if len(value) > max_len:
+        errors[key] = f"at most {max_len} characters"
+        return None
+    return value
+
+
+def clean_settings(raw: Any) -> dict:
+    """Validated settings updates: known keys only; a null value removes the key."""
+    if not isinstance(raw, dict):
+        raise ValidationFailed({"settings": "must be an object"})
+    errors: dict[str, str] = {}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        field = f"settings.{key}"
+        if value is None:
+            if key in SETTINGS_KEYS:
+                out[key] = None
+            else:
+                errors[field] = "unknown setting"
+            continue
+        if key in ("greeting", "hours", "recording_notice_text"):
+            out[key] = _text(value, field, 1000, errors)
+        elif key == "agent_name":
+            out[key] = _text(value, field, 80, errors)
+        elif key == "agent_instructions":
+            out[key] = _text(value, field, 8000, errors)
+        elif key == "recording_notice":
+            # A flag (play the standard notice) or the notice's own Hebrew text.
+            if isinstance(value, bool):
+                out[key] = value
+            else:
+                out[key] = _text(value, field, 1000, errors)
+        elif key == "turn_limit":
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
+                errors[field] = "a whole number from 1 to 50"
+            else:
+                out[key] = value
+        elif key == "transfer_number":
+            try:
+                out[key] = normalize_phone(value if isinstance(value, str) else None)
+            except InvalidPhone as exc:
+                errors[field] = str(exc)
+        elif key == "voice_mode":
+            if not isinstance(value, str) or not _VOICE_MODE.fullmatch(value):
+                errors[field] = "a short lower-case identifier"
+            else:
+                out[key] = value
+        elif key == "retention":
+            out[key] = _clean_retention(value, field, errors)
+        elif key == "language":
+            if value not in ("he", "he-IL", "en", "ar"):
+                errors[field] = "one of he, he-IL, en, ar"
+            else:
+                out[key] = value
+        else:
+            errors[field] = "unknown setting"
+    if errors:
+        raise ValidationFailed(errors)
+    return out
+
+
+def _clean_retention(value: Any, field: str, errors: dict) -> Any:
+    def days(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 36500
+
+    if days(value):
+        return value  # one period, in days, for everything kept
+    if isinstance(value, dict) and value and all(k in RETENTION_KEYS and days(v) for k, v in value.items()):
+        return dict(value)
+    errors[field] = f"days (1..36500) or an object of {', '.join(RETENTION_KEYS)} in days"
+    return None
+
+
+SETTINGS_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_limit", "recording_notice",
+                 "recording_notice_text", "transfer_number", "voice_mode", "retention", "language")
+
+
+def _clean_number(raw: Any, field: str) -> str | None:
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    try:
+        return normalize_phone(raw if isinstance(raw, str) else None)
+    except InvalidPhone as exc:
+        raise ValidationFailed({field: str(exc)}) from None
+
+
+def _check_number_free(column, number: str | None, except_id: int | None, label: str) -> None:
+    if number is None:
+        return
+    query = select(Business.id).where(column == number)
+    if except_id is not None:
+        query = query.where(Business.id != except_id)
+    if db.session.scalar(query) is not None:
+        raise Conflict(f"{label} exists")
+
+
+# ---- writing ----------------------------------------------------------------------------
+
+def create_business(actor, data: dict) -> Business:
+    """Platform admin only. 400 "name required", 409 "name exists" (the seed's contract)."""
+    if not actor.is_platform_admin:
+        raise Forbidden()
+    name = _clean_name(data.get("name"), "name required")
+    business = Business(name=name, domain=_clean_domain(data.get("domain")), settings={}, whatsapp_config={})
+    _apply_channels(business, data, except_id=None)
+    if _name_taken(name):
+        raise Conflict("name exists")
+    db.session.add(business)
+    db.session.commit()
+    return business
+
+
+def update_business(actor, business_id: int, data: dict) -> Business:
+    """Platform admin: any business; business admin: its own. Only the given keys change."""
+    business = get_business(actor, business_id)
+    if actor.role != "admin":
+        raise Forbidden()
+    new_name = None
+    if "name" in data:
+        new_name = _clean_name(data["name"], "invalid name")
+        if new_name != business.name and _name_taken(new_name, except_id=business.id):
+            raise Conflict("name exists")
+    domain = _clean_domain(data["domain"]) if "domain" in data else business.domain
+    settings_update = clean_settings(data["settings"]) if data.get("settings") is not None else {}
+    _apply_channels(business, data, except_id=business.id)
+    if new_name is not None:
+        business.name = new_name
+    business.domain = domain
+    if settings_update:
+        merged = dict(business.settings or {})
+        for key, value in settings_update.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        business.settings = merged  # a new dict, so the JSON column is seen as changed
+    db.session.commit()
+    return business
+
+
+def _apply_channels(business: Business, data: dict, except_id: int | None) -> None:
+    """Voice/WhatsApp numbers (E.164, unique → 409) and the WhatsApp transport."""
+    if "whatsapp_provider" in data:
+        provider = data["whatsapp_provider"]
+        if provider not in WHATSAPP_PROVIDERS:
+            raise ValidationFailed({"whatsapp_provider": f"one of {', '.join(WHATSAPP_PROVIDERS)}"})
+    for key, column, label in (("voice_number", Business.voice_number, "voice number"),
+                               ("whatsapp_number", Business.whatsapp_number, "whatsapp number")):
+        if key in data:
+            number = _clean_number(data[key], key)
+            _check_number_free(column, number, except_id, label)
+    if "whatsapp_provider" in data:
+        business.whatsapp_provider = data["whatsapp_provider"]
+    if "voice_number" in data:
+        business.voice_number = _clean_number(data["voice_number"], "voice_number")
+    if "whatsapp_number" in data:
+        business.whatsapp_number = _clean_number(data["whatsapp_number"], "whatsapp_number")
+
+
+def set_business_active(actor, business_id: int, active: bool) -> Business:
+    """Platform admin only. A deactivated business's users are refused at once (authz)."""
+    if not actor.is_platform_admin:
+        raise Forbidden()
+    business = get_business(actor, business_id)
+    business.active = active
+    db.session.commit()
+    return business
+
+
+def delete_business(actor, business_id: int) -> None:
+    """Soft delete (platform admin only): inactive and gone from lists; its rows are kept."""
+    if not actor.is_platform_admin:
+        raise Forbidden()
+    business = get_business(actor, business_id)
+    business.active = False
+    business.deleted_at = utcnow()
+    # Its numbers stop routing calls and messages, and may be given to another business.
+    business.voice_number = None
+    business.whatsapp_number = None
+    db.session.commit()

@@ -35,3 +35,90 @@ def create_user(email: str, password: str, role: str, business_id: int | None = 
     db.session.add(user)
     db.session.commit()
     return user
+
+
+# ---- management by admins (API) ---------------------------------------------------------
+# The platform admin manages every user; a business admin manages its own business's
+# users only. A user outside the actor's reach answers NotFound, like a missing one.
+
+def _target_business_id(actor, requested: int | None) -> int | None:
+    if actor.is_platform_admin:
+        if requested is not None:
+            business = db.session.get(Business, requested)
+            if business is None or business.deleted_at is not None:
+                raise NotFound("business not found")
+        return requested
+    if requested is not None and requested != actor.business_id:
+        raise NotFound("business not found")
+    return actor.business_id
+
+
+def list_users(actor, business_id: int | None = None) -> list[User]:
+    query = select(User)
+    scope = _target_business_id(actor, business_id)
+    if scope is not None:
+        query = query.where(User.business_id == scope)
+    return list(db.session.scalars(query.order_by(User.created_at.desc(), User.id.desc())))
+
+
+def get_user(actor, user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or (not actor.is_platform_admin and user.business_id != actor.business_id):
+        raise NotFound("user not found")
+    return user
+
+
+def create_user_as(actor, data: dict) -> User:
+    """An admin creates a user. A business admin's users always join its own business."""
+    business_id = _target_business_id(actor, data.get("business_id"))
+    return create_user(data.get("email") or "", data.get("password") or "", data.get("role") or "",
+                       business_id=business_id, name=_clean_user_name(data.get("name")))
+
+
+def _clean_user_name(raw) -> str | None:
+    name = (raw or "").strip() if isinstance(raw, str) else None
+    if name and len(name) > 160:
+        raise ValidationFailed({"name": "at most 160 characters"})
+    return name or None
+
+
+def update_user(actor, user_id: int, data: dict) -> User:
+    """Only the given keys change: name, role, business_id (platform admin), password."""
+    user = get_user(actor, user_id)
+    if user.id == actor.id and (data.get("role", user.role) != user.role
+                                or data.get("business_id", user.business_id) != user.business_id):
+        raise Conflict("cannot change your own role")
+    errors: dict[str, str] = {}
+    role = data.get("role", user.role)
+    if role not in ROLES:
+        errors["role"] = f"one of {', '.join(ROLES)}"
+    business_id = user.business_id
+    if "business_id" in data:
+        business_id = _target_business_id(actor, data["business_id"])
+        if not actor.is_platform_admin:
+            business_id = actor.business_id
+    if role in ("staff", "viewer") and business_id is None:
+        errors["business_id"] = "staff and viewers belong to a business"
+    password = data.get("password")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        errors["password"] = f"at least {MIN_PASSWORD_LENGTH} characters"
+    if errors:
+        raise ValidationFailed(errors)
+    if "name" in data:
+        user.name = _clean_user_name(data["name"])
+    user.role = role
+    user.business_id = business_id
+    if password is not None:
+        user.password_hash = hash_password(password)
+    db.session.commit()
+    return user
+
+
+def set_user_active(actor, user_id: int, active: bool) -> User:
+    """A deactivated user cannot log in, and an open session of theirs is refused at once."""
+    user = get_user(actor, user_id)
+    if user.id == actor.id and not active:
+        raise Conflict("cannot deactivate yourself")
+    user.active = active
+    db.session.commit()
+    return user

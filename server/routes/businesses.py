@@ -1,0 +1,87 @@
+"""Business management (seed section 5.2): list for everyone, writes for admins only."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+from pydantic import BaseModel
+
+from server.authz import auth_required, current_user, platform_admin_required, roles_required
+from server.services import businesses as service
+from server.validation import validate
+
+businesses_bp = Blueprint("businesses", __name__, url_prefix="/api/businesses")
+
+
+class BusinessBody(BaseModel):
+    """Only these keys are read. `name` errors keep the seed's 400 messages."""
+    name: Any = None
+    domain: str | None = None
+    voice_number: str | None = None
+    whatsapp_number: str | None = None
+    whatsapp_provider: str | None = None
+    settings: dict | None = None
+
+
+def _fields(body: BusinessBody) -> dict:
+    # Only the keys the client sent: PUT changes what it names and nothing else.
+    return {key: getattr(body, key) for key in body.model_fields_set}
+
+
+@businesses_bp.get("")
+@auth_required
+def list_businesses():
+    """Every business for the platform admin; your own business otherwise."""
+    user = current_user()
+    items = service.list_businesses(user)
+    show = service.business_details if user.role == "admin" else (lambda b: b.to_dict())
+    return jsonify([show(b) for b in items]), 200
+
+
+@businesses_bp.get("/<int:bid>")
+@auth_required
+def get_business(bid: int):
+    """One business (its settings for admins)."""
+    user = current_user()
+    business = service.get_business(user, bid)
+    return jsonify(service.business_details(business) if user.role == "admin" else business.to_dict()), 200
+
+
+@businesses_bp.post("")
+@platform_admin_required
+@validate(body=BusinessBody, status=201)
+def create_business(body: BusinessBody):
+    """Create a business (platform admin)."""
+    business = service.create_business(current_user(), _fields(body))
+    return jsonify(service.business_details(business)), 201
+
+
+@businesses_bp.put("/<int:bid>")
+@roles_required("admin")
+@validate(body=BusinessBody)
+def update_business(bid: int, body: BusinessBody):
+    """Update name, domain, numbers, WhatsApp provider or settings (admin of the business)."""
+    business = service.update_business(current_user(), bid, _fields(body))
+    return jsonify(service.business_details(business)), 200
+
+
+@businesses_bp.post("/<int:bid>/deactivate")
+@platform_admin_required
+def deactivate_business(bid: int):
+    """Deactivate: the business's users are refused until it is reactivated."""
+    return jsonify(service.set_business_active(current_user(), bid, False).to_dict()), 200
+
+
+@businesses_bp.post("/<int:bid>/reactivate")
+@platform_admin_required
+def reactivate_business(bid: int):
+    """Reactivate a deactivated business."""
+    return jsonify(service.set_business_active(current_user(), bid, True).to_dict()), 200
+
+
+@businesses_bp.delete("/<int:bid>")
+@platform_admin_required
+def delete_business(bid: int):
+    """Soft delete: kept for the record, gone from lists."""
+    service.delete_business(current_user(), bid)
+    return jsonify({"ok": True}), 200
