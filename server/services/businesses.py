@@ -19,6 +19,7 @@ from server.extensions import db
 from server.models import Business
 from server.models.base import utcnow
 from server.phones import InvalidPhone, normalize_phone, try_normalize_phone
+from server.services import audit
 
 NAME_MAX = 160
 WHATSAPP_PROVIDERS = ("dev", "twilio", "meta")
@@ -209,6 +210,9 @@ def create_business(actor, data: dict) -> Business:
     if _name_taken(name):
         raise Conflict("name exists")
     db.session.add(business)
+    db.session.flush()
+    audit.record("create", "business", business.id, business_id=business.id,
+                 details={"fields": sorted(k for k in data if k != "settings")})
     db.session.commit()
     return business
 
@@ -229,6 +233,8 @@ def update_business(actor, business_id: int, data: dict) -> Business:
     if new_name is not None:
         business.name = new_name
     business.domain = domain
+    changed = sorted(k for k in data if k != "settings") + [f"settings.{k}" for k in sorted(settings_update)]
+    audit.record("update", "business", business.id, business_id=business.id, details={"fields": changed})
     if settings_update:
         merged = dict(business.settings or {})
         for key, value in settings_update.items():
@@ -266,6 +272,7 @@ def set_business_active(actor, business_id: int, active: bool) -> Business:
         raise Forbidden()
     business = get_business(actor, business_id)
     business.active = active
+    audit.record("reactivate" if active else "deactivate", "business", business.id, business_id=business.id)
     db.session.commit()
     return business
 
@@ -280,4 +287,5 @@ def delete_business(actor, business_id: int) -> None:
     # Its numbers stop routing calls and messages, and may be given to another business.
     business.voice_number = None
     business.whatsapp_number = None
+    audit.record("delete", "business", business.id, business_id=business.id, details={"soft": True})
     db.session.commit()

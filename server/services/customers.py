@@ -168,6 +168,12 @@ def _phone_taken(business_id: int, phone: str | None, except_id: int | None = No
 
 # ---- create, update, delete ------------------------------------------------------------
 
+def _audit(action: str, customer_id: int | None, business_id: int | None, details: dict) -> None:
+    """An audit entry in the caller's transaction: field names and counts, never values."""
+    from server.services import audit
+    audit.record(action, "customer", customer_id, business_id=business_id, details=details)
+
+
 def _publish(customer: Customer, event: str) -> None:
     from server.services.realtime import publish
     publish(customer.business_id, event, {"id": customer.id, "business_id": customer.business_id})
@@ -183,6 +189,8 @@ def create_customer(business_id: int, data: dict, source: str = "manual") -> Cus
     customer.search_text = build_search_text(customer.name, customer.phone, customer.email)
     db.session.add(customer)
     try:
+        db.session.flush()
+        _audit("create", customer.id, business_id, {"fields": sorted(fields)})
         db.session.commit()
     except IntegrityError:  # a concurrent create with the same phone won the race
         db.session.rollback()
@@ -201,6 +209,7 @@ def update_customer(business_id: int | None, customer_id: int, data: dict) -> Cu
         if key in fields:
             setattr(customer, key, fields[key])
     customer.search_text = build_search_text(customer.name, customer.phone, customer.email)
+    _audit("update", customer.id, customer.business_id, {"fields": sorted(fields)})
     try:
         db.session.commit()
     except IntegrityError:
@@ -230,6 +239,7 @@ def delete_customer(business_id: int | None, customer_id: int) -> None:
     if history:
         raise Conflict("customer has history: " + ", ".join(f"{k} {v}" for k, v in history.items()))
     owner = customer.business_id
+    _audit("delete", customer.id, owner, {})
     db.session.delete(customer)
     try:
         db.session.commit()
@@ -530,6 +540,7 @@ def import_customers_csv(business_id: int, raw: bytes, on_duplicate: str = "reje
     try:
         for start in range(0, len(rows), 1000):
             db.session.execute(insert(Customer), rows[start:start + 1000])
+        _audit("import", None, business_id, {"imported": len(rows), "skipped": len(skipped)})
         db.session.commit()
     except IntegrityError:  # a customer with one of these phones was created meanwhile
         db.session.rollback()
@@ -557,7 +568,16 @@ def _cell(value: Any) -> str:
 
 
 def export_customers_csv(business_id: int | None, q: str | None = None) -> Iterator[str]:
-    """The current search as CSV, streamed: UTF-8 with a BOM so Excel shows the Hebrew."""
+    """The current search as CSV, streamed: UTF-8 with a BOM so Excel shows the Hebrew.
+
+    The export is audited (and committed) now, before the first byte is streamed.
+    """
+    _audit("export", None, business_id, {"search": bool(search_terms(q))})
+    db.session.commit()
+    return _csv_chunks(business_id, q)
+
+
+def _csv_chunks(business_id: int | None, q: str | None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_HEADER)

@@ -70,9 +70,13 @@ def get_user(actor, user_id: int) -> User:
 
 def create_user_as(actor, data: dict) -> User:
     """An admin creates a user. A business admin's users always join its own business."""
+    from server.services import audit
     business_id = _target_business_id(actor, data.get("business_id"))
-    return create_user(data.get("email") or "", data.get("password") or "", data.get("role") or "",
+    user = create_user(data.get("email") or "", data.get("password") or "", data.get("role") or "",
                        business_id=business_id, name=_clean_user_name(data.get("name")))
+    audit.record("create", "user", user.id, business_id=user.business_id, details={"role": user.role})
+    db.session.commit()
+    return user
 
 
 def _clean_user_name(raw) -> str | None:
@@ -104,6 +108,14 @@ def update_user(actor, user_id: int, data: dict) -> User:
         errors["password"] = f"at least {MIN_PASSWORD_LENGTH} characters"
     if errors:
         raise ValidationFailed(errors)
+    from server.services import audit
+    if role != user.role or business_id != user.business_id:
+        audit.record("role_change", "user", user.id, business_id=business_id,
+                     details={"from": {"role": user.role, "business_id": user.business_id},
+                              "to": {"role": role, "business_id": business_id}})
+    other_fields = sorted(k for k in data if k in ("name", "password"))
+    if other_fields:
+        audit.record("update", "user", user.id, business_id=business_id, details={"fields": other_fields})
     if "name" in data:
         user.name = _clean_user_name(data["name"])
     user.role = role
@@ -119,6 +131,8 @@ def set_user_active(actor, user_id: int, active: bool) -> User:
     user = get_user(actor, user_id)
     if user.id == actor.id and not active:
         raise Conflict("cannot deactivate yourself")
+    from server.services import audit
     user.active = active
+    audit.record("reactivate" if active else "deactivate", "user", user.id, business_id=user.business_id)
     db.session.commit()
     return user

@@ -131,3 +131,14 @@ def test_csv_round_trip_between_businesses(client, login_as, make_business, make
     assert set(copied) == set(names)
     for name, phone in zip(names, phones):
         assert copied[name].phone == phone and copied[name].notes == "הערה\nבשתי שורות"
+
+
+def test_import_and_export_are_audited_with_counts_only(client, login_as, db):
+    from server.models import AuditEntry
+    staff = login_as("staff")
+    _import(client, HEADER_HE + "אבי,0537654321,,\n")
+    client.get("/api/crm/customers/export").get_data()
+    entries = {e.action: e for e in db.session.query(AuditEntry).filter_by(entity_type="customer")}
+    assert entries["import"].details == {"imported": 1, "skipped": 0}
+    assert entries["import"].business_id == staff.business_id and entries["import"].actor_user_id == staff.id
+    assert "export" in entries

@@ -116,3 +116,20 @@ def test_password_reset_lets_user_log_in_with_new_password(client, app, login_as
     other = app.test_client()
     assert other.post("/api/auth/login", json={"email": staff.email, "password": TEST_PASSWORD}).status_code == 401
     login(other, staff.email, "brand-new-pass")
+
+
+def test_user_and_business_changes_are_audited_without_values(client, login_as, make_business, db):
+    from server.models import AuditEntry
+    b = make_business("מבוקר")
+    login_as("admin")
+    created = client.post("/api/users", json={"email": "aud@b.co.il", "password": "long-enough-1", "role": "staff",
+                                              "business_id": b.id}).get_json()
+    client.put(f"/api/users/{created['id']}", json={"role": "viewer"})
+    client.post(f"/api/users/{created['id']}/deactivate")
+    client.put(f"/api/businesses/{b.id}", json={"name": "מבוקר חדש", "settings": {"agent_name": "נועה"}})
+    entries = {(e.action, e.entity_type): e for e in db.session.query(AuditEntry).all()}
+    assert entries[("role_change", "user")].details["to"]["role"] == "viewer"
+    assert ("deactivate", "user") in entries and ("create", "user") in entries
+    update = entries[("update", "business")]
+    assert update.details == {"fields": ["name", "settings.agent_name"]} and update.business_id == b.id
+    assert "נועה" not in str([e.details for e in entries.values()])
