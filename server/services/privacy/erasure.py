@@ -163,8 +163,9 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
             "remote_recordings_queued": len(remote_recordings)}
 
 
-def delete_remote_recordings(business_id: int, customer_id: int, urls: list[str]) -> dict:
-    """Delete recordings at Twilio; the outcome (counts and reasons, no URLs) is audited."""
+def delete_remote_recordings(business_id: int | None, customer_id: int | None, urls: list[str]) -> dict:
+    """Delete recordings at Twilio; the outcome (counts and reasons, no URLs) is audited:
+    as part of the customer's erasure, or (no customer) of the business's retention purge."""
     from server.providers.errors import ProviderError
     from server.providers.recording_deletion import delete_recording
 
@@ -179,7 +180,11 @@ def delete_remote_recordings(business_id: int, customer_id: int, urls: list[str]
                 outcome["reasons"].append(exc.reason)
             log.warning("erasure: remote recording not deleted (%s)", exc.reason)
     with audit.acting_as(None):
-        audit.record("erase", "customer", customer_id, business_id=business_id,
-                     details={"stage": "remote_recordings", **outcome})
+        if customer_id is not None:
+            audit.record("erase", "customer", customer_id, business_id=business_id,
+                         details={"stage": "remote_recordings", **outcome})
+        else:
+            audit.record("retention_purge", "business" if business_id else None, business_id,
+                         business_id=business_id, details={"stage": "remote_recordings", **outcome})
     db.session.commit()
     return outcome
