@@ -1,14 +1,17 @@
-"""Retention: how long each business keeps recordings, transcripts and WhatsApp texts.
+"""Retention: how long each business keeps recordings, transcripts, messages and callers'
+numbers.
 
-Per-business settings (Business.settings), in days; a missing or invalid value means the
-default below. A nightly job (server/tasks/privacy.py) purges exactly what is older than
-that: the content goes, the record that a call or message happened stays.
+Set through the businesses API as `settings.retention`: one number of days for
+everything, or an object with any of the keys below (1..36500 days each); whatever is
+not set takes the default. A nightly job (server/tasks/privacy.py) purges exactly what is
+older than that: the content goes, the record that a call or message happened stays.
 
-| key                            | purges                                                     | default |
-| retention_days_recordings      | recording links and agent audio links of calls, the audio  | 90      |
-|                                | files under MEDIA_DIR, and the recordings held at Twilio   |         |
-| retention_days_transcripts     | call transcripts, agent replies, tool calls, call summaries| 365     |
-| retention_days_messages        | WhatsApp message bodies and template variables             | 365     |
+| key               | purges                                                          | default |
+| recordings_days   | recording and agent-audio links of calls, the audio files under | 90      |
+|                   | MEDIA_DIR, and the recordings held at Twilio                    |         |
+| transcripts_days  | call transcripts, agent replies, tool calls, call summaries     | 365     |
+| messages_days     | WhatsApp message bodies and template variables                  | 365     |
+| calls_days        | the caller's number and the conversation state on call records  | 730     |
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from server.extensions import db
 from server.models import Business, CallLog, CallTurn, WhatsAppMsg
@@ -27,24 +30,32 @@ from server.services.privacy import media
 log = logging.getLogger(__name__)
 
 DEFAULTS = {
-    "retention_days_recordings": 90,
-    "retention_days_transcripts": 365,
-    "retention_days_messages": 365,
+    "recordings_days": 90,
+    "transcripts_days": 365,
+    "messages_days": 365,
+    "calls_days": 730,
 }
-MAX_DAYS = 3650
+MAX_DAYS = 36500
+
+
+def _days(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DAYS
 
 
 def retention_days(settings: dict | None) -> dict[str, int]:
-    """The business's periods, defaults filling anything missing or not a whole number of days ≥ 1."""
-    settings = settings or {}
-    days = {}
-    for key, default in DEFAULTS.items():
-        value = settings.get(key)
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
-            if value is not None:
-                log.warning("retention: invalid %s=%r, using the default %s days", key, value, default)
-            value = default
-        days[key] = value
+    """The business's periods from `settings.retention`; defaults fill anything unset or invalid."""
+    raw = (settings or {}).get("retention")
+    days = dict(DEFAULTS)
+    if _days(raw):
+        return {key: raw for key in DEFAULTS}
+    if isinstance(raw, dict):
+        for key, value in raw.items():
+            if key in DEFAULTS and _days(value):
+                days[key] = value
+            else:
+                log.warning("retention: ignoring invalid setting %s=%r", key, value)
+    elif raw is not None:
+        log.warning("retention: ignoring invalid setting %r", raw)
     return days
 
 
@@ -58,10 +69,10 @@ def purge_business(business_id: int | None, settings: dict | None, now: datetime
     now = now or utcnow()
     days = retention_days(settings)
     cutoff = {key: now - timedelta(days=value) for key, value in days.items()}
-    counts = {"recordings": 0, "transcripts": 0, "messages": 0, "audio_files": 0}
+    counts = {"recordings": 0, "transcripts": 0, "messages": 0, "call_numbers": 0, "audio_files": 0}
     media_dir = current_app.config["MEDIA_DIR"]
 
-    calls = db.session.scalars(_calls_before(business_id, cutoff["retention_days_recordings"])
+    calls = db.session.scalars(_calls_before(business_id, cutoff["recordings_days"])
                                .where(or_(CallLog.recording_url.is_not(None),
                                           CallLog.turns.any(or_(CallTurn.recording_url.is_not(None),
                                                                 CallTurn.audio_url.is_not(None)))))).all()
@@ -74,7 +85,7 @@ def purge_business(business_id: int | None, settings: dict | None, now: datetime
             turn.recording_url = None
             turn.audio_url = None
 
-    calls = db.session.scalars(_calls_before(business_id, cutoff["retention_days_transcripts"])
+    calls = db.session.scalars(_calls_before(business_id, cutoff["transcripts_days"])
                                .where(or_(CallLog.summary.is_not(None),
                                           CallLog.turns.any(or_(CallTurn.transcript.is_not(None),
                                                                 CallTurn.reply.is_not(None)))))).all()
@@ -87,9 +98,26 @@ def purge_business(business_id: int | None, settings: dict | None, now: datetime
             turn.reply = None
             turn.tool_calls = []
 
+    business = db.session.get(Business, business_id) if business_id else None
+    own_numbers = {n for n in ((business.voice_number, business.whatsapp_number) if business else ()) if n}
+    keep = sorted(own_numbers) or [""]
+    calls = db.session.scalars(_calls_before(business_id, cutoff["calls_days"]).where(or_(
+        and_(CallLog.from_number.is_not(None), CallLog.from_number.not_in(keep)),
+        and_(CallLog.to_number.is_not(None), CallLog.to_number.not_in(keep))))).all()
+    for call in calls:
+        changed = False
+        for attr in ("from_number", "to_number"):
+            number = getattr(call, attr)
+            if number and number not in own_numbers:
+                setattr(call, attr, None)
+                changed = True
+        if changed or call.state:
+            call.state = {}
+            counts["call_numbers"] += changed
+
     owner = WhatsAppMsg.business_id.is_(None) if business_id is None else WhatsAppMsg.business_id == business_id
     messages = db.session.scalars(select(WhatsAppMsg).where(
-        owner, WhatsAppMsg.created_at < cutoff["retention_days_messages"],
+        owner, WhatsAppMsg.created_at < cutoff["messages_days"],
         or_(WhatsAppMsg.body.is_not(None), WhatsAppMsg.template_variables.is_not(None)))).all()
     for message in messages:
         message.body = None

@@ -17,7 +17,7 @@ def _call(db, app, business, started, tag, make_audio=True):
     name = f"{secrets.token_hex(16)}.mp3"
     (directory / name).write_bytes(b"audio " + tag.encode())
     call = CallLog(call_sid=f"CA{secrets.token_hex(10)}", business_id=business.id if business else None,
-                   from_number="+972501234567", started_at=started, summary=f"סיכום {tag}",
+                   from_number="+972501234567", to_number=business.voice_number if business else None, started_at=started, summary=f"סיכום {tag}",
                    recording_url=f"https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE{tag}")
     db.session.add(call)
     db.session.flush()
@@ -35,27 +35,30 @@ def _message(db, business, created, tag):
     return message
 
 
-def test_defaults_and_invalid_settings_fall_back():
-    assert retention_days({}) == DEFAULTS == {"retention_days_recordings": 90, "retention_days_transcripts": 365,
-                                              "retention_days_messages": 365}
-    assert retention_days({"retention_days_recordings": 7, "retention_days_messages": "30",
-                           "retention_days_transcripts": 0}) == {
-        "retention_days_recordings": 7, "retention_days_transcripts": 365, "retention_days_messages": 365}
+def test_defaults_one_period_for_all_and_invalid_settings_fall_back():
+    assert retention_days({}) == DEFAULTS == {"recordings_days": 90, "transcripts_days": 365,
+                                              "messages_days": 365, "calls_days": 730}
+    assert retention_days({"retention": 30}) == {"recordings_days": 30, "transcripts_days": 30,
+                                                 "messages_days": 30, "calls_days": 30}
+    assert retention_days({"retention": {"recordings_days": 7, "messages_days": "30", "transcripts_days": 0,
+                                         "other": 5}}) == {**DEFAULTS, "recordings_days": 7}
+    assert retention_days({"retention": True}) == DEFAULTS
 
 
 def test_purge_removes_exactly_the_expired_items(app, db, make_business):
-    business = make_business(settings={"retention_days_recordings": 30, "retention_days_transcripts": 60,
-                                       "retention_days_messages": 90})
+    business = make_business(voice_number="+97235550000", settings={"retention": {
+        "recordings_days": 30, "transcripts_days": 60, "messages_days": 90, "calls_days": 120}})
     edge = timedelta(seconds=1)
     # Just past each limit → purged; just inside → kept.
     old_rec, old_rec_file = _call(db, app, business, NOW - timedelta(days=30) - edge, "rec-expired")
     new_rec, new_rec_file = _call(db, app, business, NOW - timedelta(days=30) + edge, "rec-kept")
     old_tr, _ = _call(db, app, business, NOW - timedelta(days=60) - edge, "tr-expired")
+    old_call, _ = _call(db, app, business, NOW - timedelta(days=120) - edge, "call-expired")
     old_msg = _message(db, business, NOW - timedelta(days=90) - edge, "msg-expired")
     new_msg = _message(db, business, NOW - timedelta(days=90) + edge, "msg-kept")
 
     counts = purge_business(business.id, business.settings, now=NOW)
-    assert counts == {"recordings": 2, "transcripts": 1, "messages": 1, "audio_files": 2}
+    assert counts == {"recordings": 3, "transcripts": 2, "messages": 1, "call_numbers": 1, "audio_files": 3}
     db.session.expire_all()
 
     def turn(call):
@@ -72,6 +75,10 @@ def test_purge_removes_exactly_the_expired_items(app, db, make_business):
     t = turn(old_tr)
     assert (t.transcript, t.reply, db.session.get(CallLog, old_tr.id).summary) == (None, None, None)
     assert db.session.get(CallLog, old_tr.id).started_at == old_tr.started_at
+    # 120 days: the caller's number goes; the business's own number stays.
+    assert (db.session.get(CallLog, old_call.id).from_number, db.session.get(CallLog, old_call.id).to_number) \
+        == (None, "+97235550000")
+    assert db.session.get(CallLog, old_tr.id).from_number == "+972501234567"
     # 90 days: the message text goes, the message record stays.
     assert db.session.get(WhatsAppMsg, old_msg.id).body is None
     assert db.session.get(WhatsAppMsg, old_msg.id).status == "delivered"
@@ -80,20 +87,20 @@ def test_purge_removes_exactly_the_expired_items(app, db, make_business):
     entry, remote = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "retention_purge")
                                        .order_by(AuditEntry.id)).all()
     assert entry.business_id == business.id and entry.actor_role == "system"
-    assert entry.details["messages"] == 1 and entry.details["days"]["retention_days_recordings"] == 30
+    assert entry.details["messages"] == 1 and entry.details["days"]["recordings_days"] == 30
     # One Twilio recording per expired call (the call's and its turn's link are the same).
-    assert entry.details["remote_recordings"] == 2
+    assert entry.details["remote_recordings"] == 3
     # Without Twilio credentials the recording stays at Twilio: audited, not hidden.
-    assert remote.details == {"stage": "remote_recordings", "deleted": 0, "already_gone": 0, "failed": 2,
+    assert remote.details == {"stage": "remote_recordings", "deleted": 0, "already_gone": 0, "failed": 3,
                               "reasons": ["no Twilio credentials"]}
     # Running again finds nothing more and writes no entry.
     assert purge_business(business.id, business.settings, now=NOW) == {
-        "recordings": 0, "transcripts": 0, "messages": 0, "audio_files": 0}
+        "recordings": 0, "transcripts": 0, "messages": 0, "call_numbers": 0, "audio_files": 0}
     assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "retention_purge")).all()) == 2
 
 
 def test_each_business_keeps_its_own_period(app, db, make_business):
-    short = make_business(settings={"retention_days_messages": 10})
+    short = make_business(settings={"retention": {"messages_days": 10}})
     default = make_business()
     short_msg = _message(db, short, NOW - timedelta(days=20), "short")
     default_msg = _message(db, default, NOW - timedelta(days=20), "default")
@@ -107,7 +114,7 @@ def test_each_business_keeps_its_own_period(app, db, make_business):
 
 
 def test_purge_logs_what_it_did_without_content(app, db, make_business, caplog):
-    business = make_business(settings={"retention_days_messages": 1})
+    business = make_business(settings={"retention": 1})
     _message(db, business, NOW - timedelta(days=2), "יומן")
     with caplog.at_level("INFO"):
         purge_business(business.id, business.settings, now=NOW)
