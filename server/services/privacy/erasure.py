@@ -89,6 +89,8 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
         message.body = None
         message.template_variables = None
         message.error = None
+        # Media the person sent (links to their photos, voice notes) goes with the text.
+        message.flags = {k: v for k, v in (message.flags or {}).items() if k != "media"}
         if message.from_number not in business_numbers:
             message.from_number = None
         if message.to_number not in business_numbers:
@@ -154,6 +156,7 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
     audit.record("erase", "customer", customer.id, business_id=customer.business_id, details=details)
     db.session.commit()
 
+    _compact_search_index()
     if remote_recordings:
         from server.tasks.privacy import delete_remote_recordings_task
         delete_remote_recordings_task(customer.business_id, customer.id, [url for _, url in remote_recordings])
@@ -161,6 +164,18 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
     log.info("customer %s of business %s erased", customer.id, customer.business_id)
     return {"customer": customer.to_dict(), "erased": counts, "audio_files_failed": failed_files,
             "remote_recordings_queued": len(remote_recordings)}
+
+
+def _compact_search_index() -> None:
+    """SQLite's FTS5 index keeps a deleted row's terms in old segments until they merge:
+    merge them now, so the erased name and phone leave the index file as well."""
+    from sqlalchemy import text
+    if db.engine.dialect.name != "sqlite":
+        return
+    if db.session.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'customer_fts'")).first() is None:
+        return
+    db.session.execute(text("INSERT INTO customer_fts(customer_fts) VALUES ('optimize')"))
+    db.session.commit()
 
 
 def delete_remote_recordings(business_id: int | None, customer_id: int | None, urls: list[str]) -> dict:

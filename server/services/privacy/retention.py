@@ -10,7 +10,7 @@ older than that: the content goes, the record that a call or message happened st
 | recordings_days   | recording and agent-audio links of calls, the audio files under | 90      |
 |                   | MEDIA_DIR, and the recordings held at Twilio                    |         |
 | transcripts_days  | call transcripts, agent replies, tool calls, call summaries     | 365     |
-| messages_days     | WhatsApp message bodies and template variables                  | 365     |
+| messages_days     | WhatsApp message bodies, template variables and media links     | 365     |
 | calls_days        | the caller's number and the conversation state on call records  | 730     |
 """
 from __future__ import annotations
@@ -122,6 +122,7 @@ def purge_business(business_id: int | None, settings: dict | None, now: datetime
     for message in messages:
         message.body = None
         message.template_variables = None
+        message.flags = {k: v for k, v in (message.flags or {}).items() if k != "media"}
         counts["messages"] += 1
 
     db.session.flush()

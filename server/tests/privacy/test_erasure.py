@@ -47,7 +47,8 @@ def dump_folder(path: Path) -> str:
 def traces(person) -> list[str]:
     from server.services.privacy.scope import phone_variants
     last9 = person.phone[-9:]
-    return sorted(phone_variants(person.phone) | {last9, person.phone[1:], "0" + last9, person.name,
+    tag = person.bodies[0][-1]
+    return sorted(phone_variants(person.phone) | {last9, person.phone[1:], "0" + last9, person.name, f"ME{tag}photo",
                                                    person.customer.email}
                   | set(person.name.split()) | set(person.transcripts) | set(person.replies) | set(person.bodies))
 

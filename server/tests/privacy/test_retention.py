@@ -29,7 +29,8 @@ def _call(db, app, business, started, tag, make_audio=True):
 
 def _message(db, business, created, tag):
     message = WhatsAppMsg(business_id=business.id if business else None, direction="inbound", status="delivered",
-                          provider="dev", from_number="+972501234567", body=f"הודעה {tag}", created_at=created)
+                          provider="dev", from_number="+972501234567", body=f"הודעה {tag}", created_at=created,
+                          flags={"media": [f"https://media.example/{tag}.jpg"], "dev_transport": True})
     db.session.add(message)
     db.session.commit()
     return message
@@ -82,6 +83,8 @@ def test_purge_removes_exactly_the_expired_items(app, db, make_business):
     # 90 days: the message text goes, the message record stays.
     assert db.session.get(WhatsAppMsg, old_msg.id).body is None
     assert db.session.get(WhatsAppMsg, old_msg.id).status == "delivered"
+    assert db.session.get(WhatsAppMsg, old_msg.id).flags == {"dev_transport": True}  # media links go too
+    assert db.session.get(WhatsAppMsg, new_msg.id).flags["media"] == ["https://media.example/msg-kept.jpg"]
     assert db.session.get(WhatsAppMsg, new_msg.id).body == "הודעה msg-kept"
 
     entry, remote = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "retention_purge")
