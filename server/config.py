@@ -55,7 +55,9 @@ def load_config(overrides: dict | None = None) -> dict:
         "APP_ENV": app_env,
         "SECRET_KEY": env.get("SECRET_KEY", "dev-insecure-secret"),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's values (transcripts, messages, phones) never
+        # reach an exception text, and so never a log.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
         "HOST": (env.get("HOST") or "").rstrip("/"),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,

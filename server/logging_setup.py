@@ -15,6 +15,8 @@ _SECRET_PATTERNS = [
                r"[\"']?\s*[:=]\s*[\"']?)([^\s&,'\"}]+)"),
     re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}"),
 ]
+# Search terms in request lines (werkzeug's access log): a customer's name is personal data.
+_SEARCH_QUERY = re.compile(r"(?i)([?&](?:q|search|query)=)[^&\s\"']+")
 # Phone numbers (E.164 or Israeli local) keep only their last 3 digits: enough to debug.
 # Shapes: +972501234567 (any E.164), 972501234567, 050-123-4567, 0501234567, 03-123-4567.
 _PHONE = re.compile(r"(?<![\w:.\-+])(\+\d{8,15}|972\d{8,9}|0\d{1,2}-?\d{3}-?\d{4})(?![\w:])")
@@ -37,6 +39,7 @@ def mask_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
             text = pattern.sub(lambda m: m.group(1) + MASK, text)
         else:
             text = pattern.sub(MASK, text)
+    text = _SEARCH_QUERY.sub(lambda m: m.group(1) + MASK, text)
     return _PHONE.sub(_mask_phone, text)
 
 

@@ -16,7 +16,17 @@ def build_export_task(export_id: int):
 
 @huey.task()
 @in_app_context
-def delete_remote_recordings_task(business_id: int, customer_id: int, urls: list[str]):
-    """After an erasure: delete the caller recordings Twilio still holds (the outcome is audited)."""
+def delete_remote_recordings_task(business_id: int | None, customer_id: int | None, urls: list[str]):
+    """After an erasure or a retention purge: delete the caller recordings Twilio still
+    holds (the outcome is audited)."""
     from server.services.privacy.erasure import delete_remote_recordings
     return delete_remote_recordings(business_id, customer_id, urls)
+
+
+@huey.periodic_task(crontab(minute="17", hour="2"))
+@in_app_context
+def retention_purge_task():
+    """Nightly: purge what each business's retention settings say has expired."""
+    from server.services.privacy.retention import purge_all
+    results = purge_all()
+    return {str(k): v for k, v in results.items()}

@@ -89,6 +89,8 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
         message.body = None
         message.template_variables = None
         message.error = None
+        # Media the person sent (links to their photos, voice notes) goes with the text.
+        message.flags = {k: v for k, v in (message.flags or {}).items() if k != "media"}
         if message.from_number not in business_numbers:
             message.from_number = None
         if message.to_number not in business_numbers:
@@ -154,6 +156,7 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
     audit.record("erase", "customer", customer.id, business_id=customer.business_id, details=details)
     db.session.commit()
 
+    _compact_search_index()
     if remote_recordings:
         from server.tasks.privacy import delete_remote_recordings_task
         delete_remote_recordings_task(customer.business_id, customer.id, [url for _, url in remote_recordings])
@@ -163,8 +166,21 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
             "remote_recordings_queued": len(remote_recordings)}
 
 
-def delete_remote_recordings(business_id: int, customer_id: int, urls: list[str]) -> dict:
-    """Delete recordings at Twilio; the outcome (counts and reasons, no URLs) is audited."""
+def _compact_search_index() -> None:
+    """SQLite's FTS5 index keeps a deleted row's terms in old segments until they merge:
+    merge them now, so the erased name and phone leave the index file as well."""
+    from sqlalchemy import text
+    if db.engine.dialect.name != "sqlite":
+        return
+    if db.session.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'customer_fts'")).first() is None:
+        return
+    db.session.execute(text("INSERT INTO customer_fts(customer_fts) VALUES ('optimize')"))
+    db.session.commit()
+
+
+def delete_remote_recordings(business_id: int | None, customer_id: int | None, urls: list[str]) -> dict:
+    """Delete recordings at Twilio; the outcome (counts and reasons, no URLs) is audited:
+    as part of the customer's erasure, or (no customer) of the business's retention purge."""
     from server.providers.errors import ProviderError
     from server.providers.recording_deletion import delete_recording
 
@@ -179,7 +195,11 @@ def delete_remote_recordings(business_id: int, customer_id: int, urls: list[str]
                 outcome["reasons"].append(exc.reason)
             log.warning("erasure: remote recording not deleted (%s)", exc.reason)
     with audit.acting_as(None):
-        audit.record("erase", "customer", customer_id, business_id=business_id,
-                     details={"stage": "remote_recordings", **outcome})
+        if customer_id is not None:
+            audit.record("erase", "customer", customer_id, business_id=business_id,
+                         details={"stage": "remote_recordings", **outcome})
+        else:
+            audit.record("retention_purge", "business" if business_id else None, business_id,
+                         business_id=business_id, details={"stage": "remote_recordings", **outcome})
     db.session.commit()
     return outcome

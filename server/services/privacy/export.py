@@ -72,7 +72,15 @@ def request_export(business_id: int | None, customer_id: int, requested_by_user_
     audit.record("export", "customer", customer.id, business_id=customer.business_id,
                  details={"export_id": export.id, "stage": "requested"})
     db.session.commit()
-    build_export_task(export.id)
+    try:
+        build_export_task(export.id)
+    except Exception as exc:  # noqa: BLE001 - a queue outage is shown on the export, not lost
+        log.error("export %s could not be queued (%s)", export.id, exc.__class__.__name__)
+        db.session.rollback()
+        export = db.session.get(DataExport, export.id)
+        export.status, export.error, export.step = "failed", "queue unavailable", "failed"
+        db.session.commit()
+        return export
     db.session.refresh(export)
     return export
 

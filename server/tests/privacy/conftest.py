@@ -145,7 +145,8 @@ def _person(app, db, fake, business, name, phone, email, tag, when):
     messages = [
         WhatsAppMsg(business_id=business.id, customer_id=customer.id, direction="inbound", status="delivered",
                     provider="twilio", provider_message_id=f"SM{tag}1", from_number=f"whatsapp:{phone}",
-                    to_number=f"whatsapp:{business.whatsapp_number}", body=bodies[0], created_at=when),
+                    to_number=f"whatsapp:{business.whatsapp_number}", body=bodies[0], created_at=when,
+                    flags={"media": [f"https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM{tag}/Media/ME{tag}photo"]}),
         WhatsAppMsg(business_id=business.id, customer_id=customer.id, direction="outbound", status="read",
                     provider="twilio", provider_message_id=f"SM{tag}2", from_number=f"whatsapp:{business.whatsapp_number}",
                     to_number=f"whatsapp:{phone}", body=bodies[1], template_variables={"1": name}, created_at=when),

@@ -11,13 +11,25 @@ from server.models import AuditEntry, CallLog, CallTurn, Customer, Invoice, What
 KEPT_BY_LAW = {("invoice", "bill_to_name")}
 
 
+def _as_text(value) -> str:
+    if isinstance(value, memoryview):
+        value = bytes(value)
+    if isinstance(value, bytes):  # index blobs: terms are stored as UTF-8 bytes
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
 def dump_database(db, skip=frozenset()) -> str:
-    """Every row of every table, as text: what a search of a database dump would see."""
+    """Every row of every table in the database — the models' and any other (search indexes,
+    counters, shadow tables) — as text: what a search of a database dump would see."""
+    from sqlalchemy import inspect, text as sql
     chunks = []
-    for table in db.metadata.sorted_tables:
-        for row in db.session.execute(table.select()).mappings():
-            chunks.append(table.name + " " + json.dumps({k: str(v) for k, v in row.items()
-                                                          if (table.name, k) not in skip}, ensure_ascii=False))
+    for name in sorted(inspect(db.engine).get_table_names()):
+        if name == "alembic_version":
+            continue
+        for row in db.session.execute(sql(f'SELECT * FROM "{name}"')).mappings():
+            values = {k: _as_text(v) for k, v in row.items() if (name, k) not in skip}
+            chunks.append(name + " " + json.dumps(values, ensure_ascii=False))
     return "\n".join(chunks)
 
 
@@ -35,7 +47,8 @@ def dump_folder(path: Path) -> str:
 def traces(person) -> list[str]:
     from server.services.privacy.scope import phone_variants
     last9 = person.phone[-9:]
-    return sorted(phone_variants(person.phone) | {last9, person.phone[1:], "0" + last9, person.name,
+    tag = person.bodies[0][-1]
+    return sorted(phone_variants(person.phone) | {last9, person.phone[1:], "0" + last9, person.name, f"ME{tag}photo",
                                                    person.customer.email}
                   | set(person.name.split()) | set(person.transcripts) | set(person.replies) | set(person.bodies))
 

@@ -178,3 +178,15 @@ def test_expired_exports_are_purged_from_disk(client, world, login_as, app, db):
     assert not path.exists()
     r = client.get(body["download_url"])
     assert r.status_code == 410 and r.get_json() == {"error": "export expired"}
+
+
+def test_a_queue_outage_marks_the_export_failed_instead_of_losing_it(client, world, login_as, monkeypatch):
+    from server.tasks import privacy as privacy_tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("redis down")
+    monkeypatch.setattr(privacy_tasks, "build_export_task", down)
+    login_as("admin", business=world.business)
+    body = _export(client, world.dana.customer.id)
+    assert (body["status"], body["error"], body["download_url"]) == ("failed", "queue unavailable", None)
+    assert client.get(f"/api/crm/exports/{body['id']}").get_json()["status"] == "failed"
