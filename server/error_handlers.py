@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, OperationalError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from server.errors import AppError
@@ -60,6 +60,16 @@ def register_error_handlers(app: Flask) -> None:
         if wants_json():
             return jsonify({"error": "bad request"}), 400
         return "Bad Request", 400
+
+    @app.errorhandler(StatementError)
+    def handle_unbindable_value(exc: StatementError):
+        # A request value that could not even be bound (a date out of range after its offset,
+        # a NUL in text on PostgreSQL) is the client's error like a DataError; any other
+        # statement failure is a real fault. (DataError and OperationalError, subclasses,
+        # reach their own handlers: Flask picks the closest class.)
+        if isinstance(exc.orig, (OverflowError, ValueError)):
+            return handle_unstorable_value(exc)
+        return handle_unexpected(exc)
 
     @app.errorhandler(OperationalError)
     def handle_database_unavailable(exc: OperationalError):

@@ -40,6 +40,29 @@ def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
         raise ValidationFailed(field_errors(exc)) from None
 
 
+def _nul_fields(data: Any, path: str = "") -> dict[str, str]:
+    """Fields holding a NUL character. PostgreSQL text cannot store one and SQLite would, so
+    they are refused at the edge and both engines answer the same 422."""
+    found: dict[str, str] = {}
+    if isinstance(data, str):
+        if "\x00" in data:
+            found[path or "body"] = "must not contain a NUL character"
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            found.update(_nul_fields(value, f"{path}.{key}" if path else str(key)))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            found.update(_nul_fields(value, f"{path}.{index}" if path else str(index)))
+    return found
+
+
+def refuse_nul(data: Any) -> Any:
+    fields = _nul_fields(data)
+    if fields:
+        raise ValidationFailed(fields)
+    return data
+
+
 def json_body() -> dict:
     """The request's JSON object; {} for an empty body. Never guesses at other formats."""
     raw = request.get_data(cache=True)
@@ -52,11 +75,11 @@ def json_body() -> dict:
         raise BadRequest("invalid json")
     if not isinstance(data, dict):
         raise BadRequest("invalid json: expected an object")
-    return data
+    return refuse_nul(data)
 
 
 def query_dict() -> dict:
-    return {key: values if len(values) > 1 else values[0] for key, values in request.args.lists()}
+    return refuse_nul({key: values if len(values) > 1 else values[0] for key, values in request.args.lists()})
 
 
 def validate(body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,

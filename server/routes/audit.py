@@ -38,15 +38,20 @@ def _parse_when(value, end_of_day: bool):
     """ISO date or datetime; a bare date covers that whole day; naive times are UTC."""
     if value in (None, ""):
         return None
-    if isinstance(value, str) and len(value) == 10:
-        day = date.fromisoformat(value)
-        start = datetime.combine(day, time.min, tzinfo=timezone.utc)
-        return start + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else start
-    if isinstance(value, str):
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    else:
-        parsed = value
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            day = date.fromisoformat(value)
+            start = datetime.combine(day, time.min, tzinfo=timezone.utc)
+            return start + timedelta(days=1) - timedelta(microseconds=1) if end_of_day else start
+        if isinstance(value, str):
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        else:
+            parsed = value
+        # Normalised to UTC here, so a time the database cannot hold (before year 1 or after
+        # 9999 once the offset is applied) is a field error rather than a failure in the query.
+        return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    except OverflowError:
+        raise ValueError("date out of range") from None
 
 
 class AuditQuery(BaseModel):
