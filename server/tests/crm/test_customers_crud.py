@@ -149,3 +149,13 @@ def test_role_matrix_for_customer_routes(client, login_as, make_business, make_c
                         ("post", "/api/crm/customers/import")):
         r = getattr(client, method)(url, json={} if method in ("post", "put") else None)
         assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized"}), url
+
+
+def test_the_seeds_example_phone_is_accepted_and_found_in_all_three_formats(client, login_as):
+    login_as("staff")
+    r = client.post("/api/crm/customers", json={"name": "יוֹסִי לֵוִי", "phone": "050-123-4567"})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["phone"] == "+972501234567"
+    for q in ("050-123-4567", "0501234567", "+972 50 123 4567"):
+        found = client.get("/api/crm/customers", query_string={"q": q}).get_json()
+        assert [c["name"] for c in found["items"]] == ["יוֹסִי לֵוִי"], q
