@@ -5,7 +5,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from server.extensions import db
-from server.models import CallLog, Customer
+from server.models import CallLog
+from server.services.customers import customer_names
 
 
 def list_calls(business_id: int | None, page: int, limit: int, customer_id: int | None = None) -> dict:
@@ -21,9 +22,7 @@ def list_calls(business_id: int | None, page: int, limit: int, customer_id: int 
         .order_by(CallLog.started_at.desc(), CallLog.id.desc())
         .limit(limit).offset((page - 1) * limit)
     ).all()
-    customer_ids = {c.customer_id for c in calls if c.customer_id is not None}
-    names = dict(db.session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(customer_ids))).all()) \
-        if customer_ids else {}
+    names = customer_names(c.customer_id for c in calls)
     items = []
     for call in calls:
         data = call.to_dict()

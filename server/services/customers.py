@@ -54,6 +54,14 @@ def get_customer(business_id: int | None, customer_id: int):
     return customer
 
 
+def customer_names(customer_ids) -> dict[int, str]:
+    """Names for a page of calls or messages, in one query."""
+    ids = {i for i in customer_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(ids))).all())
+
+
 def find_customer_by_phone(business_id: int, phone: str | None):
     """The business's customer with this phone in any Israeli format, or None."""
     from sqlalchemy import select
@@ -362,6 +370,45 @@ def _seek_page(business_id: int, offset: int, limit: int) -> list[Customer]:
     return list(db.session.scalars(query))
 
 
+# Relative costs on SQLite, measured with bench/crm_customers.py: reading one entry of the
+# covering (business_id, created_at, id) index costs about a ninth of fetching a customer row
+# by id to learn its created_at.
+_WALK_ENTRY_VS_ROW_FETCH = 1 / 9
+
+
+def _walk_dates_for_common_terms(business_id: int, terms: list[str], offset: int, limit: int) -> list[int] | None:
+    """SQLite, a term so common its count was capped: the page's ids, or None for the default plan.
+
+    SQLite's default plan fetches every matching row (tens of thousands for a common surname)
+    to sort them by date. Walking the business's date index newest first and probing the FTS
+    match set instead stops after about (offset + limit) / share-of-matches entries, which is
+    far fewer for a common term on the first pages. The share comes from FTS5's own count
+    (every business's rows: an estimate that only errs towards walking a little longer).
+    """
+    long_terms = [t for t in terms if len(t) >= 3]
+    if not long_terms:
+        return None
+    match = " AND ".join(_fts_phrase(t) for t in long_terms)
+    matches = db.session.execute(text("SELECT count(*) FROM customer_fts WHERE customer_fts MATCH :m"),
+                                 {"m": match}).scalar() or 0
+    business_rows = _day_counts_total(business_id)
+    if not matches or not business_rows:
+        return None
+    walk_cost = (offset + limit) * business_rows / matches * _WALK_ENTRY_VS_ROW_FETCH
+    if walk_cost > min(matches, business_rows):
+        return None
+    params: dict[str, Any] = {"b": business_id, "m": match, "limit": limit, "offset": offset}
+    short_clauses = []
+    for index, term in enumerate(t for t in terms if len(t) < 3):
+        params[f"s{index}"] = f"%{_like_escape(term)}%"
+        short_clauses.append(f" AND search_text LIKE :s{index} ESCAPE '\\'")
+    # INDEXED BY: the planner would otherwise start from the FTS rowids and sort them.
+    sql = ("SELECT id FROM customer INDEXED BY ix_customer_business_created WHERE business_id = :b "
+           "AND id IN (SELECT rowid FROM customer_fts WHERE customer_fts MATCH :m)" + "".join(short_clauses) +
+           " ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset")
+    return [row[0] for row in db.session.execute(text(sql), params)]
+
+
 def list_customers(business_id: int | None, page: int, limit: int, q: str | None = None,
                    count_cap: int = SEARCH_COUNT_CAP) -> CustomerPage:
     """One page of customers, newest first; `business_id` None means every business."""
@@ -373,7 +420,9 @@ def list_customers(business_id: int | None, page: int, limit: int, q: str | None
         total = int(db.session.scalar(select(func.count()).select_from(bounded)))
         result.total_exact = total <= count_cap
         result.total = min(total, count_cap)
-        if result.total_exact and offset >= total:
+        # Past the count's cap there are no pages: total says 10,000 and a page beyond it is
+        # empty, as with an exact total (a search that broad is refined, not paged through).
+        if offset >= result.total:
             return result
     else:
         result.total = _day_counts_total(business_id)
@@ -384,6 +433,12 @@ def list_customers(business_id: int | None, page: int, limit: int, q: str | None
     if not terms and business_id is not None and offset > 0:
         result.items = _seek_page(business_id, offset, limit)
         return result
+    if terms and not result.total_exact and business_id is not None and db.engine.dialect.name == "sqlite":
+        ids = _walk_dates_for_common_terms(business_id, terms, offset, limit)
+        if ids is not None:
+            by_id = {c.id: c for c in db.session.scalars(select(Customer).where(Customer.id.in_(ids)))}
+            result.items = [by_id[i] for i in ids if i in by_id]
+            return result
     query = (_scope(select(Customer), business_id, terms)
              .order_by(Customer.created_at.desc(), Customer.id.desc()).offset(offset).limit(limit))
     result.items = list(db.session.scalars(query))

@@ -40,7 +40,7 @@ from server.providers.whatsapp.base import (
     render_template,
 )
 from server.services import realtime
-from server.services.customers import find_customer_by_phone, find_or_create_lead, get_customer
+from server.services.customers import customer_names, find_customer_by_phone, find_or_create_lead, get_customer
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +243,9 @@ def list_messages(business_id: int | None, customer_id: int | None, page: int, l
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(WhatsAppMsg.created_at.desc(), WhatsAppMsg.id.desc())
                               .limit(limit).offset((page - 1) * limit)).all()
-    return {"items": [r.to_dict() for r in rows], "page": page, "limit": limit, "total": total}
+    names = customer_names(r.customer_id for r in rows)
+    items = [{**r.to_dict(), "customer_name": names.get(r.customer_id)} for r in rows]
+    return {"items": items, "page": page, "limit": limit, "total": total}
 
 
 # ---- status ladder ---------------------------------------------------------------------

@@ -110,6 +110,9 @@ def test_search_total_is_bounded_and_flagged(login_as, db):
     assert result.total == 4 and result.total_exact is False and len(result.items) == 2
     exact = service.list_customers(staff.business_id, 1, 2, "כהן", count_cap=6)
     assert exact.total == 6 and exact.total_exact is True
+    # total says 4: the page past it is empty, as it would be past an exact total
+    beyond = service.list_customers(staff.business_id, 3, 2, "כהן", count_cap=4)
+    assert beyond.total == 4 and beyond.items == []
 
 
 def _plain_page(db, business_id, offset, limit):
@@ -182,3 +185,35 @@ def test_search_index_follows_updates_and_deletes(client, login_as, make_custome
     assert client.get("/api/crm/customers", query_string={"q": "אורנה"}).get_json()["total"] == 1
     client.delete(f"/api/crm/customers/{c.id}")
     assert client.get("/api/crm/customers", query_string={"q": "אורנה"}).get_json()["total"] == 0
+
+
+@pytest.mark.parametrize("q", ["כֹּהֵן", "כהן ד", "כהן דנה"])
+def test_common_term_pages_agree_with_plain_sql_whichever_plan_serves_them(app, db, make_business, monkeypatch, q):
+    """A capped count sends SQLite down the date-index walk; every page must match plain SQL."""
+    walked = []
+    real_walk = service._walk_dates_for_common_terms
+    monkeypatch.setattr(service, "_walk_dates_for_common_terms",
+                        lambda *a: walked.append(real_walk(*a)) or walked[-1])
+    business = make_business("עסק גדול")
+    other = make_business("שכן")
+    start = datetime(2025, 3, 1, 8, tzinfo=timezone.utc)
+    firsts = ["דנה", "יוסי", "מיכל", "דוד"]
+    for i in range(80):
+        # Same-second timestamps in pairs, so the id tie-break is part of the order.
+        _add(db, business, f"{firsts[i % 4]} {'כהן' if i % 3 else 'לוי'}", created_at=start + timedelta(seconds=i // 2))
+        if i % 10 == 0:
+            _add(db, other, f"{firsts[i % 4]} כהן", created_at=start + timedelta(seconds=i))
+    terms = service.search_terms(q)
+    rows = db.session.execute(text("SELECT id, search_text FROM customer WHERE business_id = :b "
+                                   "ORDER BY created_at DESC, id DESC"), {"b": business.id}).all()
+    expected = [r.id for r in rows if all(t in r.search_text for t in terms)]
+    assert len(expected) > 10
+    cap = len(expected) - 1  # capped, yet nearly every match is within reach of a page
+    for limit in (7, 25):
+        pages = [service.list_customers(business.id, page, limit, q, count_cap=cap)
+                 for page in range(1, -(-cap // limit) + 1)]
+        assert all(not p.total_exact and p.total == cap for p in pages)
+        got = [c.id for p in pages for c in p.items]
+        assert got == expected[:len(pages) * limit], (q, limit)
+    if db.engine.dialect.name == "sqlite":
+        assert any(ids for ids in walked), "the walk served some pages"

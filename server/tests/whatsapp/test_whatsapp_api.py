@@ -290,6 +290,16 @@ def test_messages_lists_a_conversation_newest_first_and_paged(client, login_as, 
     assert page1["items"][0]["text"] == "הודעה 4" and page1["items"][0]["flags"]["dev_transport"] is True
 
 
+def test_the_inbox_names_known_customers_and_leaves_strangers_as_numbers(client, login_as, dev_business,
+                                                                         make_customer):
+    make_customer(dev_business, name="דָּנָה כֹּהֵן", phone=CUSTOMER_PHONE)
+    login_as("staff", business=dev_business)
+    client.post("/api/whatsapp/send", json={"to": CUSTOMER_PHONE, "text": "שלום דנה"})
+    client.post("/api/whatsapp/send", json={"to": "052-765-4321", "text": "שלום"})
+    items = client.get("/api/whatsapp/messages").get_json()["items"]
+    assert [(m["text"], m["customer_name"]) for m in items] == [("שלום", None), ("שלום דנה", "דָּנָה כֹּהֵן")]
+
+
 def test_messages_of_another_business_are_not_found(client, login_as, dev_business, make_business, make_customer):
     other = make_customer(make_business("עסק אחר"), phone=CUSTOMER_PHONE)
     login_as("viewer", business=dev_business)
