@@ -67,6 +67,36 @@ def _fields(data: dict) -> dict:
     return {"fields": sorted(data)}
 
 
+# ---- shared by tasks and contracts -----------------------------------------------------
+
+def _get_record(model, customer, record_id: int, label: str):
+    """The customer's record of that type, else 404 (another customer's id is not found)."""
+    record = db.session.scalar(select(model).where(model.id == record_id, model.customer_id == customer.id)) \
+        if 0 < record_id <= MAX_ID else None
+    if record is None:
+        raise NotFound(f"{label} not found")
+    return record
+
+
+def _save(record, action: str, data: dict):
+    """Audit and commit a created or changed record, then tell open timelines."""
+    if action == "create":
+        db.session.add(record)
+    audited(action, record, _fields(data))
+    event = change_event(record, action)
+    db.session.commit()
+    announce(event)
+    return record
+
+
+def _delete(record) -> None:
+    audited("delete", record)
+    db.session.delete(record)
+    event = change_event(record, "delete")
+    db.session.commit()
+    announce(event)
+
+
 # ---- tasks ------------------------------------------------------------------------------
 
 def _apply_task(task: Task, data: dict) -> None:
@@ -86,44 +116,26 @@ def list_tasks(customer) -> list[Task]:
 
 
 def get_task(customer, task_id: int) -> Task:
-    task = db.session.scalar(select(Task).where(Task.id == task_id, Task.customer_id == customer.id)) \
-        if 0 < task_id <= MAX_ID else None
-    if task is None:
-        raise NotFound("task not found")
-    return task
+    return _get_record(Task, customer, task_id, "task")
 
 
 @all_or_nothing
 def create_task(customer, data: dict) -> Task:
     task = Task(business_id=customer.business_id, customer_id=customer.id, status="open", source="manual")
     _apply_task(task, data)
-    db.session.add(task)
-    audited("create", task, _fields(data))
-    event = change_event(task, "create")
-    db.session.commit()
-    announce(event)
-    return task
+    return _save(task, "create", data)
 
 
 @all_or_nothing
 def update_task(customer, task_id: int, data: dict) -> Task:
     task = get_task(customer, task_id)
     _apply_task(task, data)
-    audited("update", task, _fields(data))
-    event = change_event(task, "update")
-    db.session.commit()
-    announce(event)
-    return task
+    return _save(task, "update", data)
 
 
 @all_or_nothing
 def delete_task(customer, task_id: int) -> None:
-    task = get_task(customer, task_id)
-    audited("delete", task)
-    db.session.delete(task)
-    event = change_event(task, "delete")
-    db.session.commit()
-    announce(event)
+    _delete(get_task(customer, task_id))
 
 
 # ---- contracts --------------------------------------------------------------------------
@@ -151,42 +163,23 @@ def list_contracts(customer) -> list[Contract]:
 
 
 def get_contract(customer, contract_id: int) -> Contract:
-    contract = db.session.scalar(select(Contract).where(Contract.id == contract_id,
-                                                         Contract.customer_id == customer.id)) \
-        if 0 < contract_id <= MAX_ID else None
-    if contract is None:
-        raise NotFound("contract not found")
-    return contract
+    return _get_record(Contract, customer, contract_id, "contract")
 
 
 @all_or_nothing
 def create_contract(customer, data: dict) -> Contract:
     contract = Contract(business_id=customer.business_id, customer_id=customer.id, status="draft")
     _apply_contract(contract, data)
-    db.session.add(contract)
-    audited("create", contract, _fields(data))
-    event = change_event(contract, "create")
-    db.session.commit()
-    announce(event)
-    return contract
+    return _save(contract, "create", data)
 
 
 @all_or_nothing
 def update_contract(customer, contract_id: int, data: dict) -> Contract:
     contract = get_contract(customer, contract_id)
     _apply_contract(contract, data)
-    audited("update", contract, _fields(data))
-    event = change_event(contract, "update")
-    db.session.commit()
-    announce(event)
-    return contract
+    return _save(contract, "update", data)
 
 
 @all_or_nothing
 def delete_contract(customer, contract_id: int) -> None:
-    contract = get_contract(customer, contract_id)
-    audited("delete", contract)
-    db.session.delete(contract)
-    event = change_event(contract, "delete")
-    db.session.commit()
-    announce(event)
+    _delete(get_contract(customer, contract_id))
