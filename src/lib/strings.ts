@@ -22,6 +22,7 @@ export const he = {
     next: 'הבא',
     page: (page: number, pages: number) => `עמוד ${page} מתוך ${pages}`,
     total: (n: number) => `${n.toLocaleString('he-IL')} בסך הכול`,
+    totalAtLeast: (n: number) => `יותר מ־${n.toLocaleString('he-IL')} תוצאות — כדאי לחדד את החיפוש`,
     errorTitle: 'משהו השתבש',
     notFound: 'הדף לא נמצא',
     backHome: 'חזרה ללוח הבקרה',

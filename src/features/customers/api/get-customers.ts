@@ -9,14 +9,18 @@ export interface CustomersQuery {
   business_id?: number
 }
 
-export function getCustomers(query: CustomersQuery) {
-  return api.get<Page<Customer>>('/api/crm/customers', { query: { ...query } })
+/** A page of customers; `totalExact` is false when a broad search's count stopped at its cap. */
+export type CustomersPage = Page<Customer> & { totalExact: boolean }
+
+export async function getCustomers(query: CustomersQuery, signal?: AbortSignal): Promise<CustomersPage> {
+  const { data, headers } = await api.getWithHeaders<Page<Customer>>('/api/crm/customers', { query: { ...query }, signal })
+  return { ...data, totalExact: headers.get('X-Total-Exact') !== 'false' }
 }
 
 export function useCustomers(query: CustomersQuery, enabled = true) {
   return useQuery({
     queryKey: ['customers', 'list', query],
-    queryFn: ({ signal }) => api.get<Page<Customer>>('/api/crm/customers', { query: { ...query }, signal }),
+    queryFn: ({ signal }) => getCustomers(query, signal),
     // Keep the last page on screen while the next search answers: no flicker as you type.
     placeholderData: keepPreviousData,
     enabled,

@@ -40,6 +40,17 @@ describe('CustomersList', () => {
     expect(await screen.findByText('דנה כהן')).toBeTruthy()
   })
 
+  it('says a broad search has more matches than its count', async () => {
+    fakeApi({
+      'GET /api/crm/customers': () => ({
+        body: { page: 1, limit: 25, total: 2000, items: [dana] },
+        headers: { 'X-Total-Exact': 'false' },
+      }),
+    })
+    renderWithApp(<CustomersList scope={{}} canWrite />, { user: staff })
+    expect(await screen.findByText('יותר מ־2,000 תוצאות — כדאי לחדד את החיפוש')).toBeTruthy()
+  })
+
   it('offers no create button to a viewer', async () => {
     fakeApi({ 'GET /api/crm/customers': customersRoute() })
     renderWithApp(<CustomersList scope={{}} canWrite={false} />, { user: viewer })

@@ -86,7 +86,9 @@ export function CustomersList({ scope, canWrite }: { scope: { business_id?: numb
             </tbody>
           </table>
           <div className="row-between">
-            <span className="muted">{he.common.total(list.data.total)}</span>
+            <span className="muted">
+              {list.data.totalExact ? he.common.total(list.data.total) : he.common.totalAtLeast(list.data.total)}
+            </span>
             <Pager page={list.data.page} limit={list.data.limit} total={list.data.total} onPage={goTo} />
           </div>
         </>
