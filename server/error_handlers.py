@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from sqlalchemy.exc import DataError, OperationalError, StatementError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError, PendingRollbackError, StatementError
 from werkzeug.exceptions import HTTPException
 
 from server.errors import AppError
@@ -72,8 +72,11 @@ def register_error_handlers(app: Flask) -> None:
         return handle_unexpected(exc)
 
     @app.errorhandler(OperationalError)
-    def handle_database_unavailable(exc: OperationalError):
-        # The database is restarting or unreachable: a retryable 503, not a 500. Twilio and
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PendingRollbackError)
+    def handle_database_unavailable(exc: Exception):
+        # The database is restarting or unreachable (or the connection died under this
+        # request's session, which then refuses further work): a retryable 503, not a 500. Twilio and
         # Meta retry a webhook that did not get a 2xx, so nothing unacknowledged is lost.
         log.error("database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__,
                   exc_info=exc)

@@ -1,3 +1,6 @@
+"""The one JSON error contract, and the database failures mapped onto it."""
+import pytest
+
 def test_unknown_api_path_is_json_404_not_the_spa(client):
     r = client.get("/api/no-such-thing")
     assert r.status_code == 404
@@ -53,14 +56,20 @@ def test_built_spa_is_served_with_cache_rules(client, app, tmp_path, monkeypatch
     assert client.get("/inbox").data == index.data
 
 
-def test_database_outage_answers_503_json_not_500(client, login_as, monkeypatch):
-    from sqlalchemy.exc import OperationalError
+@pytest.mark.parametrize("failure", ["refused", "closed mid-request", "session left invalid"])
+def test_database_outage_answers_503_json_not_500(client, login_as, monkeypatch, failure):
+    from sqlalchemy.exc import InterfaceError, OperationalError, PendingRollbackError
 
     from server.extensions import db
     login_as("staff")
 
     def refused(*args, **kwargs):
-        raise OperationalError("SELECT user", {}, ConnectionRefusedError("connection refused"))
+        # What a PostgreSQL restart looks like from inside a request, in its three shapes.
+        if failure == "refused":
+            raise OperationalError("SELECT user", {}, ConnectionRefusedError("connection refused"))
+        if failure == "closed mid-request":
+            raise InterfaceError("SELECT user", {}, Exception("connection already closed"))
+        raise PendingRollbackError("This Session's transaction has been rolled back due to a previous exception")
 
     monkeypatch.setattr(db.session, "get", refused)
     response = client.get("/api/auth/me")
