@@ -1,6 +1,7 @@
 """The one JSON error contract, and the database failures mapped onto it."""
 import pytest
 
+
 def test_unknown_api_path_is_json_404_not_the_spa(client):
     r = client.get("/api/no-such-thing")
     assert r.status_code == 404
