@@ -113,6 +113,14 @@ def load_config(overrides: dict | None = None) -> dict:
         "RECORDING_TIMEOUT": _int(env.get("RECORDING_TIMEOUT"), 8),
         "RECORDING_MAX_BYTES": _int(env.get("RECORDING_MAX_BYTES"), 10 * 1024 * 1024),
         "VOICE_AUDIO_RETENTION_HOURS": _int(env.get("VOICE_AUDIO_RETENTION_HOURS"), 72),
+        # Conversation (README "Phone agent"): Twilio waits 15 s for a webhook, so a turn not
+        # ready by the deadline is answered through a hold line and <Redirect>s.
+        "VOICE_TURN_DEADLINE": _float(env.get("VOICE_TURN_DEADLINE"), 9.0),
+        "VOICE_HOLD_WAIT": _float(env.get("VOICE_HOLD_WAIT"), 9.0),
+        "VOICE_REDIRECT_LIMIT": _int(env.get("VOICE_REDIRECT_LIMIT"), 3),
+        "VOICE_TURN_STALE_SECONDS": _float(env.get("VOICE_TURN_STALE_SECONDS"), 90.0),
+        "VOICE_TURN_LIMIT": _int(env.get("VOICE_TURN_LIMIT"), 10),
+        "VOICE_TURN_THREADS": _int(env.get("VOICE_TURN_THREADS"), 8),
         # Privacy (README "Privacy"): customer data exports.
         "EXPORT_DIR": env.get("EXPORT_DIR") or str(INSTANCE_DIR / "exports"),
         "EXPORT_LINK_TTL_SECONDS": _int(env.get("EXPORT_LINK_TTL_SECONDS"), 15 * 60),

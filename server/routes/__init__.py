@@ -28,7 +28,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health_bp)      # /health
     app.register_blueprint(auth_bp)        # /api/auth/*
     app.register_blueprint(meta_bp)        # /api/openapi.json
-    app.register_blueprint(twilio_bp)      # /webhook/incoming_call, handle_recording, call_status
+    app.register_blueprint(twilio_bp)      # /webhook/incoming_call, handle_recording, turn_result, transfer_*, call_status
     app.register_blueprint(media_bp)       # /static/voice_responses/*, /media/voice/*
     app.register_blueprint(audit_bp)       # /api/audit
     app.register_blueprint(timeline_bp)    # /api/customers/<id>/timeline

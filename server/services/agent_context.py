@@ -86,6 +86,7 @@ def build_context(call: CallLog, history: list[dict] | None = None) -> CallerCon
     ctx = CallerContext(
         business_name=business.name if business else None,
         agent_name=settings.get("agent_name"),
+        instructions=settings.get("agent_instructions"),
         hours=hours_text(settings.get("hours")),
         open_now=open_now(settings.get("hours")),
         can_take_callback=customer is not None,

@@ -19,15 +19,29 @@ from server.models import CallLog, CallTurn
 from server.models.base import utcnow
 from server.phones import try_normalize_phone
 from server.providers.errors import ProviderError
+from server.services.agent_pipeline import ms as _ms
 from server.services.realtime import publish
 
 log = logging.getLogger(__name__)
 
 SAY_NO_RECORDING = "סליחה, לא קיבלתי הקלטה. איך אפשר לעזור?"
 SAY_DOWNLOAD_FAILED = "תקלה זמנית בהורדת ההקלטה. כיצד לעזור?"
-SAY_NOT_UNDERSTOOD = "לא הצלחתי להבין את ההקלטה. איך לעזור?"
-REPLY_FALLBACK = "קיבלתי את הבקשה. לבצע כעת?"
-SAY_LAST_RESORT = "אוקיי. רשמתי לפני. איך עוד לעזור?"
+# The seed's other sentences live with the pipeline that says them.
+from server.services.agent_pipeline import (  # noqa: E402
+    REPLY_FALLBACK, SAY_LAST_RESORT, SAY_NOT_UNDERSTOOD, SAY_TRANSFER)
+# Multi-turn conversation (issue 8).
+SAY_HOLD = "רגע אחד, אני בודק."
+SAY_DELAYED = "סליחה, התשובה מתעכבת. אפשר לשאול שוב אחרי הצפצוף."
+SAY_GOODBYE = "תודה שהתקשרת, יום טוב!"
+SAY_TURN_LIMIT = "הגענו לסוף השיחה. תודה שהתקשרת, יום טוב!"
+SAY_NO_PERSON = "אין כרגע נציג זמין. רשמתי בקשה שנחזור אליך בהקדם."
+SAY_LEAVE_MESSAGE = "הנציג לא זמין כרגע. השאירו הודעה אחרי הצפצוף ונחזור אליכם."
+SAY_MESSAGE_TAKEN = "תודה, ההודעה נשמרה ונחזור אליכם בהקדם. להתראות!"
+RECORDING_NOTICE = "לידיעתך, השיחה מוקלטת לצורך שיפור השירות."
+DEFAULT_TURN_LIMIT = 10
+DEFAULT_TRANSFER_TIMEOUT = 20
+# Keys that end a follow-up <Record>: * done speaking, 0 a person, # end the call.
+KEY_PERSON, KEY_END = "0", "#"
 
 FINAL_STATUSES = ("completed", "busy", "no-answer", "canceled", "failed")
 STATUS_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, **{s: 4 for s in FINAL_STATUSES}}
@@ -35,11 +49,18 @@ STATUS_RANK = {"queued": 0, "initiated": 1, "ringing": 2, "in-progress": 3, **{s
 
 @dataclass
 class TurnOutcome:
-    """What the caller hears: a <Play> of `play_url`, else a <Say> of `say`."""
+    """What the caller hears: a <Play> of `play_url`, else a <Say> of `say`; then `next`:
+    record (the conversation goes on), hangup (after `closing`), transfer (<Dial>) or
+    redirect (the answer is not ready yet: `redirect_url` plays it)."""
     say: str | None = None
     play_url: str | None = None
     turn_id: int | None = None
     fallbacks: list[dict] = field(default_factory=list)
+    next: str = "record"
+    closing: str | None = None
+    redirect_url: str | None = None
+    transfer_number: str | None = None
+    transfer_timeout: int = DEFAULT_TRANSFER_TIMEOUT
 
 
 # ---- the call log ----------------------------------------------------------------------
@@ -114,22 +135,36 @@ def update_status(values: dict) -> CallLog | None:
     db.session.commit()
     if changed:
         publish(call.business_id, "call.updated", call.to_dict())
+        if call.status in FINAL_STATUSES and call.turns:
+            end_call(call, "caller")
     return call
 
 
 # ---- one agent turn --------------------------------------------------------------------
+#
+# A turn is a CallTurn row written before the slow work starts (status pending). A thread
+# of this process claims it (pending → working) and runs the stages while the webhook
+# waits up to VOICE_TURN_DEADLINE. Late answers are not lost: the webhook says a hold line
+# and <Redirect>s to /webhook/turn_result, which plays the turn when it is ready; a job in
+# the queue (and any later redirect) takes over a claim that went stale because the
+# process died, so every recorded turn is answered once.
 
-def _ms(started: float) -> int:
-    return int(round((time.perf_counter() - started) * 1000))
+PENDING = ("pending", "working")
+FAILED_SAY = {"recording": SAY_NO_RECORDING, "download": SAY_DOWNLOAD_FAILED, "asr": SAY_NOT_UNDERSTOOD}
 
 
-def _fallback(fallbacks: list, stage: str, reason: str, call_sid: str | None) -> None:
-    fallbacks.append({"stage": stage, "reason": reason})
-    log.warning("call %s: %s fell back (%s)", call_sid, stage, reason)
+def business_settings(call: CallLog | None) -> dict:
+    if call is None or call.business_id is None:
+        return {}
+    from server.models import Business
+    business = db.session.get(Business, call.business_id)
+    return dict(business.settings or {}) if business is not None else {}
 
 
-def _history(call: CallLog) -> list[dict]:
-    return [{"caller": t.transcript or "", "agent": t.reply or ""} for t in call.turns if t.transcript or t.reply]
+def _history(call: CallLog, before_index: int | None = None) -> list[dict]:
+    return [{"caller": t.transcript or "", "agent": t.reply or ""} for t in call.turns
+            if (t.transcript or t.reply) and t.status not in PENDING
+            and (before_index is None or t.index < before_index)]
 
 
 def handle_recording(form: dict, base_url: str) -> TurnOutcome:
@@ -142,125 +177,339 @@ def handle_recording(form: dict, base_url: str) -> TurnOutcome:
         return TurnOutcome(say=SAY_LAST_RESORT, fallbacks=[{"stage": "server", "reason": "internal error"}])
 
 
+def _new_turn(call: CallLog, **fields) -> CallTurn:
+    index = db.session.scalar(select(func.count()).select_from(CallTurn).where(CallTurn.call_id == call.id)) or 0
+    turn = CallTurn(call_id=call.id, index=index, **fields)
+    db.session.add(turn)
+    return turn
+
+
 def _handle_recording(form: dict, base_url: str) -> TurnOutcome:
-    from server.providers.asr import get_asr
-    from server.providers.recordings import download_recording
-    from server.providers.reply import get_reply
-    from server.providers.reply.offline import OfflineResponder
-    from server.providers.storage import save_audio
-    from server.providers.tts import get_tts
-    from server.services.agent_context import apply_actions, build_context
+    from server.services.turn_runner import run_with_deadline, schedule_guard
 
     config = current_app.config
     started = time.perf_counter()
     call = _get_or_create_call(form)
-    call_sid = call.call_sid if call else None
     db.session.commit()  # the call exists before the slow work; no write lock is held meanwhile
-
+    digits = (form.get("Digits") or "").strip()
     recording_url = (form.get("RecordingUrl") or "").strip()
-    latencies: dict[str, int] = {}
-    fallbacks: list[dict] = []
-    turn = CallTurn(recording_url=recording_url or None, status="ready")
-    outcome = TurnOutcome()
+    end_requested = digits in (KEY_END, "hangup")
+    if call is not None and digits == KEY_PERSON:
+        return transfer_outcome(call, business_settings(call), via="key")
 
-    def finish() -> TurnOutcome:
-        latencies["total_ms"] = _ms(started)
-        turn.latencies = latencies
-        turn.fallbacks = fallbacks
-        outcome.fallbacks = fallbacks
-        if call is not None:
-            turn.call_id = call.id
-            turn.index = (db.session.scalar(select(func.count()).select_from(CallTurn)
-                                            .where(CallTurn.call_id == call.id)) or 0)
-            if recording_url and not call.recording_url:
-                call.recording_url = recording_url
-            db.session.add(turn)
-            db.session.commit()
-            outcome.turn_id = turn.id
-            publish(call.business_id, "call.updated", call.to_dict())
-        return outcome
+    if call is None:
+        # No CallSid (the seed's curl smoke test): one turn, answered inline, nothing kept.
+        result = run_stages(config, recording_url, None, {}, base_url)
+        return TurnOutcome(play_url=result.audio_url, say=None if result.audio_url else result.say,
+                           fallbacks=result.fallbacks)
 
     if not recording_url:
-        _fallback(fallbacks, "recording", "no RecordingUrl", call_sid)
-        turn.status = "failed"
-        outcome.say = SAY_NO_RECORDING
-        return finish()
+        log.warning("call %s: recording fell back (no RecordingUrl)", call.call_sid)
+        turn = _new_turn(call, status="failed", fallbacks=[{"stage": "recording", "reason": "no RecordingUrl"}],
+                         latencies={"total_ms": _ms(started)})
+        db.session.commit()
+        publish(call.business_id, "call.updated", call.to_dict())
+        return outcome_for(turn, end_requested)
 
+    turn = _new_turn(call, recording_url=recording_url, status="pending")
+    if not call.recording_url:
+        call.recording_url = recording_url
+    db.session.commit()
+    turn_id = turn.id
+    deadline = float(config.get("VOICE_TURN_DEADLINE") or 9)
+    if not run_with_deadline(turn_id, base_url, started, deadline):
+        log.info("call %s turn %s: not ready after %.1f s, holding", call.call_sid, turn_id, deadline)
+        schedule_guard(turn_id, base_url)
+        return hold_outcome(turn_id, 1, end_requested)
+    db.session.expire_all()  # the runner thread wrote the turn
+    return outcome_for(db.session.get(CallTurn, turn_id), end_requested)
+
+
+def run_stages(config: dict, recording_url: str, call: CallLog | None, settings: dict, base_url: str):
+    """download → transcribe → answer → speak for one recording (see agent_pipeline)."""
+    from server.providers.recordings import download_recording
+    from server.services import agent_pipeline as pipeline
+    from server.services.agent_context import apply_actions, build_context
+
+    label = f"call {call.call_sid}" if call is not None else "call"
+    result = pipeline.TurnResult()
+    if not recording_url:
+        pipeline.add_fallback(result, "recording", "no RecordingUrl", label)
+        result.failed, result.say = True, SAY_NO_RECORDING
+        return result
     t = time.perf_counter()
     try:
         audio = download_recording(recording_url, config)
     except ProviderError as exc:
-        latencies["download_ms"] = _ms(t)
-        _fallback(fallbacks, "download", exc.reason, call_sid)
-        turn.status = "failed"
-        outcome.say = SAY_DOWNLOAD_FAILED
-        return finish()
-    latencies["download_ms"] = _ms(t)
-
-    t = time.perf_counter()
-    try:
-        asr = get_asr(config)
-        turn.asr_provider = asr.name
-        transcript = asr.transcribe(audio, filename="recording.mp3").text
-        if not transcript.strip():
-            raise ProviderError(asr.name, "nothing intelligible")
-    except ProviderError as exc:
-        latencies["asr_ms"] = _ms(t)
-        _fallback(fallbacks, "asr", exc.reason, call_sid)
-        turn.status = "failed"
-        outcome.say = SAY_NOT_UNDERSTOOD
-        return finish()
-    latencies["asr_ms"] = _ms(t)
-    turn.transcript = transcript
-
-    t = time.perf_counter()
-    ctx = build_context(call, _history(call)) if call is not None else None
-    if ctx is None:
+        result.latencies["download_ms"] = _ms(t)
+        pipeline.add_fallback(result, "download", exc.reason, label)
+        result.failed, result.say = True, SAY_DOWNLOAD_FAILED
+        return result
+    result.latencies["download_ms"] = _ms(t)
+    names = pipeline.provider_names(config, settings)
+    if not pipeline.transcribe(config, audio, result, names, label=label):
+        return result
+    if call is not None:
+        ctx = build_context(call, _history(call, before_index=_current_index(call)))
+        pipeline.respond(config, result.transcript, ctx, settings, result, names, base_url, label,
+                         apply=lambda actions: apply_actions(call, actions))
+    else:
         from server.providers.reply import CallerContext
-        ctx = CallerContext()
-    reply_text = None
-    try:
-        generator = get_reply(config)
-        turn.reply_provider = generator.name
-        result = generator.reply(transcript, ctx)
-        reply_text = result.text
-    except ProviderError as exc:
-        _fallback(fallbacks, "reply", exc.reason, call_sid)
-        result = None
-        if turn.reply_provider != "offline":
-            # The offline responder needs no network: it answers when the cloud cannot.
-            try:
-                result = OfflineResponder(config).reply(transcript, ctx)
-                reply_text = result.text
-                turn.reply_provider = "offline"
-            except Exception as inner:  # noqa: BLE001
-                _fallback(fallbacks, "reply", f"offline: {inner.__class__.__name__}", call_sid)
-        if result is None:
-            reply_text = REPLY_FALLBACK
-            turn.reply_provider = "fixed"
-    latencies["reply_ms"] = _ms(t)
-    if result is not None:
-        turn.intents = result.intents
-        if call is not None and result.actions:
-            turn.tool_calls = [{"name": "create_callback_task", "result": done}
-                               for done in apply_actions(call, result.actions)]
-    turn.reply = reply_text
+        pipeline.respond(config, result.transcript, CallerContext(), settings, result, names, base_url, label)
+    return result
 
-    t = time.perf_counter()
+
+def _current_index(call: CallLog) -> int | None:
+    pending = [t.index for t in call.turns if t.status in PENDING]
+    return max(pending) if pending else None
+
+
+def process_turn(turn_id: int, base_url: str, started: float | None = None) -> bool:
+    """Claim the turn and run it; False when another runner holds a live claim or it is done."""
+    from server.services.turn_runner import claim_turn
+
+    if not claim_turn(turn_id):
+        return False
+    started = started if started is not None else time.perf_counter()
+    turn = db.session.get(CallTurn, turn_id)
+    call = turn.call
     try:
-        tts = get_tts(config)
-        turn.tts_provider = tts.name
-        spoken = tts.synthesize(reply_text)
-        stored = save_audio(config, spoken.data, spoken.ext, base_url)
-        turn.audio_url = stored.url
-        outcome.play_url = stored.url
-    except (ProviderError, OSError) as exc:
-        reason = exc.reason if isinstance(exc, ProviderError) else f"storage: {exc.__class__.__name__}"
-        _fallback(fallbacks, "tts", reason, call_sid)
-        # Twilio's own <Say> speaks the reply; the seed's sentence only if there is none.
-        outcome.say = reply_text or SAY_LAST_RESORT
-    latencies["tts_ms"] = _ms(t)
-    return finish()
+        result = run_stages(current_app.config, turn.recording_url or "", call, business_settings(call), base_url)
+    except Exception:  # noqa: BLE001 - the caller must hear something, and the turn must not stay pending
+        log.exception("call %s turn %s failed", call.call_sid, turn_id)
+        db.session.rollback()
+        from server.services.agent_pipeline import TurnResult
+        result = TurnResult(failed=True, say=SAY_LAST_RESORT, fallbacks=[{"stage": "server", "reason": "internal error"}])
+        turn = db.session.get(CallTurn, turn_id)
+        call = turn.call
+    turn.transcript = result.transcript
+    turn.reply = result.reply
+    turn.audio_url = result.audio_url
+    turn.asr_provider = result.providers.get("asr")
+    turn.reply_provider = result.providers.get("reply")
+    turn.tts_provider = result.providers.get("tts")
+    turn.latencies = {**result.latencies, "total_ms": _ms(started)}
+    # A redirect that gave up waiting left its own note: keep it.
+    turn.fallbacks = [f for f in (turn.fallbacks or []) if f.get("stage") == "deadline"] + result.fallbacks
+    turn.intents = result.intents
+    turn.tool_calls = result.tool_calls
+    turn.status = "failed" if result.failed else "ready"
+    db.session.commit()
+    publish(call.business_id, "call.updated", call.to_dict())
+    return True
+
+
+# ---- what the caller hears next ---------------------------------------------------------
+
+def _say_for(turn: CallTurn) -> str:
+    if turn.status == "failed":
+        for fallback in turn.fallbacks or []:
+            if fallback.get("stage") in FAILED_SAY:
+                return FAILED_SAY[fallback["stage"]]
+        return SAY_LAST_RESORT
+    return turn.reply or SAY_LAST_RESORT
+
+
+def _is_farewell(intents: list[str]) -> bool:
+    return "goodbye" in intents and set(intents) <= {"goodbye", "greeting"}
+
+
+def outcome_for(turn: CallTurn, end_requested: bool = False) -> TurnOutcome:
+    """The ready turn's answer, then: transfer, hang up (farewell, end key, turn limit) or record again."""
+    call = turn.call
+    outcome = TurnOutcome(turn_id=turn.id, fallbacks=list(turn.fallbacks or []))
+    if turn.audio_url:
+        outcome.play_url = turn.audio_url
+    else:
+        outcome.say = _say_for(turn)
+    intents = list(turn.intents or [])
+    settings = business_settings(call)
+    if "transfer" in intents:
+        return _dial(call, settings, outcome)
+    limit = int(settings.get("turn_limit") or current_app.config.get("VOICE_TURN_LIMIT") or DEFAULT_TURN_LIMIT)
+    if end_requested or _is_farewell(intents):
+        outcome.next = "hangup"
+        outcome.closing = None if _is_farewell(intents) and turn.reply else SAY_GOODBYE
+        end_call(call, "key" if end_requested else "farewell")
+    elif turn.index + 1 >= limit:
+        outcome.next, outcome.closing = "hangup", SAY_TURN_LIMIT
+        end_call(call, "turn_limit")
+    return outcome
+
+
+def hold_outcome(turn_id: int, attempt: int, end_requested: bool) -> TurnOutcome:
+    url = f"/webhook/turn_result?turn={turn_id}&attempt={attempt}" + ("&end=1" if end_requested else "")
+    return TurnOutcome(say=SAY_HOLD, turn_id=turn_id, next="redirect", redirect_url=url)
+
+
+def turn_result(form: dict, turn_id: int, attempt: int, end_requested: bool, base_url: str) -> TurnOutcome:
+    """The <Redirect> target: the turn's answer when ready, another hold while it is working
+    (up to VOICE_REDIRECT_LIMIT), then an apology and the conversation goes on."""
+    try:
+        return _turn_result(form, turn_id, attempt, end_requested, base_url)
+    except Exception:  # noqa: BLE001
+        log.exception("turn_result failed for turn %s", turn_id)
+        db.session.rollback()
+        return TurnOutcome(say=SAY_LAST_RESORT, fallbacks=[{"stage": "server", "reason": "internal error"}])
+
+
+def _turn_result(form: dict, turn_id: int, attempt: int, end_requested: bool, base_url: str) -> TurnOutcome:
+    from server.services.turn_runner import is_stale, run_with_deadline, wait_for_turn
+
+    config = current_app.config
+    turn = db.session.get(CallTurn, turn_id)
+    if turn is None or turn.call.call_sid != (form.get("CallSid") or "").strip():
+        return TurnOutcome(say=SAY_LAST_RESORT)
+    if turn.status in PENDING:
+        wait = float(config.get("VOICE_HOLD_WAIT") or config.get("VOICE_TURN_DEADLINE") or 9)
+        if turn.status == "pending" or is_stale(turn):
+            # Nobody is working on it (the process that took the call died): run it here.
+            log.warning("call %s turn %s: taken over by the redirect", turn.call.call_sid, turn_id)
+            run_with_deadline(turn_id, base_url, time.perf_counter(), wait)
+        else:
+            wait_for_turn(turn_id, wait)
+        db.session.expire_all()
+        turn = db.session.get(CallTurn, turn_id)
+    if turn.status in PENDING:
+        limit = int(config.get("VOICE_REDIRECT_LIMIT") or 3)
+        if attempt < limit:
+            return hold_outcome(turn_id, attempt + 1, end_requested)
+        turn.fallbacks = list(turn.fallbacks or []) + [
+            {"stage": "deadline", "reason": f"no answer after {attempt} redirects"}]
+        db.session.commit()
+        log.warning("call %s turn %s: gave up after %d redirects", turn.call.call_sid, turn_id, attempt)
+        return TurnOutcome(say=SAY_DELAYED, turn_id=turn_id, next="hangup" if end_requested else "record",
+                           fallbacks=list(turn.fallbacks))
+    return outcome_for(turn, end_requested)
+
+
+# ---- a person on the line -----------------------------------------------------------------
+
+def _dial(call: CallLog, settings: dict, outcome: TurnOutcome) -> TurnOutcome:
+    outcome.next = "transfer"
+    outcome.transfer_number = settings.get("transfer_number")
+    outcome.transfer_timeout = int(settings.get("transfer_timeout") or DEFAULT_TRANSFER_TIMEOUT)
+    call.state = {**(call.state or {}), "transfer": "dialing"}
+    db.session.commit()
+    return outcome
+
+
+def transfer_outcome(call: CallLog, settings: dict, via: str) -> TurnOutcome:
+    """DTMF 0: <Dial> the business's transfer number; without one, a callback task instead."""
+    from server.services.agent_context import apply_actions
+
+    if not settings.get("transfer_number"):
+        done = apply_actions(call, [{"type": "callback", "note": "המתקשר ביקש לדבר עם נציג"}])
+        call.state = {**(call.state or {}), "transfer": "no_number", "transfer_tasks": [d["task_id"] for d in done]}
+        db.session.commit()
+        log.info("call %s asked for a person (%s); no transfer number: callback task", call.call_sid, via)
+        return TurnOutcome(say=SAY_NO_PERSON)
+    log.info("call %s: transfer to a person (%s)", call.call_sid, via)
+    return _dial(call, settings, TurnOutcome(say=SAY_TRANSFER))
+
+
+def transfer_status(form: dict) -> TurnOutcome:
+    """<Dial action>: answered → the call ends when the person hangs up; otherwise a message."""
+    call = _find_call((form.get("CallSid") or "").strip())
+    status = (form.get("DialCallStatus") or "").strip().lower()
+    answered = status in ("completed", "answered")
+    if call is not None:
+        call.state = {**(call.state or {}), "transfer": "answered" if answered else "unanswered",
+                      "dial_status": status[:32]}
+        db.session.commit()
+        publish(call.business_id, "call.updated", call.to_dict())
+    if answered:
+        if call is not None:
+            end_call(call, "transferred")
+        return TurnOutcome(next="hangup")
+    return TurnOutcome(say=SAY_LEAVE_MESSAGE, next="message")
+
+
+def take_message(form: dict) -> TurnOutcome:
+    """The caller's message after an unanswered transfer becomes a callback task; its
+    transcript is added by a job (the recording may be long)."""
+    from server.models import Task
+
+    call = _find_call((form.get("CallSid") or "").strip())
+    recording_url = (form.get("RecordingUrl") or "").strip()
+    if call is not None and call.customer_id and call.business_id:
+        task = Task(business_id=call.business_id, customer_id=call.customer_id, title="הודעה מהמתקשר: לחזור ללקוח",
+                    description="הודעה קולית שהושארה אחרי העברה לנציג שלא נענתה.", status="open", source="call",
+                    call_id=call.id)
+        db.session.add(task)
+        db.session.flush()
+        call.state = {**(call.state or {}), "message": {"task_id": task.id, "recording_url": recording_url or None}}
+        db.session.commit()
+        if recording_url:
+            from server.tasks.voice import transcribe_message
+            transcribe_message(task.id, recording_url)
+        end_call(call, "message")
+    return TurnOutcome(say=SAY_MESSAGE_TAKEN, next="hangup")
+
+
+def transcribe_message(task_id: int, recording_url: str) -> str | None:
+    """Job body: the message's transcript into the task's description (fallback recorded)."""
+    from server.models import Task
+    from server.providers.recordings import download_recording
+    from server.services import agent_pipeline as pipeline
+
+    task = db.session.get(Task, task_id)
+    if task is None:
+        return None
+    call = db.session.get(CallLog, task.call_id) if task.call_id else None
+    config = current_app.config
+    result = pipeline.TurnResult()
+    try:
+        audio = download_recording(recording_url, config)
+        pipeline.transcribe(config, audio, result, pipeline.provider_names(config, business_settings(call)),
+                            label="message")
+    except ProviderError as exc:
+        pipeline.add_fallback(result, "download", exc.reason, "message")
+    if result.transcript:
+        task.description = f"הודעה מהשיחה: {result.transcript}"
+    else:
+        task.description = "הודעה קולית שלא הצלחנו לתמלל; ההקלטה שמורה בשיחה."
+    if call is not None:
+        message = dict((call.state or {}).get("message") or {})
+        message.update(transcript=result.transcript, fallbacks=result.fallbacks)
+        call.state = {**(call.state or {}), "message": message}
+    db.session.commit()
+    if call is not None:
+        publish(call.business_id, "call.updated", call.to_dict())
+    return result.transcript
+
+
+# ---- the end of a call: summary and intent ----------------------------------------------
+
+def end_call(call: CallLog, reason: str) -> None:
+    """The agent ended the call (or handed it over): remember why, and summarise it."""
+    if not (call.state or {}).get("ended_by"):
+        call.state = {**(call.state or {}), "ended_by": reason}
+        db.session.commit()
+    from server.tasks.voice import summarize_call_task
+    try:
+        summarize_call_task(call.id)
+    except Exception:  # noqa: BLE001 - a queue outage must not cost the caller the goodbye
+        log.exception("call %s: could not queue the summary", call.call_sid)
+
+
+def recording_notice(settings: dict) -> str | None:
+    """The Hebrew notice said before the first beep: on by default, per business."""
+    flag = settings.get("recording_notice", True)
+    if flag is False:
+        return None
+    if isinstance(flag, str) and flag.strip():
+        return flag.strip()
+    return (settings.get("recording_notice_text") or "").strip() or RECORDING_NOTICE
+
+
+def greeting_for(call: CallLog | None) -> tuple[str | None, str | None]:
+    """(recording notice, custom greeting) for a business's call; nothing for an unknown number."""
+    if call is None or call.business_id is None:
+        return None, None
+    settings = business_settings(call)
+    return recording_notice(settings), (settings.get("greeting") or "").strip() or None
+
 
 
 # ---- shipped prompts and stored audio --------------------------------------------------

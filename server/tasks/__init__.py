@@ -15,6 +15,7 @@ from server.extensions import huey
 TASK_MODULES: tuple[str, ...] = (
     "server.tasks.privacy",
     "server.tasks.whatsapp",
+    "server.tasks.voice",
 )
 
 _worker_app = None

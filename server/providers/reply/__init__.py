@@ -34,6 +34,7 @@ class CallerContext:
     can_take_callback: bool = False
     first_turn: bool = True
     history: list[dict] = field(default_factory=list)    # [{"caller": "...", "agent": "..."}]
+    instructions: str | None = None     # the business's own instructions for the agent
 
 
 @dataclass

@@ -32,6 +32,34 @@ def context_json(ctx: CallerContext) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+# Function-calling tools over the caller's CRM record. The record is already in the
+# CallerContext (plain data, loaded by the voice service), so looking something up needs
+# no database here; creating a callback task is an action the service carries out.
+TOOLS = [
+    {"type": "function", "function": {
+        "name": "get_open_tasks", "description": "המשימות והפניות הפתוחות של המתקשר (הזמנות, תיקונים).",
+        "parameters": {"type": "object", "properties": {}, "additionalProperties": False}}},
+    {"type": "function", "function": {
+        "name": "get_invoices", "description": "החשבוניות האחרונות של המתקשר: מספר, סכום, סטטוס ומועד תשלום.",
+        "parameters": {"type": "object", "properties": {}, "additionalProperties": False}}},
+    {"type": "function", "function": {
+        "name": "get_contracts", "description": "ההסכמים של המתקשר והסטטוס שלהם.",
+        "parameters": {"type": "object", "properties": {}, "additionalProperties": False}}},
+    {"type": "function", "function": {
+        "name": "create_callback_task", "description": "רישום בקשה שנציג יחזור למתקשר.",
+        "parameters": {"type": "object", "properties": {
+            "note": {"type": "string", "description": "מה המתקשר ביקש, בקצרה"}},
+            "required": ["note"], "additionalProperties": False}}},
+]
+MAX_TOOL_ROUNDS = 3
+
+SUMMARY_PROMPT = (
+    "סכם/י את שיחת הטלפון הבאה בין לקוח לנציג במשפט אחד או שניים בעברית, וקבע/י את כוונת הלקוח העיקרית "
+    "כמילה אחת באנגלית מתוך: order_status, invoice_status, task_status, callback, hours, human, other. "
+    "החזר/י JSON בלבד: {\"summary\": \"...\", \"intent\": \"...\"}"
+)
+
+
 class OpenAIReply:
     name = "openai"
 
@@ -42,28 +70,95 @@ class OpenAIReply:
         self.timeout = float(config.get("PROVIDER_TIMEOUT") or 10)
 
     def messages(self, transcript: str, ctx: CallerContext) -> list[dict]:
-        messages = [{"role": "system", "content": SYSTEM_PROMPT.format(
-            business=ctx.business_name or "", data=context_json(ctx))}]
+        system = SYSTEM_PROMPT.format(business=ctx.business_name or "", data=context_json(ctx))
+        if ctx.instructions:
+            system += "\nהנחיות העסק:\n" + ctx.instructions
+        if ctx.agent_name:
+            system += f"\nשמך: {ctx.agent_name}."
+        messages = [{"role": "system", "content": system}]
         for turn in ctx.history:
             messages.append({"role": "user", "content": turn.get("caller") or ""})
             messages.append({"role": "assistant", "content": turn.get("agent") or ""})
         messages.append({"role": "user", "content": transcript})
         return messages
 
-    def reply(self, transcript: str, ctx: CallerContext) -> ReplyResult:
+    def _post(self, body: dict) -> dict:
         if not self.api_key:
             raise ProviderError(self.name, "OPENAI_API_KEY is not set")
-        body = {"model": self.model, "messages": self.messages(transcript, ctx), "temperature": 0.2, "max_tokens": 200}
         try:
             response = requests.post(f"{self.base_url}/chat/completions", json=body,
                                      headers={"Authorization": f"Bearer {self.api_key}"}, timeout=self.timeout)
             response.raise_for_status()
-            text = response.json()["choices"][0]["message"]["content"]
+            message = response.json()["choices"][0]["message"]
+            if not isinstance(message, dict):
+                raise TypeError("message")
+            return message
         except (requests.RequestException, ValueError, KeyError, IndexError, TypeError) as exc:
             raise ProviderError(self.name, describe_http_error(exc)) from exc
+
+    @staticmethod
+    def _run_tool(name: str, arguments: dict, transcript: str, ctx: CallerContext, actions: list) -> object:
+        if name == "get_open_tasks":
+            return [t for t in ctx.tasks if t.get("status") == "open"] if ctx.known_customer else "unknown caller"
+        if name == "get_invoices":
+            return ctx.invoices if ctx.known_customer else "unknown caller"
+        if name == "get_contracts":
+            return ctx.contracts if ctx.known_customer else "unknown caller"
+        if name == "create_callback_task":
+            if not ctx.can_take_callback:
+                return "not possible in this call"
+            if not any(a.get("type") == "callback" for a in actions):
+                actions.append({"type": "callback", "note": str(arguments.get("note") or transcript)[:500]})
+            return "created"
+        return f"unknown tool {name}"
+
+    def reply(self, transcript: str, ctx: CallerContext) -> ReplyResult:
+        messages = self.messages(transcript, ctx)
+        actions: list[dict] = []
+        tool_calls: list[dict] = []
+        text = None
+        for _ in range(MAX_TOOL_ROUNDS + 1):
+            body = {"model": self.model, "messages": messages, "temperature": 0.2, "max_tokens": 200,
+                    "tools": TOOLS, "tool_choice": "auto"}
+            message = self._post(body)
+            calls = message.get("tool_calls") or []
+            if not calls:
+                text = message.get("content")
+                break
+            messages.append({"role": "assistant", "content": message.get("content"), "tool_calls": calls})
+            for call in calls:
+                try:
+                    name = call["function"]["name"]
+                    arguments = json.loads(call["function"].get("arguments") or "{}")
+                    if not isinstance(arguments, dict):
+                        raise ValueError("arguments")
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise ProviderError(self.name, "invalid tool call") from exc
+                result = self._run_tool(name, arguments, transcript, ctx, actions)
+                if name != "create_callback_task":  # the service records the task it creates
+                    tool_calls.append({"name": name, "arguments": arguments, "result": result})
+                messages.append({"role": "tool", "tool_call_id": call.get("id") or name,
+                                 "content": json.dumps(result, ensure_ascii=False)})
         if not isinstance(text, str) or not text.strip():
             raise ProviderError(self.name, "empty reply")
         intents = detect_intents(transcript)
-        actions = [{"type": "callback", "note": transcript}] if (
-            ctx.can_take_callback and ("callback" in intents or "human" in intents)) else []
-        return ReplyResult(text=text.strip(), provider=self.name, intents=intents, actions=actions)
+        if not actions and ctx.can_take_callback and ("callback" in intents or "human" in intents):
+            actions = [{"type": "callback", "note": transcript}]
+        return ReplyResult(text=text.strip(), provider=self.name, intents=intents, actions=actions,
+                           tool_calls=tool_calls)
+
+    def summarize(self, history: list[dict]) -> dict:
+        """{"summary": Hebrew text, "intent": one word} for a finished call."""
+        lines = "\n".join(f"לקוח: {t['caller']}\nנציג: {t['agent']}" for t in history)
+        message = self._post({"model": self.model, "temperature": 0, "max_tokens": 200,
+                              "response_format": {"type": "json_object"},
+                              "messages": [{"role": "system", "content": SUMMARY_PROMPT},
+                                           {"role": "user", "content": lines}]})
+        try:
+            data = json.loads(message.get("content") or "")
+            summary, intent = data["summary"], data.get("intent") or "other"
+            if not isinstance(summary, str) or not summary.strip() or not isinstance(intent, str):
+                raise ValueError("summary")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ProviderError(self.name, "invalid summary") from exc
+        return {"summary": summary.strip(), "intent": intent.strip()[:64]}

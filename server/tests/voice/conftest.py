@@ -134,3 +134,26 @@ def call_form(call_sid="CA0001", caller="+972502345678", to="+97235551234", **ex
     form = {"CallSid": call_sid, "From": caller, "To": to, "AccountSid": "AC123", "Direction": "inbound"}
     form.update(extra)
     return form
+
+
+@pytest.fixture(autouse=True)
+def _turns_finish():
+    """A turn still running in a thread must not outlive its test's database."""
+    yield
+    from server.services.turn_runner import wait_idle
+    wait_idle()
+
+
+RECORDING = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 200
+
+
+def say_in_turn(fake_server, *texts, delay: float = 0.0):
+    """The fake OpenAI transcription answers these texts in order (the last one repeats)."""
+    queue = list(texts)
+
+    def handler(seen):
+        text = queue.pop(0) if len(queue) > 1 else queue[0]
+        return 200, {"Content-Type": "application/json"}, json.dumps({"text": text}, ensure_ascii=False).encode(), delay
+    fake_server.route("POST", "/v1/audio/transcriptions", handler=handler)
+    fake_server.route("GET", "/rec/RE1.mp3", body=RECORDING, headers={"Content-Type": "audio/mpeg"})
+    return f"{fake_server.url}/rec/RE1"

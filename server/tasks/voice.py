@@ -1,0 +1,41 @@
+"""Voice jobs: the guard that answers a turn whose runner died, a message's transcript,
+and the call summary."""
+from __future__ import annotations
+
+import logging
+
+from server.tasks import huey, in_app_context
+
+log = logging.getLogger(__name__)
+GUARD_ATTEMPTS = 5
+
+
+@huey.task()
+@in_app_context
+def guard_turn(turn_id: int, base_url: str, attempt: int = 1) -> bool:
+    from server.extensions import db
+    from server.models import CallTurn
+    from server.services.turn_runner import stale_seconds
+    from server.services.voice import process_turn
+
+    if process_turn(turn_id, base_url):
+        log.warning("turn %s: answered by the guard job (its runner had died)", turn_id)
+        return True
+    turn = db.session.get(CallTurn, turn_id)
+    if turn is not None and turn.status == "working" and attempt < GUARD_ATTEMPTS:
+        guard_turn.schedule((turn_id, base_url, attempt + 1), delay=stale_seconds())
+    return False
+
+
+@huey.task()
+@in_app_context
+def transcribe_message(task_id: int, recording_url: str):
+    from server.services.voice import transcribe_message as run
+    return run(task_id, recording_url)
+
+
+@huey.task()
+@in_app_context
+def summarize_call_task(call_id: int):
+    from server.services.call_summary import summarize_call
+    return summarize_call(call_id)
