@@ -6,6 +6,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     # Imported here, the flaskr way, so module imports never cycle through the app.
+    from server.routes.agent import agent_bp
     from server.routes.audit import audit_bp
     from server.routes.auth import auth_bp
     from server.routes.privacy import privacy_bp
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(whatsapp_webhooks_bp)  # /webhook/whatsapp/*
     app.register_blueprint(dashboard_bp)   # /api/dashboard
     app.register_blueprint(calls_bp)       # /api/calls (the calls log)
+    app.register_blueprint(agent_bp)       # /api/agent/settings, /api/agent/try
     register_socket_handlers()             # Socket.IO connect → business room
     app.register_blueprint(crm_bp)         # /api/crm/*
     app.register_blueprint(businesses_bp)  # /api/businesses

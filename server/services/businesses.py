@@ -122,7 +122,9 @@ def clean_settings(raw: Any) -> dict:
             else:
                 errors[field] = "unknown setting"
             continue
-        if key in ("greeting", "hours", "recording_notice_text"):
+        if key == "hours" and isinstance(value, dict):
+            out[key] = _clean_hours(value, field, errors)
+        elif key in ("greeting", "hours", "recording_notice_text"):
             out[key] = _text(value, field, 1000, errors)
         elif key == "agent_name":
             out[key] = _text(value, field, 80, errors)
@@ -149,6 +151,13 @@ def clean_settings(raw: Any) -> dict:
                 errors[field] = "a short lower-case identifier"
             else:
                 out[key] = value
+        elif key == "transfer_timeout":
+            if isinstance(value, bool) or not isinstance(value, int) or not 5 <= value <= 60:
+                errors[field] = "seconds, a whole number from 5 to 60"
+            else:
+                out[key] = value
+        elif key == "providers":
+            out[key] = _clean_providers(value, field, errors)
         elif key == "retention":
             out[key] = _clean_retention(value, field, errors)
         elif key == "language":
@@ -176,7 +185,43 @@ def _clean_retention(value: Any, field: str, errors: dict) -> Any:
 
 
 SETTINGS_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_limit", "recording_notice",
-                 "recording_notice_text", "transfer_number", "voice_mode", "retention", "language")
+                 "recording_notice_text", "transfer_number", "transfer_timeout", "providers", "voice_mode",
+                 "retention", "language")
+# Which voice providers a business may choose (the deployment's keys decide which work).
+VOICE_PROVIDERS = {"asr": ("local", "openai"), "reply": ("offline", "openai"), "tts": ("espeak", "google", "openai")}
+
+
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_SPAN = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d$")
+
+
+def _clean_hours(value: dict, field: str, errors: dict) -> dict | None:
+    """{"sun": "09:00-17:00", ..., "sat": null}: the agent says them and knows when it is open."""
+    out = {}
+    for day, span in value.items():
+        if day not in _DAYS:
+            errors[f"{field}.{day}"] = f"one of {', '.join(_DAYS)}"
+        elif span is not None and not (isinstance(span, str) and _SPAN.match(span.strip())):
+            errors[f"{field}.{day}"] = "HH:MM-HH:MM or null"
+        else:
+            out[day] = span.strip() if span else None
+    return out
+
+
+def _clean_providers(value: Any, field: str, errors: dict) -> dict | None:
+    """{"asr": "local", "reply": "openai", "tts": "espeak"}: any subset; the rest follow the deployment."""
+    if not isinstance(value, dict):
+        errors[field] = "must be an object"
+        return None
+    out = {}
+    for kind, name in value.items():
+        if kind not in VOICE_PROVIDERS:
+            errors[f"{field}.{kind}"] = "unknown provider kind"
+        elif name is not None and name not in VOICE_PROVIDERS[kind]:
+            errors[f"{field}.{kind}"] = f"one of {', '.join(VOICE_PROVIDERS[kind])}"
+        elif name is not None:
+            out[kind] = name
+    return out
 
 
 def _clean_number(raw: Any, field: str) -> str | None:

@@ -1,0 +1,81 @@
+"""Try the agent without a phone: one turn through the same stages a call uses
+(POST /api/agent/try, `flask agent say|listen`).
+
+The caller is looked up by `from` (any Israeli format) in the business's customers, as a
+call would be; nothing is written: no lead, no CallLog, and a callback the reply asks
+for is reported in `actions` instead of becoming a task.
+"""
+from __future__ import annotations
+
+import re
+import time
+from types import SimpleNamespace
+
+from flask import current_app
+from sqlalchemy import select
+
+from server.errors import ValidationFailed
+from server.extensions import db
+from server.models import Business, Customer
+from server.phones import try_normalize_phone
+from server.services import agent_pipeline as pipeline
+
+MAX_TEXT = 1000
+
+
+def _caller_e164(phone: str | None) -> str | None:
+    """E.164 for the caller; a number phonenumbers calls unassigned (050-123-4567, the
+    usual example) still means +972501234567 here, as Twilio would send it."""
+    if not isinstance(phone, str) or not phone.strip():
+        return None
+    e164 = try_normalize_phone(phone)
+    if e164:
+        return e164
+    digits = re.sub(r"[\s\-().]", "", phone.strip())
+    match = re.fullmatch(r"(?:\+972|972|0)([2-9]\d{7,8})", digits)
+    return f"+972{match.group(1)}" if match else None
+
+
+def try_turn(business_id: int, base_url: str, text: str | None = None, audio: bytes | None = None,
+             filename: str = "recording.wav", from_phone: str | None = None) -> dict:
+    from server.services.agent_context import build_context
+    from server.services.customers import find_customer_by_phone
+
+    errors = {}
+    if audio is None:
+        if not isinstance(text, str) or not text.strip():
+            errors["text"] = "text or audio required"
+        elif len(text) > MAX_TEXT:
+            errors["text"] = f"at most {MAX_TEXT} characters"
+    elif not audio:
+        errors["audio"] = "empty recording"
+    caller = _caller_e164(from_phone)
+    if from_phone not in (None, "") and caller is None:
+        errors["from"] = "invalid phone number"
+    if errors:
+        raise ValidationFailed(errors)
+
+    config = current_app.config
+    started = time.perf_counter()
+    business = db.session.get(Business, business_id)
+    settings = dict(business.settings or {}) if business is not None else {}
+    customer = (find_customer_by_phone(business_id, caller) or db.session.scalar(
+        select(Customer).where(Customer.business_id == business_id, Customer.phone == caller))) if caller else None
+    # build_context reads only these fields of a call: the try needs no CallLog row.
+    call = SimpleNamespace(business_id=business_id, customer_id=customer.id if customer else None, state={})
+    ctx = build_context(call)
+    names = pipeline.provider_names(config, settings)
+    result = pipeline.TurnResult()
+    if audio is not None:
+        if not pipeline.transcribe(config, audio, result, names, filename=filename, label="try"):
+            result.reply = result.say
+    else:
+        result.transcript = text.strip()
+    if result.transcript:
+        pipeline.respond(config, result.transcript, ctx, settings, result, names, base_url, label="try")
+    result.latencies["total_ms"] = pipeline.ms(started)
+    data = result.to_dict()
+    data["timings"] = data["latencies"]
+    data["actions"] = result.actions
+    data["customer"] = {"id": customer.id, "name": customer.name} if customer else None
+    return data
