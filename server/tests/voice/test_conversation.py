@@ -167,3 +167,20 @@ def test_a_redirect_for_another_call_reveals_nothing(client, db, convo, fake_ser
     turn = db.session.scalars(select(CallTurn)).one()
     root = twiml(client.post(f"/webhook/turn_result?turn={turn.id}&attempt=1", data=call_form(call_sid="CA9999")))
     assert root.find("Play") is None and root.find("Say").text == voice.SAY_LAST_RESORT
+
+
+def test_unwritable_audio_storage_speaks_the_reply_and_records_the_fallback(
+        client, db, convo, fake_server, app, monkeypatch, tmp_path):
+    """What `make reliability` checks on a read-only disk: a 200 with <Say>, no <Play>,
+    and a tts fallback naming the storage on the turn (the turn ran in this process)."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    monkeypatch.setitem(app.config, "MEDIA_DIR", str(blocker / "media"))
+    url = say_in_turn(fake_server, "מתי אתם פתוחים?")
+    response = client.post("/webhook/handle_recording",
+                           data=call_form(call_sid="CAro01", RecordingUrl=url, RecordingDuration="3"))
+    root = twiml(response)
+    assert '<Say language="he-IL">' in response.data.decode() and "<Play" not in response.data.decode()
+    assert tags(root) == ["Say", "Record"]
+    turn = db.session.scalars(select(CallTurn)).one()
+    assert [f["stage"] for f in turn.fallbacks] == ["tts"] and "storage" in turn.fallbacks[0]["reason"]
