@@ -426,8 +426,9 @@ def transfer_status(form: dict) -> TurnOutcome:
 
 
 def take_message(form: dict) -> TurnOutcome:
-    """The caller's message after an unanswered transfer becomes a callback task; its
-    transcript is added by a job (the recording may be long)."""
+    """The caller's message after an unanswered transfer becomes a callback task and a turn
+    of the call (so retention and erasure treat its recording and transcript like any
+    other); a job transcribes it, since a message may be long."""
     from server.models import Task
 
     call = _find_call((form.get("CallSid") or "").strip())
@@ -437,45 +438,47 @@ def take_message(form: dict) -> TurnOutcome:
                     description="הודעה קולית שהושארה אחרי העברה לנציג שלא נענתה.", status="open", source="call",
                     call_id=call.id)
         db.session.add(task)
+        turn = _new_turn(call, status="ready", recording_url=recording_url or None, reply=SAY_MESSAGE_TAKEN,
+                         intents=["message"])
         db.session.flush()
-        call.state = {**(call.state or {}), "message": {"task_id": task.id, "recording_url": recording_url or None}}
+        call.state = {**(call.state or {}), "message": {"task_id": task.id, "turn_id": turn.id}}
         db.session.commit()
         if recording_url:
             from server.tasks.voice import transcribe_message
-            transcribe_message(task.id, recording_url)
+            transcribe_message(turn.id, task.id)
         end_call(call, "message")
     return TurnOutcome(say=SAY_MESSAGE_TAKEN, next="hangup")
 
 
-def transcribe_message(task_id: int, recording_url: str) -> str | None:
-    """Job body: the message's transcript into the task's description (fallback recorded)."""
+def transcribe_message(turn_id: int, task_id: int) -> str | None:
+    """Job body: the message's transcript on its turn and in the task (fallbacks on the turn)."""
     from server.models import Task
     from server.providers.recordings import download_recording
     from server.services import agent_pipeline as pipeline
 
+    turn = db.session.get(CallTurn, turn_id)
     task = db.session.get(Task, task_id)
-    if task is None:
+    if turn is None or task is None or not turn.recording_url:
         return None
-    call = db.session.get(CallLog, task.call_id) if task.call_id else None
     config = current_app.config
+    started = time.perf_counter()
     result = pipeline.TurnResult()
+    t = time.perf_counter()
     try:
-        audio = download_recording(recording_url, config)
-        pipeline.transcribe(config, audio, result, pipeline.provider_names(config, business_settings(call)),
+        audio = download_recording(turn.recording_url, config)
+        result.latencies["download_ms"] = _ms(t)
+        pipeline.transcribe(config, audio, result, pipeline.provider_names(config, business_settings(turn.call)),
                             label="message")
     except ProviderError as exc:
         pipeline.add_fallback(result, "download", exc.reason, "message")
-    if result.transcript:
-        task.description = f"הודעה מהשיחה: {result.transcript}"
-    else:
-        task.description = "הודעה קולית שלא הצלחנו לתמלל; ההקלטה שמורה בשיחה."
-    if call is not None:
-        message = dict((call.state or {}).get("message") or {})
-        message.update(transcript=result.transcript, fallbacks=result.fallbacks)
-        call.state = {**(call.state or {}), "message": message}
+    turn.transcript = result.transcript
+    turn.asr_provider = result.providers.get("asr")
+    turn.latencies = {**result.latencies, "total_ms": _ms(started)}
+    turn.fallbacks = result.fallbacks
+    task.description = (f"הודעה מהשיחה: {result.transcript}" if result.transcript
+                        else "הודעה קולית שלא הצלחנו לתמלל; ההקלטה שמורה בשיחה.")
     db.session.commit()
-    if call is not None:
-        publish(call.business_id, "call.updated", call.to_dict())
+    publish(turn.call.business_id, "call.updated", turn.call.to_dict())
     return result.transcript
 
 

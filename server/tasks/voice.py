@@ -29,9 +29,9 @@ def guard_turn(turn_id: int, base_url: str, attempt: int = 1) -> bool:
 
 @huey.task()
 @in_app_context
-def transcribe_message(task_id: int, recording_url: str):
+def transcribe_message(turn_id: int, task_id: int):
     from server.services.voice import transcribe_message as run
-    return run(task_id, recording_url)
+    return run(turn_id, task_id)
 
 
 @huey.task()

@@ -180,6 +180,9 @@ def test_pressing_0_transfers_and_an_unanswered_transfer_takes_a_message_as_a_ta
     call = db.session.scalars(select(CallLog)).one()
     db.session.refresh(call)
     assert call.state["transfer"] == "unanswered" and call.state["message"]["task_id"] == task.id
+    message = call.turns[-1]
+    assert message.intents == ["message"] and message.transcript == "תתקשרו אליי בבקשה לגבי התיקון"
+    assert message.recording_url == url and message.reply == "תודה, ההודעה נשמרה ונחזור אליכם בהקדם. להתראות!"
     assert "והמתקשר השאיר הודעה" in call.summary
 
 
