@@ -1,5 +1,6 @@
-"""Phone calls: the CallLog of every call, and one agent turn (record → transcribe →
-answer → speak) with a visible fallback at every step (seed section 2).
+"""Phone calls: the CallLog of every call, and the conversation — turns (record → transcribe
+→ answer → speak) with a visible fallback at every step (seed section 2), the deadline and
+hold path, transfer to a person, the recording notice and the end of the call (issue 8).
 
 Every step that fails is logged and kept on the turn (`fallbacks`), and the caller still
 hears something: the seed's Hebrew prompts below are the contract.
@@ -19,6 +20,7 @@ from server.models import CallLog, CallTurn
 from server.models.base import utcnow
 from server.phones import try_normalize_phone
 from server.providers.errors import ProviderError
+from server.services.agent_pipeline import REPLY_FALLBACK, SAY_LAST_RESORT, SAY_NOT_UNDERSTOOD, SAY_TRANSFER  # noqa: F401
 from server.services.agent_pipeline import ms as _ms
 from server.services.realtime import publish
 
@@ -26,9 +28,8 @@ log = logging.getLogger(__name__)
 
 SAY_NO_RECORDING = "סליחה, לא קיבלתי הקלטה. איך אפשר לעזור?"
 SAY_DOWNLOAD_FAILED = "תקלה זמנית בהורדת ההקלטה. כיצד לעזור?"
-# The seed's other sentences live with the pipeline that says them.
-from server.services.agent_pipeline import (  # noqa: E402
-    REPLY_FALLBACK, SAY_LAST_RESORT, SAY_NOT_UNDERSTOOD, SAY_TRANSFER)
+# The seed's other sentences (REPLY_FALLBACK, SAY_LAST_RESORT, SAY_NOT_UNDERSTOOD) live with
+# the pipeline that says them, imported above.
 # Multi-turn conversation (issue 8).
 SAY_HOLD = "רגע אחד, אני בודק."
 SAY_DELAYED = "סליחה, התשובה מתעכבת. אפשר לשאול שוב אחרי הצפצוף."
