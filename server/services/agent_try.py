@@ -7,7 +7,6 @@ for is reported in `actions` instead of becoming a task.
 """
 from __future__ import annotations
 
-import re
 import time
 from types import SimpleNamespace
 
@@ -23,19 +22,6 @@ from server.services import agent_pipeline as pipeline
 MAX_TEXT = 1000
 
 
-def _caller_e164(phone: str | None) -> str | None:
-    """E.164 for the caller; a number phonenumbers calls unassigned (050-123-4567, the
-    usual example) still means +972501234567 here, as Twilio would send it."""
-    if not isinstance(phone, str) or not phone.strip():
-        return None
-    e164 = try_normalize_phone(phone)
-    if e164:
-        return e164
-    digits = re.sub(r"[\s\-().]", "", phone.strip())
-    match = re.fullmatch(r"(?:\+972|972|0)([2-9]\d{7,8})", digits)
-    return f"+972{match.group(1)}" if match else None
-
-
 def try_turn(business_id: int, base_url: str, text: str | None = None, audio: bytes | None = None,
              filename: str = "recording.wav", from_phone: str | None = None) -> dict:
     from server.services.agent_context import build_context
@@ -49,7 +35,7 @@ def try_turn(business_id: int, base_url: str, text: str | None = None, audio: by
             errors["text"] = f"at most {MAX_TEXT} characters"
     elif not audio:
         errors["audio"] = "empty recording"
-    caller = _caller_e164(from_phone)
+    caller = try_normalize_phone(from_phone) if isinstance(from_phone, str) else None
     if from_phone not in (None, "") and caller is None:
         errors["from"] = "invalid phone number"
     if errors:
