@@ -153,6 +153,13 @@ export const he = {
       queued: 'בתור', initiated: 'התחילה', ringing: 'מצלצלת', 'in-progress': 'פעילה', completed: 'הסתיימה',
       busy: 'תפוס', 'no-answer': 'לא נענתה', canceled: 'בוטלה', failed: 'נכשלה',
     } as Record<string, string>,
+    // The intents the server stores on a call (services/call_summary.py); a cloud model's
+    // own word is shown as it came.
+    intents: {
+      order_status: 'סטטוס הזמנה', invoice_status: 'חשבונית', task_status: 'סטטוס פנייה',
+      general_status: 'בירור סטטוס', callback: 'בקשת חזרה', hours: 'שעות פעילות', human: 'שיחה עם נציג',
+      transfer: 'העברה לנציג', unknown: 'לא זוהתה בקשה', no_request: 'ללא בקשה', other: 'אחר',
+    } as Record<string, string>,
   },
   businesses: {
     title: 'עסקים',

@@ -43,6 +43,9 @@ describe('TimelineList', () => {
     expect(within(call).getByText('מה הסטטוס של ההזמנה?')).toBeTruthy()
     expect(within(call).getByText('ההזמנה נשלחה היום.')).toBeTruthy()
     expect(call.querySelector('audio')?.getAttribute('src')).toBe('/media/a.wav')
+    expect(call.textContent).toContain('סטטוס הזמנה')  // the intent in Hebrew, not its key
+    expect(call.textContent).not.toContain('order_status')
+    expect(call.textContent).toContain('שאלה על הזמנה')
 
     expect(within(entries[2]).getByText('ללא תאריך')).toBeTruthy()
     expect(entries[3].textContent).toContain('חשבונית מס׳ 12')

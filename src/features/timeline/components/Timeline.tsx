@@ -65,7 +65,7 @@ function CallBody({ call }: { call: Call }) {
       <p>
         {he.calls.statuses[call.status] ?? call.status}
         {call.duration_seconds ? ` · ${he.timeline.duration(call.duration_seconds)}` : ''}
-        {call.intent ? ` · ${call.intent}` : ''}
+        {call.intent ? ` · ${he.calls.intents[call.intent] ?? call.intent}` : ''}
       </p>
       {call.summary && <p><strong>{he.timeline.summary}:</strong> {call.summary}</p>}
       {call.recording_url && (
