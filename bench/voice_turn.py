@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-QUESTION = "מתי אתם פתוחים?"
+QUESTION = "מה שעות הפתיחה שלכם?"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -74,8 +74,10 @@ def main() -> None:
                       "VOICE_TURN_DEADLINE": 60, "HOST": "https://bench.kesher.test"})
     logging.disable(logging.WARNING)
 
-    wav = subprocess.run(["espeak-ng", "-v", "he", "-s", "130", "--stdout", QUESTION], capture_output=True,
-                         check=True).stdout
+    # The caller's question in the project's own Hebrew voice (espeak-ng through the niqqud
+    # G2P), which Whisper understands, so the turn measured is a real answered question.
+    from server.providers.tts.espeak import EspeakTTS
+    wav = EspeakTTS({"ESPEAK_MODE": "g2p", "ESPEAK_RATE": 130}).wav(QUESTION)
     wav8k = subprocess.run(["ffmpeg", "-loglevel", "error", "-i", "pipe:0", "-ar", "8000", "-ac", "1", "-f", "wav",
                             "pipe:1"], input=wav, capture_output=True, check=True).stdout
     server, recording_url = serve(wav8k)
