@@ -38,7 +38,8 @@ function Shell({ user }: { user: User }) {
           <NavLink to="/customers">{he.nav.customers}</NavLink>
           <NavLink to="/calls">{he.nav.calls}</NavLink>
           <NavLink to="/inbox">{he.nav.inbox}</NavLink>
-          {can.write(user) && <NavLink to="/agent">{he.nav.agent}</NavLink>}
+          {can.write(user) && <NavLink to="/agent" end>{he.nav.agent}</NavLink>}
+          <NavLink to="/agent/settings">{he.nav.agentSettings}</NavLink>
           {can.admin(user) && <NavLink to="/admin/users">{he.nav.users}</NavLink>}
           {can.platform(user) && <NavLink to="/admin/businesses">{he.nav.businesses}</NavLink>}
         </nav>

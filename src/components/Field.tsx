@@ -15,9 +15,11 @@ interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   error?: string
   hint?: ReactNode
   multiline?: boolean
+  /** Lines of a multiline field (3 unless given). */
+  rows?: number
 }
 
-export function Field({ label, name, error, hint, multiline, ...input }: FieldProps) {
+export function Field({ label, name, error, hint, multiline, rows = 3, ...input }: FieldProps) {
   const id = useId()
   const described = error ? `${id}-error` : hint ? `${id}-hint` : undefined
   return (
@@ -32,7 +34,9 @@ export function Field({ label, name, error, hint, multiline, ...input }: FieldPr
           value={input.value as string}
           onChange={input.onChange as never}
           dir={input.dir}
-          rows={3}
+          placeholder={input.placeholder}
+          maxLength={input.maxLength}
+          rows={rows}
         />
       ) : (
         <input id={id} name={name} aria-invalid={!!error} aria-describedby={described} {...input} />
