@@ -252,7 +252,7 @@ export const he = {
       local: 'מקומי (Whisper)', openai: 'OpenAI', offline: 'מקומי (ללא רשת)', espeak: 'מקומי (espeak)', google: 'Google',
     } as Record<string, string>,
     providerDefault: 'ברירת המחדל של השרת',
-    providerDefaultIs: (name: string) => `ברירת המחדל של השרת (${name})`,
+    providerDefaultIs: (name: string) => `ברירת המחדל של השרת: ${name}`,
     on: 'פעילה',
     off: 'כבויה',
     seconds: (n: number) => `${n} שניות`,
