@@ -20,6 +20,7 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.realtime import register_socket_handlers
     from server.routes.media import media_bp
     from server.routes.twilio import twilio_bp
+    from server.routes.media_stream import media_stream_bp
     from server.routes.records import records_bp
     from server.routes.timeline import timeline_bp
     from server.routes.whatsapp import whatsapp_bp
@@ -30,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)        # /api/auth/*
     app.register_blueprint(meta_bp)        # /api/openapi.json
     app.register_blueprint(twilio_bp)      # /webhook/incoming_call, handle_recording, turn_result, transfer_*, call_status
+    app.register_blueprint(media_stream_bp)  # /webhook/media_stream (websocket), /webhook/media_stream/ended
     app.register_blueprint(media_bp)       # /static/voice_responses/*, /media/voice/*
     app.register_blueprint(audit_bp)       # /api/audit
     app.register_blueprint(timeline_bp)    # /api/customers/<id>/timeline

@@ -58,6 +58,10 @@ def incoming_call():
     call = voice.start_call(request.form.to_dict())
     notice, greeting = voice.greeting_for(call)
     host = (current_app.config.get("HOST") or "").rstrip("/")
+    # voice_mode "stream" (issue 12): the conversation runs over a Media Stream websocket.
+    from server.services import media_stream
+    if media_stream.wants_stream(call):
+        return _twiml(media_stream.connect_twiml(host or request.host_url, request.form.to_dict()))
     vr = VoiceResponse()
     if notice:
         vr.say(notice, language="he-IL")

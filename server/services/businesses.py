@@ -23,7 +23,6 @@ from server.services import audit
 
 NAME_MAX = 160
 WHATSAPP_PROVIDERS = ("dev", "twilio", "meta")
-_VOICE_MODE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 RETENTION_KEYS = ("recordings_days", "transcripts_days", "messages_days", "calls_days")
 
 
@@ -147,8 +146,8 @@ def clean_settings(raw: Any) -> dict:
             except InvalidPhone as exc:
                 errors[field] = str(exc)
         elif key == "voice_mode":
-            if not isinstance(value, str) or not _VOICE_MODE.fullmatch(value):
-                errors[field] = "a short lower-case identifier"
+            if value not in ("record", "stream"):
+                errors[field] = "record or stream"
             else:
                 out[key] = value
         elif key == "transfer_timeout":
@@ -160,6 +159,9 @@ def clean_settings(raw: Any) -> dict:
             out[key] = _clean_providers(value, field, errors)
         elif key == "retention":
             out[key] = _clean_retention(value, field, errors)
+        elif key == "stream_tuning":
+            from server.services.media_stream.turn_taking import clean_tuning
+            out[key] = clean_tuning(value, field, errors)
         elif key == "language":
             if value not in ("he", "he-IL", "en", "ar"):
                 errors[field] = "one of he, he-IL, en, ar"
@@ -186,7 +188,7 @@ def _clean_retention(value: Any, field: str, errors: dict) -> Any:
 
 SETTINGS_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_limit", "recording_notice",
                  "recording_notice_text", "transfer_number", "transfer_timeout", "providers", "voice_mode",
-                 "retention", "language")
+                 "retention", "language", "stream_tuning")
 # Which voice providers a business may choose (the deployment's keys decide which work).
 VOICE_PROVIDERS = {"asr": ("local", "openai"), "reply": ("offline", "openai"), "tts": ("espeak", "google", "openai")}
 

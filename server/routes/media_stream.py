@@ -1,0 +1,76 @@
+"""Twilio Media Streams: the websocket at /webhook/media_stream and <Connect action>.
+
+The websocket is served by flask-sock (simple-websocket), which works under the dev server
+(`make run`, Werkzeug) and under gunicorn's gthread workers alike. Twilio signs the upgrade
+request: X-Twilio-Signature over the wss:// URL it opened (no parameters); with
+TWILIO_AUTH_TOKEN set a missing or forged signature gets 403 before the upgrade.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, request
+from flask_sock import Sock
+from twilio.twiml.voice_response import VoiceResponse
+
+from server.errors import Forbidden
+from server.services import media_stream as stream_service
+from server.webhooks import public_url, verify_twilio_signature
+
+log = logging.getLogger(__name__)
+
+media_stream_bp = Blueprint("media_stream", __name__, url_prefix="/webhook")
+sock = Sock()
+
+
+@media_stream_bp.record_once
+def _websocket_options(state) -> None:
+    # Twilio's messages are small (a 20 ms frame is ~250 bytes of JSON); anything huge is not Twilio.
+    state.app.config.setdefault("SOCK_SERVER_OPTIONS", {"max_message_size": 64 * 1024})
+
+
+def _ws_urls() -> list[str]:
+    """The URL Twilio signed: the public URL with ws(s):// (https:// is accepted too)."""
+    url = public_url()
+    if url.startswith("https://"):
+        return ["wss://" + url[len("https://"):], url]
+    if url.startswith("http://"):
+        return ["ws://" + url[len("http://"):], url]
+    return [url]
+
+
+def verify_stream_signature() -> None:
+    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    if not token:
+        return
+    from twilio.request_validator import RequestValidator
+    signature = request.headers.get("X-Twilio-Signature", "")
+    validator = RequestValidator(token)
+    if not signature or not any(validator.validate(url, {}, signature) for url in _ws_urls()):
+        log.warning("rejected %s: invalid Twilio signature on the websocket upgrade", request.path)
+        raise Forbidden("invalid signature")
+
+
+@media_stream_bp.before_request
+def _authenticate_upgrade() -> None:
+    if request.endpoint == "media_stream.media_stream":
+        verify_stream_signature()
+
+
+@sock.route("/media_stream", bp=media_stream_bp)
+def media_stream(ws):
+    stream_service.serve(ws, current_app._get_current_object())
+
+
+def _record_twiml() -> VoiceResponse:
+    vr = VoiceResponse()
+    vr.record(max_length=30, timeout=5, finish_on_key="*", play_beep=True,
+              action="/webhook/handle_recording", method="POST", trim="do-not-trim")
+    return vr
+
+
+@media_stream_bp.route("/media_stream/ended", methods=["POST"])
+def stream_ended():
+    verify_twilio_signature()
+    vr = stream_service.stream_ended(request.form.to_dict(), _record_twiml)
+    return Response(str(vr), mimetype="text/xml", status=200)

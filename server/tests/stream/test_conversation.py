@@ -1,0 +1,42 @@
+"""A real call over the Media Streams protocol: Hebrew speech made by the project's TTS is
+streamed in real time to the server, which answers with the offline chain (local Whisper →
+CRM-grounded responder → espeak-ng as 8 kHz μ-law)."""
+from __future__ import annotations
+
+import time
+
+from server.tests.stream.conftest import CALLER, stream_state, turns_of
+from server.tests.stream.media_client import hebrew_speech
+
+
+def test_two_turn_conversation_is_answered_and_kept_on_the_call(db, open_stream, stream_business, make_customer):
+    make_customer(stream_business, name="דנה כהן", phone="+972502345678")
+    client = open_stream()
+    client.begin(CALLER)
+    assert client.wait_for(lambda: client.messages("mark"), timeout=30), "no greeting"
+    assert client.wait_quiet()
+
+    for phrase in ("מה שעות הפתיחה שלכם", "מה שעות הפתיחה"):
+        before = len(client.messages("mark"))
+        client.say(hebrew_speech(phrase))
+        assert client.wait_for(lambda: len(client.messages("mark")) > before, timeout=30), phrase
+        assert client.wait_quiet()
+    client.stop()
+
+    stream = stream_state(db, client.call_sid)
+    assert stream["end_reason"] == "stop" and stream["stream_sid"] == client.stream_sid
+    turns = turns_of(db, client.call_sid)
+    assert [t.index for t in turns] == [0, 1]
+    for turn in turns:
+        assert turn.status == "played", (turn.status, turn.fallbacks)
+        assert (turn.asr_provider, turn.reply_provider, turn.tts_provider) == ("local", "offline", "espeak")
+        assert turn.transcript and turn.reply
+        assert turn.latencies["first_audio_ms"] > 0 and "server_ms" in turn.latencies
+    assert "hours" in turns[0].intents, turns[0].transcript
+    assert "ראשון עד חמישי 09:00 עד 17:00" in turns[0].reply      # grounded in the business settings
+    assert turns[0].reply.startswith("שלום דנה")                    # the caller was recognised by phone
+    # every outbound frame is Twilio's shape: 20 ms of base64 μ-law for this stream
+    media = client.messages("media")
+    assert media and all(m["streamSid"] == client.stream_sid and set(m) == {"event", "streamSid", "media"}
+                         for m in media)
+    assert client.media_frames and len(__import__("base64").b64decode(media[0]["media"]["payload"])) == 160
