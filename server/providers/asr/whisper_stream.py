@@ -57,3 +57,11 @@ def _short_context(model, samples: np.ndarray, context_s: float, prompt_text: st
     result = model.model.generate(encoded, [prompt], beam_size=1, max_length=min(224, 20 + frames // 10),
                                   suppress_blank=True, no_repeat_ngram_size=3)
     return tokenizer.decode(result[0].sequences_ids[0]).strip()
+
+
+def warm_up(asr) -> None:
+    """Load the local model (once per process); a no-op for cloud providers."""
+    from server.providers.asr.local_whisper import LocalWhisper
+    if isinstance(asr, LocalWhisper):
+        with asr._lock:
+            asr._ensure_model()

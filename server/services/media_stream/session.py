@@ -72,6 +72,7 @@ class StreamSession:
         self.speech_start_ms = 0.0
         self.spec: dict | None = None     # the speculative transcription of the current pause
         self.spec_gen = 0
+        self.asr_busy = threading.Event()  # one transcription at a time: a stale one is not queued behind
 
     # ---- the loop ------------------------------------------------------------------------
 
@@ -184,7 +185,17 @@ class StreamSession:
             "CallSid": self.call_sid or "", "From": params.get("From") or "", "To": params.get("To") or "",
         }, sid, self.vad)
         self.tuning = tuning_for(self.settings)
+        threading.Thread(target=self._warm_up, daemon=True, name="stream-warm-up").start()
         self._start_job(Job(key="greet", index=None), self._speak_opening)
+
+    def _warm_up(self) -> None:
+        """Load the speech model while the greeting plays, not when the caller has finished."""
+        from server.providers.asr import get_asr
+        from server.providers.asr.whisper_stream import warm_up
+        try:
+            warm_up(get_asr(self.config))
+        except Exception:  # noqa: BLE001 - the turn itself reports a broken model
+            log.warning("media stream %s: speech model warm-up failed", self.stream_sid)
 
     def _on_media(self, media) -> None:
         if not isinstance(media, dict) or not isinstance(media.get("payload"), str):
@@ -284,7 +295,7 @@ class StreamSession:
         speech_len = self.stream_ms - self.speech_start_ms
         tuning = self.tuning
         too_long = speech_len >= tuning["max_utterance_ms"]
-        if self.spec is None and (silence >= tuning["asr_start_ms"] or too_long):
+        if self.spec is None and not self.asr_busy.is_set() and (silence >= tuning["asr_start_ms"] or too_long):
             self._start_transcription()
         spec = self.spec
         if spec is None or spec["status"] == "running":
@@ -320,6 +331,7 @@ class StreamSession:
                 "times": {"speech_end": self.last_voiced_wall or time.perf_counter(),
                           "asr_started": time.perf_counter()}}
         self.spec = spec
+        self.asr_busy.set()
         thread = threading.Thread(target=self._transcribe, args=(spec, samples), daemon=True,
                                   name=f"stream-asr-{self.stream_sid}")
         thread.start()
@@ -349,6 +361,7 @@ class StreamSession:
         spec["asr_ms"] = int(round((time.perf_counter() - started) * 1000))
         spec["times"]["asr_done"] = time.perf_counter()
         spec["status"] = status
+        self.asr_busy.clear()
 
     # ---- speaking ------------------------------------------------------------------------
 

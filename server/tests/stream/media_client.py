@@ -29,8 +29,19 @@ def hebrew_speech(text: str, rate: int | None = None) -> bytes:
         from server.providers.tts.espeak import EspeakTTS
         from server.services.media_stream import audio
         pcm, sr = audio.wav_to_pcm(EspeakTTS({"ESPEAK_RATE": rate} if rate else {}).wav(text))
-        _speech_cache[key] = audio.to_phone(pcm, sr)
+        _speech_cache[key] = audio.to_phone(trim_silence(pcm, sr), sr)
     return _speech_cache[key]
+
+
+def trim_silence(pcm, rate: int, threshold: float = 0.01):
+    """espeak pads its clips with silence; a caller's speech ends where the voice ends, and
+    that is where end-of-speech latency is measured from."""
+    import numpy as np
+    loud = np.flatnonzero(np.abs(pcm) > threshold)
+    if len(loud) == 0:
+        return pcm
+    pad = int(0.02 * rate)
+    return pcm[max(0, loud[0] - pad): loud[-1] + pad]
 
 
 @dataclass
@@ -225,7 +236,7 @@ class MediaStreamClient:
         """Until the agent has said everything it queued (its last mark has come back)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not self.playing and self.received and time.perf_counter() - self.received[-1].at > 0.3:
+            if not self.playing and self.received and time.perf_counter() - self.received[-1].at > 0.5:
                 return True
             time.sleep(0.02)
         return False
