@@ -31,6 +31,7 @@ from server.services.media_stream.turn_taking import classify, silence_needed, t
 log = logging.getLogger(__name__)
 
 MAX_MALFORMED = 500          # a client sending only garbage is cut off after this many
+SEQUENCE_WINDOW = 500        # how far back a sequence number counts as late rather than renumbered
 PREROLL_MS = 300             # audio kept from before speech onset (VAD needs a moment)
 
 
@@ -150,12 +151,14 @@ class StreamSession:
             self.closed = True
 
     def _in_sequence(self, message: dict) -> bool:
-        """Twilio numbers its messages; a repeated or late one is dropped."""
+        """Twilio numbers its messages; a repeated or late one is dropped. A number far behind
+        the last one is a renumbered stream, not a late frame: follow it rather than drop
+        everything from then on."""
         try:
             seq = int(message.get("sequenceNumber"))
         except (TypeError, ValueError):
             return True
-        if self.last_seq is not None and seq <= self.last_seq:
+        if self.last_seq is not None and self.last_seq - SEQUENCE_WINDOW < seq <= self.last_seq:
             self.stats["out_of_order"] += 1
             return False
         self.last_seq = seq
