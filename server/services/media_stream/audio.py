@@ -15,7 +15,6 @@ RATE = 8000
 FRAME_SAMPLES = 160          # 20 ms at 8 kHz, one byte a sample in μ-law
 FRAME_MS = 20
 _BIAS = 0x84
-_CLIP = 32635
 
 
 def _decode_table() -> np.ndarray:
@@ -35,14 +34,18 @@ def ulaw_decode(data: bytes) -> np.ndarray:
     return _DECODE[np.frombuffer(data, dtype=np.uint8)]
 
 
+_SEG_END = np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF])
+
+
 def ulaw_encode(samples: np.ndarray) -> bytes:
-    """int16 samples → μ-law bytes (ITU-T G.711, the same bytes audioop.lin2ulaw gives)."""
-    x = samples.astype(np.int32)
-    sign = (x < 0).astype(np.int32) << 7
-    magnitude = np.minimum(np.abs(x), _CLIP) + _BIAS
-    exponent = np.clip(np.floor(np.log2(magnitude)).astype(np.int32) - 7, 0, 7)
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return ((~(sign | (exponent << 4) | mantissa)) & 0xFF).astype(np.uint8).tobytes()
+    """int16 samples → μ-law bytes: G.711 as the reference g711.c (and audioop.lin2ulaw) does it."""
+    x = samples.astype(np.int32) >> 2
+    negative = x < 0
+    magnitude = np.minimum(np.where(negative, -x, x), 8159) + 0x21
+    segment = np.searchsorted(_SEG_END, magnitude, side="left")
+    value = np.where(segment >= 8, 0x7F,
+                     (np.minimum(segment, 7) << 4) | ((magnitude >> (np.minimum(segment, 7) + 1)) & 0x0F))
+    return (value ^ np.where(negative, 0x7F, 0xFF)).astype(np.uint8).tobytes()
 
 
 def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:

@@ -86,19 +86,32 @@ class SentenceSplitter:
         self.buffer += text
         out = []
         while True:
+            if self.emitted + len(out) == 0:
+                head = self._early_comma()
+                if head:
+                    out.append(head)
+                    continue
             match = _SENTENCE_END.search(self.buffer)
-            if match is None or (match.end() == len(self.buffer) and not match.group(2)):
+            if match is None:
                 break
+            if not match.group(2) and match.group(1) == "." and self.buffer[match.start() - 1:match.start()].isdigit():
+                break  # "9." may yet become "9.5": wait for the next piece
             out.append(self.buffer[:match.end(1)].strip())
             self.buffer = self.buffer[match.end():]
-        if not out and self.emitted == 0 and "," in self.buffer:
-            head, _, rest = self.buffer.partition(",")
-            if len(head.split()) >= self.first_comma_words and rest.strip():
-                out.append(head.strip() + ",")
-                self.buffer = rest
         out = [s for s in out if s]
         self.emitted += len(out)
         return out
+
+    def _early_comma(self) -> str | None:
+        end = _SENTENCE_END.search(self.buffer)
+        limit = end.start() if end else len(self.buffer)
+        comma = self.buffer.find(",", 0, limit)
+        if comma < 0 or len(self.buffer[:comma].split()) < self.first_comma_words:
+            return None
+        if not self.buffer[comma + 1:].strip():
+            return None  # nothing after it yet: it may be the end of a number or a list
+        head, self.buffer = self.buffer[:comma + 1].strip(), self.buffer[comma + 1:]
+        return head
 
     def flush(self) -> list[str]:
         rest, self.buffer = self.buffer.strip(), ""
