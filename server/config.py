@@ -121,6 +121,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "VOICE_TURN_STALE_SECONDS": _float(env.get("VOICE_TURN_STALE_SECONDS"), 90.0),
         "VOICE_TURN_LIMIT": _int(env.get("VOICE_TURN_LIMIT"), 10),
         "VOICE_TURN_THREADS": _int(env.get("VOICE_TURN_THREADS"), 8),
+        # Realtime voice over Twilio Media Streams (README "Realtime voice").
+        "VAD_PROVIDER": (env.get("VAD_PROVIDER") or "silero").strip().lower(),
+        "STREAM_ASR_CONTEXT_S": _float(env.get("STREAM_ASR_CONTEXT_S"), 3.0),
+        "STREAM_IDLE_SECONDS": _float(env.get("STREAM_IDLE_SECONDS"), 20.0),
         # Privacy (README "Privacy"): customer data exports.
         "EXPORT_DIR": env.get("EXPORT_DIR") or str(INSTANCE_DIR / "exports"),
         "EXPORT_LINK_TTL_SECONDS": _int(env.get("EXPORT_LINK_TTL_SECONDS"), 15 * 60),

@@ -41,7 +41,8 @@ class StreamSession:
         self.app = app
         self.config = app.config
         self.idle_seconds = float(self.config.get("STREAM_IDLE_SECONDS") or 20)
-        self.asr_context_s = float(self.config.get("STREAM_ASR_CONTEXT_S") or 3.0)
+        context = self.config.get("STREAM_ASR_CONTEXT_S")
+        self.asr_context_s = 3.0 if context is None else float(context)
         self.send_lock = threading.Lock()
         self.lock = threading.RLock()
         self.closed = False

@@ -56,6 +56,7 @@ class Job:
     all_sent: bool = False
     status: str | None = None                        # final: played | cut | failed
     directive: object = None                         # after_reply's answer
+    result: object = None                            # the ReplyResult, once the reply is done
     finalized: bool = False
 
     def fallback(self, stage: str, reason: str) -> None:

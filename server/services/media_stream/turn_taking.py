@@ -9,6 +9,7 @@ silence the agent waits for depends on how that partial transcript ends:
               or a recognised request          → `eot_short_ms`
   incomplete  ends on a conjunction, preposition or hesitation (ו, של, אבל, כי, אה, אממ...)
               or a comma                        → `eot_long_ms`
+  ("..." at the end is neither: Whisper writes it for a voice trailing off and for audio cut short)
   otherwise                                     → `eot_silence_ms`
 
 All thresholds are per business (settings.stream_tuning), validated by `clean_tuning`.
@@ -83,7 +84,7 @@ def classify(text: str) -> str:
     words = normalise(stripped)
     if not words:
         return "unknown"
-    if stripped.endswith(("...", "…", ",", "-")) or words[-1] in TRAILING:
+    if words[-1] in TRAILING or stripped.endswith((",", "-")):
         return "incomplete"
     if stripped.endswith(("?", "!")):
         return "complete"
@@ -91,6 +92,10 @@ def classify(text: str) -> str:
         return "complete"
     if len(words) <= 3 and any(w in CLOSERS for w in words):
         return "complete"
+    if stripped.endswith(("...", "…")):
+        # Whisper writes "..." for a trailing-off voice and for audio that simply ended:
+        # not enough to wait long, too much to answer at once.
+        return "unknown"
     if any(i not in ("greeting",) for i in detect_intents(stripped)):
         return "complete"
     return "unknown"

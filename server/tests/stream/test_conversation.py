@@ -9,23 +9,24 @@ from server.tests.stream.conftest import CALLER, stream_state, turns_of
 from server.tests.stream.media_client import hebrew_speech
 
 
-def test_two_turn_conversation_is_answered_and_kept_on_the_call(db, open_stream, stream_business, make_customer):
-    make_customer(stream_business, name="דנה כהן", phone="+972502345678")
-    client = open_stream()
-    client.begin(CALLER)
-    assert client.wait_for(lambda: client.messages("mark"), timeout=30), "no greeting"
-    assert client.wait_quiet()
+def test_two_turn_conversation_is_answered_and_kept_on_the_call(db, client, login_as, open_stream, stream_business,
+                                                                make_customer):
+    customer = make_customer(stream_business, name="דנה כהן", phone="+972502345678")
+    caller = open_stream()
+    caller.begin(CALLER)
+    assert caller.wait_for(lambda: caller.messages("mark"), timeout=30), "no greeting"
+    assert caller.wait_quiet()
 
     for phrase in ("מה שעות הפתיחה שלכם", "מה שעות הפתיחה"):
-        before = len(client.messages("mark"))
-        client.say(hebrew_speech(phrase))
-        assert client.wait_for(lambda: len(client.messages("mark")) > before, timeout=30), phrase
-        assert client.wait_quiet()
-    client.stop()
+        before = len(caller.messages("mark"))
+        caller.say(hebrew_speech(phrase))
+        assert caller.wait_for(lambda: len(caller.messages("mark")) > before, timeout=30), phrase
+        assert caller.wait_quiet()
+    caller.stop()
 
-    stream = stream_state(db, client.call_sid)
-    assert stream["end_reason"] == "stop" and stream["stream_sid"] == client.stream_sid
-    turns = turns_of(db, client.call_sid)
+    stream = stream_state(db, caller.call_sid)
+    assert stream["end_reason"] == "stop" and stream["stream_sid"] == caller.stream_sid
+    turns = turns_of(db, caller.call_sid)
     assert [t.index for t in turns] == [0, 1]
     for turn in turns:
         assert turn.status == "played", (turn.status, turn.fallbacks)
@@ -36,7 +37,13 @@ def test_two_turn_conversation_is_answered_and_kept_on_the_call(db, open_stream,
     assert "ראשון עד חמישי 09:00 עד 17:00" in turns[0].reply      # grounded in the business settings
     assert turns[0].reply.startswith("שלום דנה")                    # the caller was recognised by phone
     # every outbound frame is Twilio's shape: 20 ms of base64 μ-law for this stream
-    media = client.messages("media")
-    assert media and all(m["streamSid"] == client.stream_sid and set(m) == {"event", "streamSid", "media"}
+    media = caller.messages("media")
+    assert media and all(m["streamSid"] == caller.stream_sid and set(m) == {"event", "streamSid", "media"}
                          for m in media)
-    assert client.media_frames and len(__import__("base64").b64decode(media[0]["media"]["payload"])) == 160
+    assert caller.media_frames and len(__import__("base64").b64decode(media[0]["media"]["payload"])) == 160
+
+    # the timeline shows the call with both turns
+    login_as("staff", business=stream_business)
+    items = client.get(f"/api/customers/{customer.id}/timeline?types=call").get_json()
+    assert len(items) == 1 and items[0]["data"]["call_sid"] == caller.call_sid
+    assert [t["status"] for t in items[0]["data"]["turns"]] == ["played", "played"]

@@ -54,6 +54,7 @@ def test_sentences_are_released_as_soon_as_they_are_whole():
     ("כן", "complete"), ("ההזמנה שלי", "complete"),
     ("אני רוצה לשאול על", "incomplete"), ("רציתי לדעת אם", "incomplete"), ("ההזמנה, אממ", "incomplete"),
     ("יש לי ו", "incomplete"), ("משהו אחר לגמרי בכלל", "unknown"), ("", "unknown"),
+    ("מה שעות הפתיחה...", "complete"), ("רציתי רק להגיד...", "unknown"),
 ])
 def test_hebrew_end_of_turn_rule(text, kind):
     assert classify(text) == kind
