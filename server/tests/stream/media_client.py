@@ -88,6 +88,9 @@ class MediaStreamClient:
 
     def send(self, message) -> None:
         with self.send_lock:
+            if isinstance(message, dict) and message.get("sequenceNumber") == "next":
+                # Numbered as it leaves, so frames from several threads stay in order like Twilio's.
+                message = {**message, "sequenceNumber": self._next_seq()}
             self.ws.send(message if isinstance(message, (str, bytes)) else json.dumps(message))
 
     def _next_seq(self) -> str:
@@ -98,14 +101,14 @@ class MediaStreamClient:
         self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
 
     def start(self, params: dict | None = None) -> None:
-        self.send({"event": "start", "sequenceNumber": self._next_seq(), "streamSid": self.stream_sid, "start": {
+        self.send({"event": "start", "sequenceNumber": "next", "streamSid": self.stream_sid, "start": {
             "accountSid": "AC" + "0" * 32, "streamSid": self.stream_sid, "callSid": self.call_sid,
             "tracks": ["inbound"], "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
             "customParameters": {"CallSid": self.call_sid, **(params or {})}}})
 
     def media_message(self, frame: bytes) -> dict:
         self.chunk += 1
-        return {"event": "media", "sequenceNumber": self._next_seq(), "streamSid": self.stream_sid,
+        return {"event": "media", "sequenceNumber": "next", "streamSid": self.stream_sid,
                 "media": {"track": "inbound", "chunk": str(self.chunk), "timestamp": str(self.chunk * 20),
                           "payload": base64.b64encode(frame).decode()}}
 
@@ -141,13 +144,13 @@ class MediaStreamClient:
             time.sleep(0.025)
 
     def dtmf(self, digit: str) -> None:
-        self.send({"event": "dtmf", "streamSid": self.stream_sid, "sequenceNumber": self._next_seq(),
+        self.send({"event": "dtmf", "streamSid": self.stream_sid, "sequenceNumber": "next",
                    "dtmf": {"track": "inbound_track", "digit": digit}})
 
     def stop(self) -> None:
         self.sending = False
         time.sleep(0.03)
-        self.send({"event": "stop", "sequenceNumber": self._next_seq(), "streamSid": self.stream_sid,
+        self.send({"event": "stop", "sequenceNumber": "next", "streamSid": self.stream_sid,
                    "stop": {"accountSid": "AC" + "0" * 32, "callSid": self.call_sid}})
 
     def hang_up(self) -> None:
@@ -193,7 +196,7 @@ class MediaStreamClient:
 
     def _echo_mark(self, name: str) -> None:
         try:
-            self.send({"event": "mark", "sequenceNumber": self._next_seq(), "streamSid": self.stream_sid,
+            self.send({"event": "mark", "sequenceNumber": "next", "streamSid": self.stream_sid,
                        "mark": {"name": name}})
         except Exception:  # noqa: BLE001
             pass

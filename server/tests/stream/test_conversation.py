@@ -47,3 +47,41 @@ def test_two_turn_conversation_is_answered_and_kept_on_the_call(db, client, logi
     items = client.get(f"/api/customers/{customer.id}/timeline?types=call").get_json()
     assert len(items) == 1 and items[0]["data"]["call_sid"] == caller.call_sid
     assert [t["status"] for t in items[0]["data"]["turns"]] == ["played", "played"]
+
+
+def test_a_reply_that_ends_the_call_is_played_then_the_stream_closes_for_connect_action(
+        db, client, monkeypatch, open_stream, stream_business):
+    # The hook point where the farewell (and, later, transfer) decides what follows a reply.
+    monkeypatch.setattr("server.services.media_stream.hooks.after_reply", lambda call, result: "hangup")
+    caller = open_stream()
+    caller.begin(CALLER)
+    assert caller.wait_for(lambda: caller.messages("mark"), timeout=30)
+    assert caller.wait_quiet()
+    caller.say(hebrew_speech("מה שעות הפתיחה שלכם"))
+    assert caller.wait_for(lambda: caller.closed, timeout=40), "the server did not close the stream"
+
+    stream = stream_state(db, caller.call_sid)
+    assert stream["end_reason"] == "agent ended the call" and stream["next"] == "hangup"
+    [turn] = turns_of(db, caller.call_sid)
+    assert turn.status == "played" and turn.latencies["sentences_played"] == turn.latencies["sentences_sent"]
+    twiml = client.post("/webhook/media_stream/ended", data={"CallSid": caller.call_sid}).data
+    assert b"<Hangup />" in twiml
+
+
+def test_a_key_press_goes_to_the_dtmf_hook_which_can_end_the_stream(db, monkeypatch, open_stream, stream_business):
+    seen = []
+
+    def on_dtmf(call, digit):
+        seen.append((call.call_sid if call else None, digit))
+        return {"type": "transfer"} if digit == "0" else None
+    monkeypatch.setattr("server.services.media_stream.hooks.on_dtmf", on_dtmf)
+    caller = open_stream()
+    caller.begin(CALLER)
+    assert caller.wait_for(lambda: caller.messages("mark"), timeout=30)
+    caller.dtmf("5")
+    caller.dtmf("0")
+    assert caller.wait_for(lambda: caller.closed, timeout=10)
+    stream = stream_state(db, caller.call_sid)
+    assert seen == [(caller.call_sid, "5"), (caller.call_sid, "0")]
+    assert stream["end_reason"] == "dtmf" and stream["next"] == {"type": "transfer"}
+    assert stream["stats"]["dtmf"] == ["5", "0"]
