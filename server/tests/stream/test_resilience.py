@@ -3,7 +3,6 @@ forged upgrades, garbage, events out of order, barge-in, a hang-up mid-reply, no
 from __future__ import annotations
 
 import base64
-import json
 import time
 
 import pytest
