@@ -72,5 +72,6 @@ def _record_twiml() -> VoiceResponse:
 @media_stream_bp.route("/media_stream/ended", methods=["POST"])
 def stream_ended():
     verify_twilio_signature()
-    vr = stream_service.stream_ended(request.form.to_dict(), _record_twiml)
+    host = current_app.config.get("HOST") or request.host_url
+    vr = stream_service.stream_ended(request.form.to_dict(), _record_twiml, host)
     return Response(str(vr), mimetype="text/xml", status=200)

@@ -47,10 +47,10 @@ def stream_url(host: str) -> str:
     return host + STREAM_PATH
 
 
-def connect_twiml(host: str, form: dict) -> VoiceResponse:
+def connect_twiml(host: str, form: dict, vr: VoiceResponse | None = None) -> VoiceResponse:
     """<Connect action=…><Stream url="wss://{HOST}/webhook/media_stream"> with the call's
     parameters (Twilio's start message carries the CallSid but not From/To)."""
-    vr = VoiceResponse()
+    vr = vr or VoiceResponse()
     connect = Connect(action=ENDED_PATH, method="POST")
     stream = connect.stream(url=stream_url(host))
     for name in ("CallSid", "From", "To"):
@@ -116,7 +116,7 @@ def end_call(app, call_id: int | None, stream_sid: str | None, reason: str, stat
                               stats={k: v for k, v in stats.items()},
                               next=directive if isinstance(directive, (str, dict)) else None)
             db.session.commit()
-            hooks.on_stream_end(call)
+            hooks.on_stream_end(call, reason, directive)
             from server.services.realtime import publish
             publish(call.business_id, "call.updated", call.to_dict())
         except Exception:  # noqa: BLE001
@@ -124,7 +124,7 @@ def end_call(app, call_id: int | None, stream_sid: str | None, reason: str, stat
             db.session.rollback()
 
 
-def stream_ended(form: dict, record_twiml) -> VoiceResponse:
+def stream_ended(form: dict, record_twiml, host: str) -> VoiceResponse:
     """Twilio asks what next once the stream is over (<Connect action>). A stream that never
     started (the websocket failed) falls back to the record path so the caller is still served."""
     from server.services import voice
@@ -133,4 +133,4 @@ def stream_ended(form: dict, record_twiml) -> VoiceResponse:
     if call is not None and not stream.get("stream_sid"):
         log.warning("call %s: the media stream never started; falling back to recording", call.call_sid)
         return record_twiml()
-    return hooks.stream_ended_twiml(call, stream.get("next"))
+    return hooks.stream_ended_twiml(call, stream.get("next"), lambda vr: connect_twiml(host, form, vr))

@@ -60,6 +60,7 @@ class StreamSession:
         self.history: list[dict] = []
         self.turn_index = 0
         self.directive = None
+        self.names: dict = {"asr": None, "reply": None, "tts": None}  # the business's providers
         # voice activity / turn state
         from server.providers.vad import get_vad
         self.vad = get_vad(self.config)
@@ -189,6 +190,8 @@ class StreamSession:
             "CallSid": self.call_sid or "", "From": params.get("From") or "", "To": params.get("To") or "",
         }, sid, self.vad)
         self.tuning = tuning_for(self.settings)
+        from server.services.agent_pipeline import provider_names
+        self.names = provider_names(self.config, self.settings)
         threading.Thread(target=self._warm_up, daemon=True, name="stream-warm-up").start()
         self._start_job(Job(key="greet", index=None), self._speak_opening)
 
@@ -197,7 +200,7 @@ class StreamSession:
         from server.providers.asr import get_asr
         from server.providers.asr.whisper_stream import warm_up
         try:
-            warm_up(get_asr(self.config))
+            warm_up(get_asr(self.config, self.names["asr"]))
         except Exception:  # noqa: BLE001 - the turn itself reports a broken model
             log.warning("media stream %s: speech model warm-up failed", self.stream_sid)
 
@@ -278,7 +281,8 @@ class StreamSession:
             self._finalize(job, job.status or "played")
             if job.directive:
                 self.directive = job.directive
-                self.end_reason = "agent ended the call" if job.directive == "hangup" else "directive"
+                kind = job.directive if isinstance(job.directive, str) else job.directive.get("type")
+                self.end_reason = "agent ended the call" if kind == "hangup" else "transfer"
                 self.closed = True
 
     def _on_dtmf(self, digit: str) -> None:
@@ -346,7 +350,7 @@ class StreamSession:
         from server.providers.errors import ProviderError
         started = time.perf_counter()
         try:
-            asr = get_asr(self.config)
+            asr = get_asr(self.config, self.names["asr"])
             spec["provider"] = asr.name
             x16 = audio.resample(samples.astype(np.float32) / 32768.0, audio.RATE, 16000)
             text = transcribe_utterance(asr, x16, self.asr_context_s).text.strip()
@@ -381,7 +385,7 @@ class StreamSession:
         from server.services.media_stream import call_for
         try:
             lines = hooks.opening_lines(call_for(self.app, self.call_id), self.settings)
-            tts = get_tts(self.config)
+            tts = get_tts(self.config, self.names["tts"])
             for line in lines:
                 if job.cancel.is_set():
                     return
@@ -397,7 +401,7 @@ class StreamSession:
 
     def _answer(self, job: Job) -> None:
         from server.services.media_stream.turn import run_turn
-        run_turn(self.app, self.call_id, job, list(self.history), self)
+        run_turn(self.app, self.call_id, job, list(self.history), self, self.settings, self.names)
         if job.reply and job.transcript:
             self.history.append({"caller": job.transcript, "agent": job.reply})
 

@@ -158,11 +158,11 @@ def speak_cached(tts, text: str) -> bytes:
     return data
 
 
-def _speak_with_fallback(config, job: Job, text: str) -> bytes:
+def _speak_with_fallback(config, job: Job, text: str, tts_name: str | None = None) -> bytes:
     from server.providers.tts import get_tts
     started = time.perf_counter()
     try:
-        tts = get_tts(config)
+        tts = get_tts(config, tts_name)
         job.tts_provider = tts.name
         data = speak(tts, text)
     except (ProviderError, ValueError, OSError) as exc:
@@ -183,13 +183,13 @@ def _ms(started: float) -> int:
 
 # ---- the turn --------------------------------------------------------------------------
 
-def _reply_sentences(config, job: Job, ctx, transcript: str):
+def _reply_sentences(config, job: Job, ctx, transcript: str, reply_name: str | None = None):
     """Yields sentences as the reply provider produces them; sets job.reply_provider and the
     reply result (job.result) once done. Cloud errors fall back to the offline responder."""
     from server.providers.reply import get_reply
     from server.providers.reply.offline import OfflineResponder
 
-    name = config.get("REPLY_PROVIDER") or "offline"
+    name = reply_name or config.get("REPLY_PROVIDER") or "offline"
     started = time.perf_counter()
     if name == "openai":
         from server.providers.reply.openai_stream import OpenAIStreamingReply
@@ -237,7 +237,8 @@ def _reply_sentences(config, job: Job, ctx, transcript: str):
     yield from split_sentences(result.text)
 
 
-def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink) -> None:
+def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink, settings: dict | None = None,
+             names: dict | None = None) -> None:
     """Answer `job.transcript` out loud through `sink.send_sentence(job, ulaw)`.
 
     Raises nothing: Cancelled / StreamGone end the turn early (the session records it as cut).
@@ -252,17 +253,25 @@ def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink) -> N
         try:
             call = db.session.get(CallLog, call_id) if call_id else None
             ctx = build_context(call, history) if call is not None else CallerContext(first_turn=not history)
+            names = names or {}
+            handover = media_stream.hooks.before_reply(job.transcript, settings or {}) if job.transcript else None
             if job.transcript is None:
                 sentences = iter([SAY_NOT_UNDERSTOOD])
                 job.reply_provider = "fixed"
+            elif handover is not None:
+                from server.providers.reply.offline import detect_intents
+                sentences = iter([handover[0]])
+                job.reply_provider = "fixed"
+                job.intents = detect_intents(job.transcript) + ["transfer"]
+                job.directive = handover[1]
             else:
-                sentences = _reply_sentences(config, job, ctx, job.transcript)
+                sentences = _reply_sentences(config, job, ctx, job.transcript, names.get("reply"))
             spoken = []
             for sentence in sentences:
                 if job.cancel.is_set():
                     raise Cancelled()
                 t = time.perf_counter()
-                ulaw = _speak_with_fallback(config, job, sentence)
+                ulaw = _speak_with_fallback(config, job, sentence, names.get("tts"))
                 job.latencies.setdefault("tts_first_ms", _ms(t))
                 spoken.append(sentence)
                 job.reply = " ".join(spoken)
@@ -275,7 +284,7 @@ def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink) -> N
                     job.tool_calls = [{"name": "create_callback_task", "result": done}
                                       for done in apply_actions(call, result.actions)]
                     db.session.commit()
-                job.directive = media_stream.hooks.after_reply(call, result)
+                job.directive = media_stream.hooks.after_reply(call, result, settings or {}, turns=(job.index or 0) + 1)
             job.all_sent = True
             sink.sent_all(job)
         except (Cancelled, StreamGone):

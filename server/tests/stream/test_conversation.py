@@ -52,7 +52,7 @@ def test_two_turn_conversation_is_answered_and_kept_on_the_call(db, client, logi
 def test_a_reply_that_ends_the_call_is_played_then_the_stream_closes_for_connect_action(
         db, client, monkeypatch, open_stream, stream_business):
     # The hook point where the farewell (and, later, transfer) decides what follows a reply.
-    monkeypatch.setattr("server.services.media_stream.hooks.after_reply", lambda call, result: "hangup")
+    monkeypatch.setattr("server.services.media_stream.hooks.after_reply", lambda *args, **kwargs: "hangup")
     caller = open_stream()
     caller.begin(CALLER)
     assert caller.wait_for(lambda: caller.messages("mark"), timeout=30)

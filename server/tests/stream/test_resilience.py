@@ -71,8 +71,9 @@ def test_garbage_and_out_of_order_events_are_skipped_and_the_call_goes_on(db, op
     client.send({"event": "dtmf", "streamSid": client.stream_sid, "dtmf": {}})
     client.send({"event": "no-such-event", "streamSid": client.stream_sid})
     _greeted(client)
+    before = len(client.messages("mark"))
     client.say(hebrew_speech("מה שעות הפתיחה שלכם"))
-    assert client.wait_for(lambda: len(client.messages("mark")) >= 2, timeout=30), "no answer after the garbage"
+    assert client.wait_for(lambda: len(client.messages("mark")) > before, timeout=30), "no answer after the garbage"
     client.wait_quiet()
     client.stop()
 
