@@ -57,6 +57,8 @@ def caller(url: str, turns: int, barge_ins: int, out: mp.Queue) -> None:
     client.wait_for(lambda: client.messages("mark"), timeout=60)
     client.wait_quiet(60)
     for i in range(turns):
+        if client.closed:
+            break  # the agent ended the call (turn limit, farewell)
         phrase = PHRASES[i % len(PHRASES)]
         before = len(client.messages("mark"))
         client.say(speech[phrase])
@@ -66,6 +68,8 @@ def caller(url: str, turns: int, barge_ins: int, out: mp.Queue) -> None:
         results["turns"].append({"phrase": phrase, "client_ms": (first - ended) * 1000 if first else None})
         client.wait_quiet(60)
     for i in range(barge_ins):
+        if client.closed:
+            break
         before = len(client.messages("media"))
         clears = len(client.clears)
         client.say(speech["מה שעות הפתיחה שלכם"])
@@ -166,7 +170,7 @@ def main() -> None:
         from server.db_migrate import upgrade_database
         upgrade_database()
         business = Business(name="מספרת רותי", voice_number="+97235551234", settings={
-            "voice_mode": "stream", "greeting": "שלום, מספרת רותי.",
+            "voice_mode": "stream", "greeting": "שלום, מספרת רותי.", "turn_limit": 50,
             "hours": {d: "09:00-17:00" for d in ("sun", "mon", "tue", "wed", "thu")}})
         db.session.add(business)
         db.session.flush()
