@@ -34,6 +34,7 @@ def _talk(client, phrase):
     assert client.wait_for(lambda: len(client.messages("mark")) > before, timeout=30), "no answer"
 
 
+@pytest.mark.realtime
 def test_first_sentence_is_spoken_while_the_model_is_still_writing(db, open_stream, stream_business, cloud):
     # The second sentence comes 2 s after the first: its audio cannot be what the caller hears first.
     fake = cloud(pieces=["שלום", " דנה", "!", " אנחנו", " פתוחים", " עד", " חמש", "."], pause_after=3, pause_s=2.0)
@@ -55,6 +56,7 @@ def test_first_sentence_is_spoken_while_the_model_is_still_writing(db, open_stre
     assert fake.requests[0]["body"]["messages"][-1]["content"] == turn.transcript
 
 
+@pytest.mark.realtime
 def test_cloud_failure_falls_back_to_the_offline_responder_visibly(db, open_stream, stream_business, cloud):
     cloud(pieces=[], status=500)
     client = open_stream()

@@ -3,12 +3,15 @@ streamed in real time to the server, which answers with the offline chain (local
 CRM-grounded responder → espeak-ng as 8 kHz μ-law)."""
 from __future__ import annotations
 
+import pytest
+
 import time
 
 from server.tests.stream.conftest import CALLER, stream_state, turns_of
 from server.tests.stream.media_client import hebrew_speech
 
 
+@pytest.mark.realtime
 def test_two_turn_conversation_is_answered_and_kept_on_the_call(db, client, login_as, open_stream, stream_business,
                                                                 make_customer):
     customer = make_customer(stream_business, name="דנה כהן", phone="+972502345678")
@@ -49,6 +52,7 @@ def test_two_turn_conversation_is_answered_and_kept_on_the_call(db, client, logi
     assert [t["status"] for t in items[0]["data"]["turns"]] == ["played", "played"]
 
 
+@pytest.mark.realtime
 def test_a_reply_that_ends_the_call_is_played_then_the_stream_closes_for_connect_action(
         db, client, monkeypatch, open_stream, stream_business):
     # The hook point where the farewell (and, later, transfer) decides what follows a reply.

@@ -30,6 +30,7 @@ def test_forged_or_missing_signature_is_refused_before_the_upgrade(db, app, monk
     assert db.session.query(CallLog).count() == 0
 
 
+@pytest.mark.realtime
 def test_signed_upgrade_is_accepted_and_signed_for_the_ws_url(db, app, monkeypatch, live_server, open_stream,
                                                                stream_business):
     # Production sets HOST (https://domain); Twilio signs wss://domain/webhook/media_stream.
@@ -51,6 +52,7 @@ def test_signature_for_another_url_is_refused(db, app, monkeypatch, live_server,
         MediaStreamClient(f"ws://{live_server}/webhook/media_stream", signature=other)
 
 
+@pytest.mark.realtime
 def test_garbage_and_out_of_order_events_are_skipped_and_the_call_goes_on(db, open_stream, stream_business):
     client = open_stream()
     client.connected()
@@ -83,6 +85,7 @@ def test_garbage_and_out_of_order_events_are_skipped_and_the_call_goes_on(db, op
     assert [t.status for t in turns_of(db, client.call_sid)] == ["played"]
 
 
+@pytest.mark.realtime
 def test_caller_talking_over_the_agent_gets_a_clear_and_the_turn_is_kept_as_cut(db, open_stream, stream_business):
     client = open_stream()
     client.begin(CALLER)
@@ -112,6 +115,7 @@ def test_caller_talking_over_the_agent_gets_a_clear_and_the_turn_is_kept_as_cut(
     assert second.status == "played" and second.transcript
 
 
+@pytest.mark.realtime
 def test_hang_up_mid_reply_ends_the_turn_as_cut(db, open_stream, stream_business):
     client = open_stream()
     client.begin(CALLER)
