@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
-from server.services import voice
+from server.services import media_stream, voice
 from server.webhooks import verify_twilio_signature
 
 twilio_bp = Blueprint("twilio", __name__, url_prefix="/webhook")
@@ -59,7 +59,6 @@ def incoming_call():
     notice, greeting = voice.greeting_for(call)
     host = (current_app.config.get("HOST") or "").rstrip("/")
     # voice_mode "stream" (issue 12): the conversation runs over a Media Stream websocket.
-    from server.services import media_stream
     if media_stream.wants_stream(call):
         return _twiml(media_stream.connect_twiml(host or request.host_url, request.form.to_dict()))
     vr = VoiceResponse()
