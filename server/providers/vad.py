@@ -30,28 +30,8 @@ def _silero_session():
     return _model.session
 
 
-class SileroStream:
-    def __init__(self, session):
-        self.session = session
-        self.h = np.zeros((1, 1, 128), dtype=np.float32)
-        self.c = np.zeros((1, 1, 128), dtype=np.float32)
-        self.context = np.zeros(CONTEXT, dtype=np.float32)
-        self.pending = np.zeros(0, dtype=np.float32)
-
-    def push(self, samples: np.ndarray) -> list[float]:
-        self.pending = np.concatenate([self.pending, samples.astype(np.float32)])
-        probs = []
-        while len(self.pending) >= WINDOW:
-            window, self.pending = self.pending[:WINDOW], self.pending[WINDOW:]
-            batch = np.concatenate([self.context, window])[None, :]
-            out, self.h, self.c = self.session.run(None, {"input": batch, "h": self.h, "c": self.c})
-            self.context = window[-CONTEXT:]
-            probs.append(float(np.asarray(out).reshape(-1)[0]))
-        return probs
-
-
-class EnergyStream:
-    """-50 dBFS → 0, -30 dBFS → 1: crude, but keeps a call going without the model."""
+class _WindowedStream:
+    """Cuts the incoming samples into the model's windows; one speech probability each."""
 
     def __init__(self):
         self.pending = np.zeros(0, dtype=np.float32)
@@ -61,10 +41,35 @@ class EnergyStream:
         probs = []
         while len(self.pending) >= WINDOW:
             window, self.pending = self.pending[:WINDOW], self.pending[WINDOW:]
-            rms = float(np.sqrt(np.mean(window ** 2)) + 1e-9)
-            dbfs = 20 * np.log10(rms)
-            probs.append(float(np.clip((dbfs + 50) / 20, 0, 1)))
+            probs.append(self.probability(window))
         return probs
+
+    def probability(self, window: np.ndarray) -> float:
+        raise NotImplementedError
+
+
+class SileroStream(_WindowedStream):
+    def __init__(self, session):
+        super().__init__()
+        self.session = session
+        self.h = np.zeros((1, 1, 128), dtype=np.float32)
+        self.c = np.zeros((1, 1, 128), dtype=np.float32)
+        self.context = np.zeros(CONTEXT, dtype=np.float32)
+
+    def probability(self, window: np.ndarray) -> float:
+        batch = np.concatenate([self.context, window])[None, :]
+        out, self.h, self.c = self.session.run(None, {"input": batch, "h": self.h, "c": self.c})
+        self.context = window[-CONTEXT:]
+        return float(np.asarray(out).reshape(-1)[0])
+
+
+class EnergyStream(_WindowedStream):
+    """-50 dBFS → 0, -30 dBFS → 1: crude, but keeps a call going without the model."""
+
+    def probability(self, window: np.ndarray) -> float:
+        rms = float(np.sqrt(np.mean(window ** 2)) + 1e-9)
+        dbfs = 20 * np.log10(rms)
+        return float(np.clip((dbfs + 50) / 20, 0, 1))
 
 
 class VoiceActivity:

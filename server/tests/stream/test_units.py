@@ -175,3 +175,28 @@ def test_openai_stream_failures_are_provider_errors(kwargs, reason):
 def test_openai_stream_without_a_key_is_refused_before_any_request():
     with pytest.raises(ProviderError, match="OPENAI_API_KEY"):
         list(OpenAIStreamingReply({}).stream("שלום", CallerContext()))
+
+
+@pytest.mark.parametrize("provider", ["silero", "energy"])
+def test_voice_activity_tells_hebrew_speech_from_line_silence(provider):
+    """Both detectors, window by window: the caller's speech scores high, a quiet line low,
+    and samples that do not fill a window wait for the next push."""
+    import numpy as np
+
+    from server.providers.vad import WINDOW, get_vad
+    from server.services.media_stream import audio
+    from server.tests.stream.media_client import hebrew_speech
+
+    vad = get_vad({"VAD_PROVIDER": provider})
+    assert vad.name == provider and vad.fallback_reason is None
+    # What the session hands the detector: the phone line's 8 kHz μ-law, lifted to 16 kHz.
+    speech = audio.resample(audio.ulaw_decode(hebrew_speech("שלום, מתי אתם פתוחים היום?")) / 32768.0, 8000, 16000)
+    silence = np.random.default_rng(7).normal(0, 0.0005, 16000).astype(np.float32)  # line hiss
+
+    stream = vad.stream()
+    assert stream.push(speech[:WINDOW - 1]) == []
+    speech_probs = stream.push(speech[WINDOW - 1:])
+    quiet_probs = vad.stream().push(silence)
+    assert len(quiet_probs) == len(silence) // WINDOW
+    assert max(quiet_probs) < 0.3
+    assert np.mean(np.array(speech_probs) > 0.5) > 0.5, speech_probs
