@@ -4,7 +4,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, request
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError, PendingRollbackError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError, PendingRollbackError, StatementError
+from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from server.errors import AppError
@@ -70,6 +71,30 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc.orig, (OverflowError, ValueError)):
             return handle_unstorable_value(exc)
         return handle_unexpected(exc)
+
+    @app.errorhandler(ObjectDeletedError)
+    @app.errorhandler(StaleDataError)
+    def handle_concurrent_delete(exc: Exception):
+        # Another request deleted the record while this one was changing or reading it back
+        # (two staff members, or a client retrying in parallel): it is gone, say so.
+        log.warning("record deleted concurrently on %s %s: %s", request.method, request.path,
+                    exc.__class__.__name__)
+        from server.extensions import db
+        db.session.rollback()
+        if isinstance(exc, StaleDataError):
+            return jsonify({"error": "conflict"}), 409
+        return jsonify({"error": "not found"}), 404
+
+    @app.errorhandler(IntegrityError)
+    def handle_integrity_race(exc: IntegrityError):
+        # Services check uniqueness and ownership first; a constraint that still fires means
+        # a concurrent request changed the same rows (a customer deleted while a task was
+        # added to it): nothing was written, and the client may retry.
+        log.error("integrity error on %s %s (concurrent change?): %s", request.method, request.path,
+                  getattr(exc, "orig", exc).__class__.__name__, exc_info=exc)
+        from server.extensions import db
+        db.session.rollback()
+        return jsonify({"error": "conflict"}), 409
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -99,3 +99,25 @@ def test_nul_character_in_a_filter_is_refused_cleanly(client, login_as):
     # Refused at the edge, so both engines answer alike (PostgreSQL text cannot hold a NUL).
     assert response.status_code == 422
     assert response.get_json()["fields"] == {"actor_email": "must not contain a NUL character"}
+
+
+def test_a_constraint_a_concurrent_request_tripped_is_409_and_nothing_is_written(client, login_as, make_customer,
+                                                                                 db, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from server.models import Task
+    from server.services import records
+    staff = login_as("staff")
+    customer = make_customer(staff.business, name="דנה כהן")
+
+    def customer_deleted_meanwhile(*args, **kwargs):
+        db.session.add(Task(business_id=customer.business_id, customer_id=customer.id, title="להתקשר",
+                            status="open", source="manual"))
+        db.session.flush()
+        raise IntegrityError("INSERT INTO task", {}, Exception("FOREIGN KEY constraint failed"))
+
+    monkeypatch.setattr(records, "_save", customer_deleted_meanwhile)
+    r = client.post(f"/api/customers/{customer.id}/tasks", json={"title": "להתקשר"})
+    assert (r.status_code, r.get_json()) == (409, {"error": "conflict"})
+    db.session.expire_all()
+    assert db.session.query(Task).count() == 0

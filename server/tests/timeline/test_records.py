@@ -185,3 +185,27 @@ def test_ids_beyond_the_column_range_are_plain_404s(client, staff_customer):
     for tail in ("tasks", "contracts", "invoices"):
         r = client.get(base(staff_customer) + f"/{tail}/{huge}")
         assert r.status_code == 404 and r.is_json
+
+
+def test_a_contract_deleted_by_another_request_mid_update_is_404_not_500(client, login_as, make_customer, db,
+                                                                          monkeypatch):
+    """Two staff members at once: one saves a contract as the other deletes it. The save's
+    commit lands, the delete follows, and reading the saved contract back finds nothing."""
+    from sqlalchemy import text
+
+    from server.routes import records as routes
+    staff = login_as("staff")
+    c = make_customer(staff.business, name="דנה כהן")
+    contract_id = client.post(base(c) + "/contracts", json={"title": "הסכם שירות"}).get_json()["id"]
+    real_update = routes.records_service.update_contract
+
+    def update_then_lose_the_race(customer, kid, changes):
+        contract = real_update(customer, kid, changes)
+        with db.engine.begin() as other_request:
+            other_request.execute(text("DELETE FROM contract WHERE id = :id"), {"id": kid})
+        return contract
+
+    monkeypatch.setattr(routes.records_service, "update_contract", update_then_lose_the_race)
+    r = client.patch(base(c) + f"/contracts/{contract_id}", json={"title": "הסכם מעודכן"})
+    assert (r.status_code, r.get_json()) == (404, {"error": "not found"})
+    assert client.get(base(c) + "/contracts").get_json() == []
