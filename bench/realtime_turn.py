@@ -132,8 +132,15 @@ def fake_openai(asr_ms: int, ttft_ms: int, token_ms: int):
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the caller interrupted: the server dropped the stream
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    class QuietServer(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            # A keep-alive connection the client dropped between runs is not news.
+            if not isinstance(sys.exc_info()[1], ConnectionError):
+                super().handle_error(request, client_address)
+
+    server = QuietServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/v1"
 
