@@ -21,12 +21,13 @@ import argparse
 import logging
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from _stats import timed  # bench/ is on sys.path when a bench runs as a script
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -38,21 +39,6 @@ LAST = ["כהן", "לוי", "מזרחי", "פרץ", "ביטון", "אברהם", 
         "קליין", "שפירא", "גולדברג", "בן דוד", "אוחיון", "מלכה", "סויסה", "רוזנברג", "יוסף", "טל", "שלום",
         "עמר", "נחום", "ברק", "אשכנזי", "חזן", "ששון", "וקנין"]
 PREFIXES = ["50", "52", "53", "54", "55", "58"]
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def timed(fn, runs):
-    fn()  # warm-up
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), percentile(samples, 0.95)
 
 
 def make_rows(business_id, size, rng, start):

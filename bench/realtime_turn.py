@@ -33,17 +33,14 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from _stats import percentile  # bench/ is on sys.path when a bench runs as a script
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 PHRASES = ["מה שעות הפתיחה שלכם", "מה הסטטוס של ההזמנה שלי", "מה עם החשבונית שלי", "מתי אתם פתוחים",
            "תחזרו אליי בבקשה", "מה שעות הפתיחה"]
 REPLY_CHUNKS = ["שלום", " דנה", "!", " שעות", " הפעילות", " שלנו", " ראשון", " עד", " חמישי", ",",
                 " תשע", " עד", " חמש", ".", " אפשר", " לעזור", " במשהו", " נוסף", "?"]
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 # ---- the caller (its own process, so it never competes with the server for the GIL) -------

@@ -17,29 +17,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from _stats import timed  # bench/ is on sys.path when a bench runs as a script
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
-def percentile(values, q):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def timed(fn, runs):
-    fn()  # warm-up
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples), percentile(samples, 0.95)
 
 
 def seed(db, business_id, customer_id, events, start, rng_seed=7):
