@@ -121,7 +121,11 @@ class Stack:
         return proc
 
     def start_worker(self) -> subprocess.Popen:
-        self.worker = self._spawn("worker", [self.config.python, "-m", "server.worker"], self.app_env("worker"))
+        env = self.app_env("worker")
+        if not env.get("REDIS_URL") and self.config.web_ports:
+            # One web process and no Redis: the worker hands its live events to it over loopback.
+            env.setdefault("REALTIME_RELAY_URL", f"http://127.0.0.1:{self.config.web_ports[0]}")
+        self.worker = self._spawn("worker", [self.config.python, "-m", "server.worker"], env)
         return self.worker
 
     def write_nginx_conf(self) -> Path:

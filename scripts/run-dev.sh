@@ -6,10 +6,12 @@ PY=.venv/bin/python
 export FLASK_APP=server.app_factory:create_app
 $PY -m flask db upgrade heads
 $PY -m flask seed-demo
+PORT="${PORT:-5000}"
+# Without Redis the worker hands its live events (a message delivered, a call summarised) to this web process.
+export REALTIME_RELAY_URL="${REALTIME_RELAY_URL:-http://127.0.0.1:${PORT}}"
 $PY -m server.worker &
 WORKER_PID=$!
 trap 'kill $WORKER_PID 2>/dev/null || true' EXIT INT TERM
-PORT="${PORT:-5000}"
 cat <<MSG
 
   Kesher is running: http://localhost:${PORT}

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from server.config import load_config, secret_values
 from server.extensions import db, limiter, migrate, socketio
 from server.logging_setup import setup_logging
+from server.sqlite_locking import begin_sqlite_transaction
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite" and not event.contains(db.engine, "connect", _sqlite_pragmas):
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "begin", begin_sqlite_transaction)
             db.engine.dispose()  # connections opened before the listener lack the pragmas
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     limiter.init_app(app)

@@ -53,12 +53,14 @@ def load_config(overrides: dict | None = None) -> dict:
     database_url = env.get("DATABASE_URL") or default_sqlite_url()
     config = {
         "APP_ENV": app_env,
-        "SECRET_KEY": env.get("SECRET_KEY", "dev-insecure-secret"),
+        "SECRET_KEY": env.get("SECRET_KEY") or "dev-insecure-secret",  # an empty SECRET_KEY= in .env means unset
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
         # hide_parameters: a failed statement's values (transcripts, messages, phones) never
         # reach an exception text, and so never a log.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # Without Redis the job worker hands its live events to the web process here (loopback).
+        "REALTIME_RELAY_URL": (env.get("REALTIME_RELAY_URL") or "").rstrip("/") or None,
         "HOST": (env.get("HOST") or "").rstrip("/"),
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID") or None,
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN") or None,

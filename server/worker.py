@@ -12,6 +12,9 @@ def main() -> None:
 
     app = _app()  # logging, config and database ready before the first job
     load_task_modules()
+    if not app.config["REDIS_URL"] and app.config.get("REALTIME_RELAY_URL"):
+        from server.services.realtime import relay_through
+        relay_through(app.config["REALTIME_RELAY_URL"], app.config["SECRET_KEY"])
     workers = int(os.environ.get("WORKER_THREADS", "4"))
     logging.getLogger(__name__).info("job worker starting: %s storage, %d threads",
                                      type(huey.storage).__name__, workers)

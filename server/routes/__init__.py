@@ -17,7 +17,7 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.frontend import frontend_bp
     from server.routes.health import health_bp
     from server.routes.meta import meta_bp
-    from server.routes.realtime import register_socket_handlers
+    from server.routes.realtime import realtime_bp, register_socket_handlers
     from server.routes.media import media_bp
     from server.routes.twilio import twilio_bp
     from server.routes.media_stream import media_stream_bp
@@ -43,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calls_bp)       # /api/calls (the calls log)
     app.register_blueprint(agent_bp)       # /api/agent/settings, /api/agent/try
     register_socket_handlers()             # Socket.IO connect → business room
+    app.register_blueprint(realtime_bp)    # /api/internal/realtime (the worker's events without Redis)
     app.register_blueprint(crm_bp)         # /api/crm/*
     app.register_blueprint(businesses_bp)  # /api/businesses
     app.register_blueprint(users_bp)       # /api/users

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import logging
 
-from flask import session
+from flask import Blueprint, current_app, request, session
 from flask_socketio import join_room
 
 from server.extensions import socketio
+from server.services import realtime
 from server.services.realtime import business_room
 
 log = logging.getLogger(__name__)
+
+realtime_bp = Blueprint("realtime", __name__)
+
+
+@realtime_bp.post(realtime.RELAY_PATH)
+def relay():
+    """The job worker's live events when there is no Redis (signed; see services/realtime.py)."""
+    realtime.accept_relayed(request.get_data(cache=False), request.headers.get(realtime.RELAY_SIGNATURE_HEADER, ""),
+                            current_app.config["SECRET_KEY"])
+    return ("", 204)
 
 
 def socket_room_for_session() -> str | None:

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 
 from server.services import media_stream, voice
+from server.sqlite_locking import write_lock_first
 from server.webhooks import verify_twilio_signature
 
 twilio_bp = Blueprint("twilio", __name__, url_prefix="/webhook")
@@ -53,6 +54,7 @@ def _render(outcome: voice.TurnOutcome) -> Response:
 
 
 @twilio_bp.route("/incoming_call", methods=["POST"])
+@write_lock_first
 def incoming_call():
     verify_twilio_signature()
     call = voice.start_call(request.form.to_dict())
@@ -104,6 +106,7 @@ def transfer_message():
 
 
 @twilio_bp.route("/call_status", methods=["POST", "GET"])
+@write_lock_first
 def call_status():
     verify_twilio_signature()
     voice.update_status(request.values.to_dict())

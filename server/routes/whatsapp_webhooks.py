@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from server.errors import BadRequest, Forbidden
 from server.services import whatsapp as service
+from server.sqlite_locking import write_lock_first
 from server.webhooks import verify_meta_signature, verify_twilio_signature
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ def _twiml_ok() -> Response:
 
 
 @whatsapp_webhooks_bp.post("/twilio")
+@write_lock_first
 def twilio():
     """Twilio inbound WhatsApp message (or a status callback) — X-Twilio-Signature."""
     return _handle("twilio", verify_twilio_signature, lambda: request.form.to_dict(flat=True), _twiml_ok,
@@ -57,6 +59,7 @@ def twilio():
 
 
 @whatsapp_webhooks_bp.post("/twilio/status")
+@write_lock_first
 def twilio_status():
     """Twilio message status callback (the StatusCallback URL of each message we send)."""
     return _handle("twilio", verify_twilio_signature, lambda: request.form.to_dict(flat=True), _twiml_ok,
@@ -64,6 +67,7 @@ def twilio_status():
 
 
 @whatsapp_webhooks_bp.post("/meta")
+@write_lock_first
 def meta():
     """Meta Cloud API webhook: messages and statuses (X-Hub-Signature-256)."""
     return _handle("meta", lambda: verify_meta_signature(current_app.config.get("META_APP_SECRET")), _meta_json,

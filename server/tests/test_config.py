@@ -41,3 +41,14 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(app, db):
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_an_empty_secret_key_in_dotenv_means_the_development_default(monkeypatch):
+    """`cp .env.example .env` leaves SECRET_KEY= empty: development must still sign sessions."""
+    from server.config import load_config
+    monkeypatch.setenv("APP_ENV", "development")
+    monkeypatch.setenv("SECRET_KEY", "")
+    assert load_config()["SECRET_KEY"] == "dev-insecure-secret"
+    monkeypatch.setenv("APP_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config()
