@@ -29,18 +29,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def make_run(tmp_path):
+def _serve(argv: list[str], cwd: Path, tmp_path: Path):
+    """Start a dev server the way the README says, on a free port with its own SQLite database."""
     if not (REPO_ROOT / ".venv" / "bin" / "python").exists():
-        pytest.skip("run-dev.sh uses the repo's .venv (made by `make install`)")
+        pytest.skip("the dev server runs from the repo's .venv (made by `make install`)")
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "TEST_DATABASE_URL")}
     env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'kesher.db'}", LOG_DIR=str(tmp_path / "logs"),
                MEDIA_DIR=str(tmp_path / "media"), EXPORT_DIR=str(tmp_path / "exports"),
                HUEY_SQLITE_PATH=str(tmp_path / "huey.db"), APP_ENV="development", SECRET_KEY="run-dev-test-secret",
                WHATSAPP_PROVIDER="", TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN="", HOST="")
-    proc = subprocess.Popen(["bash", str(SCRIPT)], cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
     output: list[str] = []
     threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True).start()
     base = f"http://127.0.0.1:{port}"
@@ -53,13 +53,23 @@ def make_run(tmp_path):
             time.sleep(0.3)
     else:
         os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("run-dev.sh did not serve /health:\n" + "".join(output)[-3000:])
-    yield base, output
+        pytest.fail(f"{argv} did not serve /health:\n" + "".join(output)[-3000:])
+    return proc, base, output
+
+
+def _stop(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def make_run(tmp_path):
+    proc, base, output = _serve(["bash", str(SCRIPT)], REPO_ROOT, tmp_path)
+    yield base, output
+    _stop(proc)
 
 
 def _login(base: str, email: str) -> tuple[requests.Session, dict]:
@@ -111,3 +121,23 @@ def test_the_workers_delivery_status_reaches_the_browser_without_redis(make_run)
         assert statuses[-1]["id"] == sent.json()["id"]
     finally:
         browser.disconnect()
+
+
+def test_the_seeds_smoke_script_cd_server_python_main_py(tmp_path):
+    """Section 11 of the specification: `cd server && python main.py`, then its curl lines."""
+    proc, base, _ = _serve([str(REPO_ROOT / ".venv" / "bin" / "python"), "main.py"], REPO_ROOT / "server", tmp_path)
+    try:
+        assert requests.get(base + "/health", timeout=5).status_code == 200
+        twiml = requests.post(base + "/webhook/incoming_call", timeout=10).text
+        for needle in ("<Record", 'maxLength="30"', 'timeout="5"', 'finishOnKey="*"'):
+            assert needle in twiml
+        assert requests.post(base + "/webhook/call_status", timeout=10).status_code == 200
+        no_recording = requests.post(base + "/webhook/handle_recording", timeout=30)
+        assert no_recording.status_code == 200 and "סליחה, לא קיבלתי הקלטה. איך אפשר לעזור?" in no_recording.text
+        # The CRM lines need a session now (issue 3): logged out is a JSON 401, never a page or a 500.
+        crm = requests.get(base + "/api/crm/customers?page=1&limit=25", timeout=5)
+        assert crm.status_code == 401 and crm.json() == {"error": "unauthorized"}
+        timeline = requests.get(base + "/api/customers/1/timeline", timeout=5)
+        assert timeline.status_code == 401 and timeline.json() == {"error": "unauthorized"}
+    finally:
+        _stop(proc)
