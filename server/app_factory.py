@@ -6,6 +6,7 @@ import os
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -63,7 +64,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     @app.teardown_appcontext
     def _remove_session(exc):
-        db.session.remove()
+        try:
+            db.session.remove()
+        except SQLAlchemyError as error:
+            # The connection died after the view answered (PostgreSQL restarting): the answer
+            # stands — what it acknowledged was committed — and the dead connection has been
+            # invalidated. Raising here would turn that answer into the server's bare 500.
+            logging.getLogger(__name__).warning("database connection lost while closing the session: %s",
+                                                error.__class__.__name__)
+            db.session.registry.clear()  # the next request gets a fresh session
 
     logging.getLogger(__name__).info("Kesher app created (env=%s, database=%s)", app.config["APP_ENV"],
                                      app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0])
