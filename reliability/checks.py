@@ -196,6 +196,7 @@ def check_redis_down(h: Harness) -> list[Result]:
         urls.append(h.base + CUSTOMERS + "?page=1&limit=10")
     h.redis.stop()
     codes: dict[int, int] = {}
+    login_codes: list[int] = []
     send_result = None
     try:
         t_end = time.monotonic() + 4
@@ -206,6 +207,14 @@ def check_redis_down(h: Harness) -> list[Result]:
                 except requests.RequestException:
                     code = -1
                 codes[code] = codes.get(code, 0) + 1
+        # The login limiter counts in Redis: with Redis gone a login must still be judged
+        # (limits fall back to process memory), never a 500.
+        for _ in range(3):
+            try:
+                login_codes.append(requests.post(h.base + "/api/auth/login", timeout=10, json={
+                    "email": "redis-down@rel.test", "password": "סיסמה-שגויה"}).status_code)
+            except requests.RequestException:
+                login_codes.append(-1)
         if h.has_route("/api/whatsapp/send"):
             r = staff.http.post(h.base + "/api/whatsapp/send", json={"to": LOCAL_A, "text": "נשלח בזמן תקלה"},
                                 timeout=15)
@@ -216,6 +225,9 @@ def check_redis_down(h: Harness) -> list[Result]:
     answering = set(codes) == {200}
     rows = [Result("fault: Redis stopped → web answers", "pass" if answering else "FAIL",
                    f"{sum(codes.values())} requests, statuses {codes}", "")]
+    judged = bool(login_codes) and all(code in (401, 429) for code in login_codes)
+    rows.append(Result("fault: Redis stopped → failed login is 401/429", "pass" if judged else "FAIL",
+                       f"statuses {login_codes}", "" if judged else "the rate limiter's storage error reached the user"))
     if send_result is None:
         rows.append(Result("fault: Redis stopped → jobs resume", "not run", "", "WhatsApp send (issue 6) not on main"))
     else:
