@@ -342,10 +342,30 @@ def _fuzz_bodies(rng: random.Random) -> list[tuple[str, bytes, str]]:
         ("multipart junk", b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xff\r\n--x--", "multipart/form-data; boundary=x"),
         ("nul bytes", b"MessageSid=SM%00%00&Body=%00", form),
     ]
+    cases += call_sid_cases()
     for n in range(12):
         cases.append((f"random {n}", rng.randbytes(rng.randint(1, 4096)), rng.choice([form, "application/json",
                                                                                       "application/octet-stream"])))
     return cases
+
+
+# A caller no business knows: a stored call would also leave a new lead behind.
+_FUZZ_CALLER = "From=%2B972541112233&To=%2B97235550001&AccountSid=AC" + "0" * 32
+
+
+def call_sid_cases() -> list[tuple[str, bytes, str]]:
+    """Voice webhook forms carrying a CallSid no Twilio call has: nothing may be stored
+    (no call, no turn, no lead) and nothing may be fetched."""
+    form = "application/x-www-form-urlencoded"
+    caller = _FUZZ_CALLER.encode()
+    return [
+        ("CallSid non-UTF-8 (escaped)", b"CallSid=CA%FF%FE%FD&CallStatus=completed&" + caller, form),
+        ("CallSid non-UTF-8 (raw)", b"CallSid=CA\xff\xfe\xfd&CallStatus=ringing&" + caller, form),
+        ("CallSid 10 KB", b"CallSid=CA" + b"7" * 10_240 + b"&CallStatus=completed&" + caller, form),
+        ("RecordingUrl file:// with CallSid", b"CallSid=CA%FF%FE&RecordingUrl=file%3A%2F%2F%2Fetc%2Fpasswd&"
+         + caller, form),
+        ("RecordingUrl file:// without CallSid", b"RecordingUrl=file%3A%2F%2F%2Fetc%2Fpasswd&Digits=1", form),
+    ]
 
 
 def _row_counts(h: Harness) -> dict[str, int]:

@@ -144,3 +144,34 @@ def test_scaleout_counts_events_that_cross_processes(monkeypatch, tmp_path):
     monkeypatch.setattr(checks, "_socket_client", lambda h, session, web: next(clients))
     [row] = checks.check_scaleout(_fake_harness(tmp_path), rounds=2, wait=0.05)
     assert row.status == "pass" and row.figures.startswith("2/2 delivered cross-process")
+
+
+# ---- the webhook fuzz cases that carry a CallSid, against the app itself ---------------------
+
+VOICE_WEBHOOKS = ["/webhook/incoming_call", "/webhook/handle_recording", "/webhook/call_status",
+                  "/webhook/turn_result", "/webhook/transfer_status", "/webhook/transfer_message"]
+
+
+def test_fuzz_includes_call_sid_cases():
+    import random
+    from reliability.checks import _fuzz_bodies
+    labels = [label for label, _, _ in _fuzz_bodies(random.Random(1))]
+    assert {"CallSid non-UTF-8 (escaped)", "CallSid 10 KB", "RecordingUrl file:// with CallSid"} <= set(labels)
+
+
+@pytest.mark.parametrize("path", VOICE_WEBHOOKS)
+def test_voice_webhooks_store_nothing_for_a_forged_call_sid(client, db, make_business, path, monkeypatch):
+    from sqlalchemy import func, select
+
+    from reliability.checks import call_sid_cases
+    from server.models import CallLog, CallTurn, Customer
+
+    make_business("מספרת אורית", voice_number="+97235550001")
+    fetched = []
+    monkeypatch.setattr("server.providers.recordings.requests.get", lambda *a, **k: fetched.append(a) or 1 / 0)
+    for label, body, ctype in call_sid_cases():
+        response = client.post(path, data=body, content_type=ctype)
+        assert response.status_code < 500, (label, response.status_code, response.data[:200])
+    db.session.expire_all()
+    assert [db.session.scalar(select(func.count()).select_from(m)) for m in (CallLog, CallTurn, Customer)] == [0, 0, 0]
+    assert fetched == []
