@@ -22,9 +22,10 @@ prod: install nginx web
 
 # The reliability suite: the production stack on loopback (private PostgreSQL and Redis)
 # under load, faults, schemathesis, webhook fuzzing and a cross-business probe (~3-6 min).
+# --strict: a check that cannot run (a missing tool or feature) fails the target.
 REL_STAMP := $(VENV)/.reliability-installed
 reliability: install nginx $(REL_STAMP)
-	$(PY) -m reliability
+	$(PY) -m reliability --strict
 
 $(REL_STAMP): reliability/requirements.txt $(STAMP)
 	$(PY) -m pip install -q -r reliability/requirements.txt

@@ -246,8 +246,8 @@ def run_prod(args: argparse.Namespace) -> int:
         print("several web processes need REDIS_URL (shared Socket.IO events, jobs and rate limits): using one")
         processes = 1
     web_ports = [args.web_port + i for i in range(processes)]
-    stack = Stack(StackConfig(run_dir=REPO_ROOT / "instance" / "prod", nginx_port=args.port,
-                              web_ports=web_ports, env=env))
+    run_dir = Path(args.run_dir)
+    stack = Stack(StackConfig(run_dir=run_dir, nginx_port=args.port, web_ports=web_ports, env=env))
     stopping = {"now": False}
 
     def _stop(signum, frame):
@@ -260,11 +260,11 @@ def run_prod(args: argparse.Namespace) -> int:
         print(f"\n  Kesher (production mode) is running: {stack.url('/')}"
               f"\n  nginx 127.0.0.1:{args.port} → gunicorn {', '.join(map(str, web_ports))} + job worker"
               f"\n  Redis: {'yes' if env.get('REDIS_URL') else 'no (embedded SQLite queue)'}"
-              f"\n  logs: instance/prod/*.log   stop: Ctrl-C\n", flush=True)
+              f"\n  logs: {run_dir}/*.log   stop: Ctrl-C\n", flush=True)
         while not stopping["now"]:
             for name, proc in stack.processes().items():
                 if proc is not None and proc.poll() is not None:
-                    print(f"{name} exited with {proc.returncode}; stopping (see instance/prod/{name}.log)")
+                    print(f"{name} exited with {proc.returncode}; stopping (see {run_dir}/{name}.log)")
                     return 1
             time.sleep(0.5)
         return 0
@@ -278,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="migrate, then serve nginx → gunicorn(s) + worker on loopback")
     run.add_argument("--port", type=int, default=int(os.environ.get("PROD_PORT", "8080")))
     run.add_argument("--web-port", type=int, default=int(os.environ.get("PROD_WEB_PORT", "8001")))
-    run.add_argument("--web-processes", type=int, default=int(os.environ.get("WEB_PROCESSES", "0")))
+    run.add_argument("--web-processes", type=int, default=int(os.environ.get("WEB_PROCESSES") or "0"))
+    run.add_argument("--run-dir", default=str(REPO_ROOT / "instance" / "prod"),
+                     help="nginx config, pid and logs of this run (default instance/prod)")
     sub.add_parser("render-docker-site", help="print the nginx site used by docker-compose.yml")
     args = parser.parse_args(argv)
     if args.command == "render-docker-site":

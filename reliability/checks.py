@@ -124,7 +124,7 @@ def _whatsapp_status(h: Harness, web_index: int, route: str, n: int) -> bool:
     return r.status_code == 200
 
 
-def check_scaleout(h: Harness) -> list[Result]:
+def check_scaleout(h: Harness, rounds: int = 5, wait: float = 5.0) -> list[Result]:
     name = "scale-out: event via web 1 → socket on web 2"
     if len(h.stack.config.web_ports) < 2:
         return [Result(name, "not run", "", "one web process")]
@@ -145,20 +145,23 @@ def check_scaleout(h: Harness) -> list[Result]:
     except Exception as exc:  # noqa: BLE001
         return [Result(name, "FAIL", "", f"socket connect failed: {exc}")]
     try:
-        rounds, delivered_other, delivered_same, latencies = 5, 0, 0, []
+        delivered_other, delivered_same, latencies = 0, 0, []
         for n in range(rounds):
             _, trig = _trigger_event(h, 0, n + 1)
             before_other, before_same = len(other_events), len(same_events)
             t0 = time.perf_counter()
             if not trig():
                 return [Result(name, "FAIL", "", f"trigger '{label}' was refused")]
-            if wait_until(lambda: len(other_events) > before_other, 5, 0.02):
+            if wait_until(lambda: len(other_events) > before_other, wait, 0.02):
                 delivered_other += 1
                 latencies.append((time.perf_counter() - t0) * 1000)
-            if wait_until(lambda: len(same_events) > before_same, 1, 0.02):
+            if wait_until(lambda: len(same_events) > before_same, wait / 5, 0.02):
                 delivered_same += 1
         if delivered_same == 0 and delivered_other == 0:
-            return [Result(name, "not run", "", f"'{label}' publishes no event a business socket receives")]
+            # The trigger worked and the sockets connected: silence on both is a broken
+            # event path (publish, rooms, message queue), not a missing feature.
+            return [Result(name, "FAIL", f"0/{rounds} events on either process ({label})",
+                           "no browser socket received the event, not even on the process that published it")]
         lat = sorted(latencies)
         figures = (f"{delivered_other}/{rounds} delivered cross-process"
                    + (f", median {lat[len(lat) // 2]:.0f} ms" if lat else "") + f" ({label}); "
@@ -196,6 +199,7 @@ def check_redis_down(h: Harness) -> list[Result]:
         urls.append(h.base + CUSTOMERS + "?page=1&limit=10")
     h.redis.stop()
     codes: dict[int, int] = {}
+    login_codes: list[int] = []
     send_result = None
     try:
         t_end = time.monotonic() + 4
@@ -206,6 +210,14 @@ def check_redis_down(h: Harness) -> list[Result]:
                 except requests.RequestException:
                     code = -1
                 codes[code] = codes.get(code, 0) + 1
+        # The login limiter counts in Redis: with Redis gone a login must still be judged
+        # (limits fall back to process memory), never a 500.
+        for _ in range(3):
+            try:
+                login_codes.append(requests.post(h.base + "/api/auth/login", timeout=10, json={
+                    "email": "redis-down@rel.test", "password": "סיסמה-שגויה"}).status_code)
+            except requests.RequestException:
+                login_codes.append(-1)
         if h.has_route("/api/whatsapp/send"):
             r = staff.http.post(h.base + "/api/whatsapp/send", json={"to": LOCAL_A, "text": "נשלח בזמן תקלה"},
                                 timeout=15)
@@ -216,6 +228,9 @@ def check_redis_down(h: Harness) -> list[Result]:
     answering = set(codes) == {200}
     rows = [Result("fault: Redis stopped → web answers", "pass" if answering else "FAIL",
                    f"{sum(codes.values())} requests, statuses {codes}", "")]
+    judged = bool(login_codes) and all(code in (401, 429) for code in login_codes)
+    rows.append(Result("fault: Redis stopped → failed login is 401/429", "pass" if judged else "FAIL",
+                       f"statuses {login_codes}", "" if judged else "the rate limiter's storage error reached the user"))
     if send_result is None:
         rows.append(Result("fault: Redis stopped → jobs resume", "not run", "", "WhatsApp send (issue 6) not on main"))
     else:
@@ -331,10 +346,30 @@ def _fuzz_bodies(rng: random.Random) -> list[tuple[str, bytes, str]]:
         ("multipart junk", b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n\xff\r\n--x--", "multipart/form-data; boundary=x"),
         ("nul bytes", b"MessageSid=SM%00%00&Body=%00", form),
     ]
+    cases += call_sid_cases()
     for n in range(12):
         cases.append((f"random {n}", rng.randbytes(rng.randint(1, 4096)), rng.choice([form, "application/json",
                                                                                       "application/octet-stream"])))
     return cases
+
+
+# A caller no business knows: a stored call would also leave a new lead behind.
+_FUZZ_CALLER = "From=%2B972541112233&To=%2B97235550001&AccountSid=AC" + "0" * 32
+
+
+def call_sid_cases() -> list[tuple[str, bytes, str]]:
+    """Voice webhook forms carrying a CallSid no Twilio call has: nothing may be stored
+    (no call, no turn, no lead) and nothing may be fetched."""
+    form = "application/x-www-form-urlencoded"
+    caller = _FUZZ_CALLER.encode()
+    return [
+        ("CallSid non-UTF-8 (escaped)", b"CallSid=CA%FF%FE%FD&CallStatus=completed&" + caller, form),
+        ("CallSid non-UTF-8 (raw)", b"CallSid=CA\xff\xfe\xfd&CallStatus=ringing&" + caller, form),
+        ("CallSid 10 KB", b"CallSid=CA" + b"7" * 10_240 + b"&CallStatus=completed&" + caller, form),
+        ("RecordingUrl file:// with CallSid", b"CallSid=CA%FF%FE&RecordingUrl=file%3A%2F%2F%2Fetc%2Fpasswd&"
+         + caller, form),
+        ("RecordingUrl file:// without CallSid", b"RecordingUrl=file%3A%2F%2F%2Fetc%2Fpasswd&Digits=1", form),
+    ]
 
 
 def _row_counts(h: Harness) -> dict[str, int]:

@@ -37,10 +37,22 @@ def format_table(rows: list[Result]) -> str:
     return "\n".join(lines)
 
 
+def apply_strict(rows: list[Result]) -> list[Result]:
+    """--strict (CI): a check that could not run is a failure, not a pass by omission."""
+    return [Result(r.name, "FAIL", r.figures, f"not run (strict): {r.note}") if r.status == "not run" else r
+            for r in rows]
+
+
+def exit_code(rows: list[Result]) -> int:
+    return 1 if any(r.status == "FAIL" for r in rows) else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reliability")
     parser.add_argument("--only", help="comma-separated check names to run (see ORDER)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder (logs, reports)")
+    parser.add_argument("--strict", action="store_true",
+                        help="a 'not run' row is a failure (CI: every check must really run)")
     args = parser.parse_args(argv)
     only = set(args.only.split(",")) if args.only else None
     started = time.monotonic()
@@ -82,14 +94,17 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(harness.base_dir, ignore_errors=True)
             else:
                 print(f"kept {harness.base_dir}")
+    if args.strict:
+        rows = apply_strict(rows)
     print("\n=== reliability summary ===")
     print(format_table(rows))
     failed = sum(r.status == "FAIL" for r in rows)
     passed = sum(r.status == "pass" for r in rows)
     not_run = sum(r.status == "not run" for r in rows)
-    print(f"\n{time.monotonic() - started:.0f} s; 'not run' rows need a feature that is not on this build")
+    print(f"\n{time.monotonic() - started:.0f} s; 'not run' rows need a feature that is not on this build"
+          + (" (--strict: counted as failures)" if args.strict else ""))
     print(f"reliability: {passed} passed, {failed} failed, {not_run} skipped")
-    return 1 if failed else 0
+    return exit_code(rows)
 
 
 if __name__ == "__main__":

@@ -90,6 +90,10 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "5 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down must not turn a login into a 500: limits move to this process's memory
+        # (logged by Flask-Limiter) and back to Redis once it answers again.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "INSTANCE_DIR": str(INSTANCE_DIR),
         "MEDIA_DIR": env.get("MEDIA_DIR") or str(INSTANCE_DIR / "media"),
         "TRUSTED_PROXIES": _int(env.get("TRUSTED_PROXIES"), 0),

@@ -5,6 +5,8 @@ Twilio fetches it without a login. Files older than the retention period are del
 """
 from __future__ import annotations
 
+import errno
+import logging
 import os
 import re
 import secrets
@@ -12,7 +14,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+log = logging.getLogger(__name__)
+
 VOICE_SUBDIR = "voice"
+# The storage faults an operator must act on, named in the turn's fallback reason.
+_ERRNO_MEANING = {errno.ENOSPC: "disk full", errno.EROFS: "read-only file system", errno.EDQUOT: "quota exceeded",
+                  errno.EACCES: "permission denied"}
 URL_PREFIX = "/media/voice/"
 _NAME = re.compile(r"^[0-9a-f]{32}\.(mp3|wav)$")
 
@@ -38,11 +45,28 @@ def save_audio(config: dict, data: bytes, ext: str, base_url: str) -> StoredAudi
     if ext not in ("mp3", "wav"):
         raise ValueError(f"unsupported audio type {ext!r}")
     name = f"{secrets.token_hex(16)}.{ext}"
-    directory = voice_dir(config)
-    tmp = directory / f".{name}.tmp"
-    tmp.write_bytes(data)
-    os.replace(tmp, directory / name)  # never serve a half-written file
+    tmp = None
+    try:
+        directory = voice_dir(config)
+        tmp = directory / f".{name}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, directory / name)  # never serve a half-written file
+    except OSError as exc:
+        log.error("cannot store reply audio under %s: %s", config["MEDIA_DIR"], storage_reason(exc))
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)  # a partial file would only fill the disk further
+        raise
     return StoredAudio(name=name, path=directory / name, url=public_url(base_url, name))
+
+
+def storage_reason(exc: OSError) -> str:
+    """`storage: ENOSPC (disk full)` — what a turn's fallback says when audio cannot be stored."""
+    code = exc.errno
+    if code is None:
+        return f"storage: {exc.__class__.__name__}"
+    name = errno.errorcode.get(code, str(code))
+    meaning = _ERRNO_MEANING.get(code)
+    return f"storage: {name} ({meaning})" if meaning else f"storage: {name}"
 
 
 def is_valid_name(name: str) -> bool:

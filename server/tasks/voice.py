@@ -1,8 +1,10 @@
 """Voice jobs: the guard that answers a turn whose runner died, a message's transcript,
-and the call summary."""
+the call summary, and the hourly cleanup of reply audio past VOICE_AUDIO_RETENTION_HOURS."""
 from __future__ import annotations
 
 import logging
+
+from huey import crontab
 
 from server.tasks import huey, in_app_context
 
@@ -39,3 +41,12 @@ def transcribe_message(turn_id: int, task_id: int):
 def summarize_call_task(call_id: int):
     from server.services.call_summary import summarize_call
     return summarize_call(call_id)
+
+
+@huey.periodic_task(crontab(minute="41"))
+@in_app_context
+def cleanup_audio_task() -> int:
+    """Hourly: delete the agent's reply audio (calls and /api/agent/try alike, both under
+    MEDIA_DIR/voice) older than VOICE_AUDIO_RETENTION_HOURS."""
+    from server.services.voice import cleanup_audio
+    return cleanup_audio()

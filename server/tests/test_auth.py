@@ -1,3 +1,4 @@
+import pytest
 from flask import Blueprint, jsonify
 
 from server.authz import auth_required, roles_required
@@ -128,6 +129,32 @@ def test_failed_logins_are_rate_limited_per_email_across_ips(client, make_user):
     r = client.post("/api/auth/login", json={"email": user.email, "password": TEST_PASSWORD},
                     environ_base={"REMOTE_ADDR": "10.0.0.99"})
     assert r.status_code == 429
+
+
+@pytest.fixture()
+def limiter_redis_down(app):
+    """An app whose rate limiter stores its counters in a Redis that is not there (port 1).
+    The limiter is one object shared by every app: its storage is put back afterwards."""
+    from server.extensions import limiter
+    saved = {k: getattr(limiter, k, None) for k in ("_storage", "_limiter", "_storage_dead", "_fallback_limiter",
+                                               "_fallback_storage")}
+    try:
+        yield create_app(make_test_config(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1"))
+    finally:
+        for key, value in saved.items():
+            setattr(limiter, key, value)
+
+
+def test_login_with_the_rate_limit_redis_down_is_never_a_500(db, make_user, limiter_redis_down, caplog):
+    user = make_user(role="admin")
+    c = limiter_redis_down.test_client()
+    ok = c.post("/api/auth/login", json={"email": user.email, "password": TEST_PASSWORD})
+    assert ok.status_code == 200 and ok.get_json()["user"]["email"] == user.email
+    codes = [c.post("/api/auth/login", json={"email": "nobody@kesher.test", "password": "לא-נכונה"},
+                    environ_base={"REMOTE_ADDR": "198.51.100.4"}).status_code for _ in range(7)]
+    # The limit still holds, counted in this process's memory until Redis is back.
+    assert codes == [401] * 5 + [429] * 2
+    assert "falling back to in-memory storage" in caplog.text
 
 
 def test_successful_logins_are_not_counted(client, make_user):

@@ -27,10 +27,15 @@ def wav_to_mp3(wav: bytes, timeout: float = 20) -> bytes | None:
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
         return None
-    result = subprocess.run(
-        [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
-         "-ac", "1", "-ar", "22050", "-codec:a", "libmp3lame", "-b:a", "48k", "-f", "mp3", "pipe:1"],
-        input=wav, capture_output=True, timeout=timeout, check=False)
+    try:
+        result = subprocess.run(
+            [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
+             "-ac", "1", "-ar", "22050", "-codec:a", "libmp3lame", "-b:a", "48k", "-f", "mp3", "pipe:1"],
+            input=wav, capture_output=True, timeout=timeout, check=False)
+    except (subprocess.TimeoutExpired, OSError) as exc:
+        # A stuck or broken encoder must not cost the caller the reply: Twilio plays WAV too.
+        log.warning("ffmpeg MP3 encoding failed (%s); serving WAV", exc.__class__.__name__)
+        return None
     return result.stdout if result.returncode == 0 and result.stdout else None
 
 

@@ -70,3 +70,108 @@ def test_summary_table_shows_every_row_with_not_run_reasons():
     table = format_table([Result("load: GET /health", "pass", "10 req, 0 err"),
                           Result("fault: x", "not run", "", "feature not on main")])
     assert "not run" in table and "feature not on main" in table and table.count("\n") == 3
+
+
+# ---- --strict: a check that could not run fails CI -------------------------------------------
+
+def _fake_harness(tmp_path, web_ports=(1, 2)):
+    from types import SimpleNamespace
+    stack = SimpleNamespace(config=SimpleNamespace(web_ports=list(web_ports)), run_dir=tmp_path)
+    return SimpleNamespace(stack=stack, base="http://127.0.0.1:9", base_dir=tmp_path / "rel",
+                           pg=SimpleNamespace(port=5), redis=SimpleNamespace(port=6),
+                           sessions={"a_staff": object(), "b_staff": object()},
+                           app=SimpleNamespace(extensions={"socketio": SimpleNamespace(
+                               server=SimpleNamespace(handlers={"/": {"connect": print}}))}))
+
+
+@pytest.fixture()
+def fake_suite(monkeypatch, tmp_path):
+    """The suite's main() around one passing and one 'not run' check, without the stack."""
+    from reliability import suite
+    monkeypatch.setattr(suite, "build", lambda: _fake_harness(tmp_path))
+    monkeypatch.setattr(suite, "teardown", lambda harness: None)
+    monkeypatch.setattr(suite, "ORDER", [
+        ("load", lambda h: [Result("load: GET /health", "pass", "10 req, 0 err")]),
+        ("worker kill", lambda h: [Result("fault: worker kill", "not run", "", "WhatsApp sending not on this build")]),
+    ])
+    return suite
+
+
+def test_without_strict_a_not_run_row_is_reported_but_passes(fake_suite, capsys):
+    assert fake_suite.main([]) == 0
+    assert "1 passed, 0 failed, 1 skipped" in capsys.readouterr().out
+
+
+def test_strict_turns_a_not_run_row_into_a_failure(fake_suite, capsys):
+    assert fake_suite.main(["--strict"]) == 1
+    out = capsys.readouterr().out
+    assert "1 passed, 1 failed, 0 skipped" in out
+    assert "not run (strict): WhatsApp sending not on this build" in out
+
+
+def test_make_reliability_runs_the_suite_strict():
+    from pathlib import Path
+    makefile = (Path(__file__).resolve().parents[3] / "Makefile").read_text()
+    recipe = makefile.split("\nreliability:", 1)[1].split("\n\n", 1)[0]
+    assert "-m reliability --strict" in recipe
+
+
+class _FakeSocket:
+    def disconnect(self):
+        pass
+
+
+def test_scaleout_with_no_event_on_either_process_fails(monkeypatch, tmp_path):
+    from reliability import checks
+    triggered = []
+    monkeypatch.setattr(checks, "_trigger_event", lambda h, web, n: ("customer created", lambda: triggered.append(n) or True))
+    monkeypatch.setattr(checks, "_socket_client", lambda h, session, web: (_FakeSocket(), []))
+    [row] = checks.check_scaleout(_fake_harness(tmp_path), rounds=2, wait=0.05)
+    assert row.status == "FAIL" and row.figures.startswith("0/2 events on either process")
+    assert triggered == [1, 2]  # every round really fired
+
+
+def test_scaleout_counts_events_that_cross_processes(monkeypatch, tmp_path):
+    from reliability import checks
+    sockets = {0: [], 1: []}
+
+    def trigger(n):
+        sockets[0].append(("customer.created", {"n": n}))
+        sockets[1].append(("customer.created", {"n": n}))
+        return True
+    monkeypatch.setattr(checks, "_trigger_event", lambda h, web, n: ("customer created", lambda: trigger(n)))
+    clients = iter([(_FakeSocket(), sockets[0]), (_FakeSocket(), sockets[1]), (_FakeSocket(), [])])
+    monkeypatch.setattr(checks, "_socket_client", lambda h, session, web: next(clients))
+    [row] = checks.check_scaleout(_fake_harness(tmp_path), rounds=2, wait=0.05)
+    assert row.status == "pass" and row.figures.startswith("2/2 delivered cross-process")
+
+
+# ---- the webhook fuzz cases that carry a CallSid, against the app itself ---------------------
+
+VOICE_WEBHOOKS = ["/webhook/incoming_call", "/webhook/handle_recording", "/webhook/call_status",
+                  "/webhook/turn_result", "/webhook/transfer_status", "/webhook/transfer_message"]
+
+
+def test_fuzz_includes_call_sid_cases():
+    import random
+    from reliability.checks import _fuzz_bodies
+    labels = [label for label, _, _ in _fuzz_bodies(random.Random(1))]
+    assert {"CallSid non-UTF-8 (escaped)", "CallSid 10 KB", "RecordingUrl file:// with CallSid"} <= set(labels)
+
+
+@pytest.mark.parametrize("path", VOICE_WEBHOOKS)
+def test_voice_webhooks_store_nothing_for_a_forged_call_sid(client, db, make_business, path, monkeypatch):
+    from sqlalchemy import func, select
+
+    from reliability.checks import call_sid_cases
+    from server.models import CallLog, CallTurn, Customer
+
+    make_business("מספרת אורית", voice_number="+97235550001")
+    fetched = []
+    monkeypatch.setattr("server.providers.recordings.requests.get", lambda *a, **k: fetched.append(a) or 1 / 0)
+    for label, body, ctype in call_sid_cases():
+        response = client.post(path, data=body, content_type=ctype)
+        assert response.status_code < 500, (label, response.status_code, response.data[:200])
+    db.session.expire_all()
+    assert [db.session.scalar(select(func.count()).select_from(m)) for m in (CallLog, CallTurn, Customer)] == [0, 0, 0]
+    assert fetched == []

@@ -49,7 +49,7 @@ def test_cleanup_removes_only_audio_past_retention(app, voice_config):
 
 
 def test_cli_regenerates_the_welcome_file(app, tmp_path):
-    if not shutil.which("espeak-ng") or not shutil.which("ffmpeg"):
+    if not (shutil.which("espeak-ng") and shutil.which("ffmpeg")) and not os.environ.get("CI"):
         pytest.skip("espeak-ng and ffmpeg are installed by `make sysdeps` (root)")
     out = tmp_path / "welcome.mp3"
     result = app.test_cli_runner().invoke(args=["voice", "make-welcome", "--out", str(out), "--text", "שלום וברוכים הבאים"])
