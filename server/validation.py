@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from functools import wraps
-from typing import Any, Callable
+from typing import Annotated, Any, Callable
 
 from flask import Flask, request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, WithJsonSchema, model_validator
 
 from server.errors import AppError, BadRequest, ValidationFailed
 
@@ -82,16 +82,49 @@ def query_dict() -> dict:
     return refuse_nul({key: values if len(values) > 1 else values[0] for key, values in request.args.lists()})
 
 
+def lenient_json_body() -> dict | None:
+    """The request's JSON object, or None when it carries none (no body, another content
+    type, invalid JSON, an array): for routes whose own answer to those predates the
+    schemas (their 422), which `json_body`'s 400/415 would change."""
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else None
+
+
+class ArgsQuery(BaseModel):
+    """Query parameters read the way `request.args.get` reads them: a repeated key gives
+    its first value. For routes whose services parse the raw text (and keep their own
+    messages and status codes, such as the seed's 400 "invalid paging")."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _first_values(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value[0] if isinstance(value, list) and value else value for key, value in data.items()}
+        return data
+
+
+def raw_param(schema: dict) -> Any:
+    """A query parameter kept as text for the service to parse, documented as `schema`."""
+    return Annotated[str | None, WithJsonSchema(schema)]
+
+
 def validate(body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | Any | None = None, summary: str | None = None,
-             status: int = 200, tags: list[str] | None = None) -> Callable:
+             status: int = 200, tags: list[str] | None = None, lenient_body: bool = False) -> Callable:
+    """`lenient_body`: a request without a JSON object (see `lenient_json_body`) reaches the
+    view as body=None instead of a 400/415, so a route that also takes a multipart form, or
+    answers such requests itself, keeps doing so; a JSON object is validated as usual."""
     def decorator(fn: Callable) -> Callable:
         @wraps(fn)
         def wrapper(*args, **kwargs):
             if query is not None:
                 kwargs["query"] = parse_model(query, query_dict())
             if body is not None:
-                kwargs["body"] = parse_model(body, json_body())
+                if lenient_body:
+                    data = lenient_json_body()
+                    kwargs["body"] = None if data is None else parse_model(body, data)
+                else:
+                    kwargs["body"] = parse_model(body, json_body())
             return fn(*args, **kwargs)
 
         wrapper._api_spec = {  # type: ignore[attr-defined]

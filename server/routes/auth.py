@@ -59,6 +59,7 @@ def login(body: LoginBody):
 
 
 @auth_bp.post("/logout")
+@validate()
 def logout():
     """End the session."""
     auth_service.logout(current_user())
@@ -79,6 +80,7 @@ def me():
 
 
 @auth_bp.get("/csrf")
+@validate()
 def csrf():
     """The session's CSRF token (created on first ask) for the X-CSRF-Token header."""
     if not session.get("csrf"):

@@ -30,6 +30,7 @@ def _fields(body: BusinessBody) -> dict:
 
 @businesses_bp.get("")
 @auth_required
+@validate()
 def list_businesses():
     """Every business for the platform admin; your own business otherwise."""
     user = current_user()
@@ -40,6 +41,7 @@ def list_businesses():
 
 @businesses_bp.get("/<int:bid>")
 @auth_required
+@validate()
 def get_business(bid: int):
     """One business (its settings for admins)."""
     user = current_user()
@@ -67,6 +69,7 @@ def update_business(bid: int, body: BusinessBody):
 
 @businesses_bp.post("/<int:bid>/deactivate")
 @platform_admin_required
+@validate()
 def deactivate_business(bid: int):
     """Deactivate: the business's users are refused until it is reactivated."""
     return jsonify(service.set_business_active(current_user(), bid, False).to_dict()), 200
@@ -74,6 +77,7 @@ def deactivate_business(bid: int):
 
 @businesses_bp.post("/<int:bid>/reactivate")
 @platform_admin_required
+@validate()
 def reactivate_business(bid: int):
     """Reactivate a deactivated business."""
     return jsonify(service.set_business_active(current_user(), bid, True).to_dict()), 200
@@ -81,6 +85,7 @@ def reactivate_business(bid: int):
 
 @businesses_bp.delete("/<int:bid>")
 @platform_admin_required
+@validate()
 def delete_business(bid: int):
     """Soft delete: kept for the record, gone from lists."""
     service.delete_business(current_user(), bid)

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import io
+
+from flask import Blueprint, current_app, jsonify, send_file
 from pydantic import BaseModel, Field
 
 from server.authz import auth_required, scoped_business_id
@@ -25,3 +27,21 @@ def list_calls(query: CallsQuery):
     the caller's customer name. A platform admin without business_id sees every business."""
     business_id = scoped_business_id(query.business_id, required=False)
     return jsonify(calls_service.list_calls(business_id, query.page, query.limit, query.customer_id)), 200
+
+
+class ScopeQuery(BaseModel):
+    business_id: int | None = None
+
+
+@calls_bp.get("/<int:call_id>/recording")
+@auth_required
+@validate(query=ScopeQuery, tags=["calls"])
+def call_recording(call_id: int, query: ScopeQuery):
+    """The call's recording (audio/mpeg), fetched from the provider with the account's
+    credentials; the provider's URL never reaches the browser. No recording → 404."""
+    business_id = scoped_business_id(query.business_id, required=False)
+    audio, mimetype = calls_service.call_recording(business_id, call_id, current_app.config)
+    # conditional: the browser's <audio> asks for byte ranges to seek.
+    response = send_file(io.BytesIO(audio), mimetype=mimetype, conditional=True, etag=False, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -3,18 +3,22 @@ download link) and erasure. Admins only: a business admin for their business, th
 platform admin for any."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, send_file
+from flask import Blueprint, jsonify, send_file
 from pydantic import BaseModel, Field
 
 from server.authz import current_user, roles_required, scoped_business_id
 from server.services.privacy import erasure, export as export_service
-from server.validation import validate
+from server.validation import ArgsQuery, raw_param, validate
 
 privacy_bp = Blueprint("privacy", __name__, url_prefix="/api/crm")
 
 
 def _export_json(export) -> dict:
     return {**export.to_dict(), "download_url": export_service.download_url(export)}
+
+
+class DownloadQuery(ArgsQuery):
+    token: raw_param({"type": "string", "description": "the signed token of the export's download_url"}) = None
 
 
 class EraseBody(BaseModel):
@@ -51,11 +55,11 @@ def export_status(export_id: int):
 
 @privacy_bp.get("/exports/<int:export_id>/download")
 @roles_required("admin")
-@validate(tags=["privacy"])
-def download_export(export_id: int):
+@validate(query=DownloadQuery, tags=["privacy"])
+def download_export(export_id: int, query: DownloadQuery):
     """The ZIP, for a signed link that has not expired (and an admin of that business)."""
     path, name = export_service.open_download(scoped_business_id(None, required=False), export_id,
-                                              request.args.get("token", ""))
+                                              query.token or "")
     response = send_file(path, mimetype="application/zip", as_attachment=True, download_name=name, max_age=0)
     response.headers["Cache-Control"] = "no-store"
     return response

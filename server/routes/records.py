@@ -10,22 +10,27 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from server.authz import auth_required, roles_required, scoped_business_id
 from server.errors import ValidationFailed
 from server.services import invoices as invoice_service
 from server.services import records as records_service
-from server.validation import validate
+from server.validation import ArgsQuery, raw_param, validate
 
 records_bp = Blueprint("records", __name__, url_prefix="/api/customers")
 WRITERS = ("admin", "staff")
 
 
-def _customer(cid: int):
+class ScopeArgs(ArgsQuery):
+    """Kept as text: a business_id that is not a whole number is this module's own 422."""
+    business_id: raw_param({"type": "integer", "minimum": 0, "description": "a platform admin's choice of business"}) = None
+
+
+def _customer(cid: int, query: ScopeArgs):
     """The customer, scoped: another business's customer is a 404 like a missing one."""
-    raw = request.args.get("business_id")
+    raw = query.business_id
     if raw is not None and not raw.isdigit():
         raise ValidationFailed({"business_id": "must be an integer"})
     return records_service.scoped_customer(scoped_business_id(int(raw) if raw else None, required=False), cid)
@@ -84,44 +89,44 @@ class TaskUpdate(_Strict):
 
 @records_bp.get("/<int:cid>/tasks")
 @auth_required
-@validate(tags=["records"])
-def list_tasks(cid: int):
+@validate(query=ScopeArgs, tags=["records"])
+def list_tasks(cid: int, query: ScopeArgs):
     """The customer's tasks: by due date, undated last."""
-    return jsonify([t.to_dict() for t in records_service.list_tasks(_customer(cid))]), 200
+    return jsonify([t.to_dict() for t in records_service.list_tasks(_customer(cid, query))]), 200
 
 
 @records_bp.post("/<int:cid>/tasks")
 @roles_required(*WRITERS)
-@validate(body=TaskCreate, status=201, tags=["records"])
-def create_task(cid: int, body: TaskCreate):
+@validate(query=ScopeArgs, body=TaskCreate, status=201, tags=["records"])
+def create_task(cid: int, body: TaskCreate, query: ScopeArgs):
     """Create a task (due_at optional: an undated task heads the timeline)."""
-    task = records_service.create_task(_customer(cid), body.model_dump())
+    task = records_service.create_task(_customer(cid, query), body.model_dump())
     return jsonify(task.to_dict()), 201
 
 
 @records_bp.get("/<int:cid>/tasks/<int:tid>")
 @auth_required
-@validate(tags=["records"])
-def get_task(cid: int, tid: int):
+@validate(query=ScopeArgs, tags=["records"])
+def get_task(cid: int, tid: int, query: ScopeArgs):
     """One task."""
-    return jsonify(records_service.get_task(_customer(cid), tid).to_dict()), 200
+    return jsonify(records_service.get_task(_customer(cid, query), tid).to_dict()), 200
 
 
 @records_bp.route("/<int:cid>/tasks/<int:tid>", methods=["PUT", "PATCH"])
 @roles_required(*WRITERS)
-@validate(body=TaskUpdate, tags=["records"])
-def update_task(cid: int, tid: int, body: TaskUpdate):
+@validate(query=ScopeArgs, body=TaskUpdate, tags=["records"])
+def update_task(cid: int, tid: int, body: TaskUpdate, query: ScopeArgs):
     """Change the fields sent; `"due_at": null` removes the due date."""
-    task = records_service.update_task(_customer(cid), tid, _changes(body))
+    task = records_service.update_task(_customer(cid, query), tid, _changes(body))
     return jsonify(task.to_dict()), 200
 
 
 @records_bp.delete("/<int:cid>/tasks/<int:tid>")
 @roles_required(*WRITERS)
-@validate(tags=["records"])
-def delete_task(cid: int, tid: int):
+@validate(query=ScopeArgs, tags=["records"])
+def delete_task(cid: int, tid: int, query: ScopeArgs):
     """Delete a task."""
-    records_service.delete_task(_customer(cid), tid)
+    records_service.delete_task(_customer(cid, query), tid)
     return jsonify({"ok": True}), 200
 
 
@@ -150,44 +155,44 @@ class ContractUpdate(ContractCreate):
 
 @records_bp.get("/<int:cid>/contracts")
 @auth_required
-@validate(tags=["records"])
-def list_contracts(cid: int):
+@validate(query=ScopeArgs, tags=["records"])
+def list_contracts(cid: int, query: ScopeArgs):
     """The customer's contracts, newest first."""
-    return jsonify([c.to_dict() for c in records_service.list_contracts(_customer(cid))]), 200
+    return jsonify([c.to_dict() for c in records_service.list_contracts(_customer(cid, query))]), 200
 
 
 @records_bp.post("/<int:cid>/contracts")
 @roles_required(*WRITERS)
-@validate(body=ContractCreate, status=201, tags=["records"])
-def create_contract(cid: int, body: ContractCreate):
+@validate(query=ScopeArgs, body=ContractCreate, status=201, tags=["records"])
+def create_contract(cid: int, body: ContractCreate, query: ScopeArgs):
     """Create a contract; status signed without signed_at is signed now."""
-    contract = records_service.create_contract(_customer(cid), _changes(body))
+    contract = records_service.create_contract(_customer(cid, query), _changes(body))
     return jsonify(contract.to_dict()), 201
 
 
 @records_bp.get("/<int:cid>/contracts/<int:kid>")
 @auth_required
-@validate(tags=["records"])
-def get_contract(cid: int, kid: int):
+@validate(query=ScopeArgs, tags=["records"])
+def get_contract(cid: int, kid: int, query: ScopeArgs):
     """One contract."""
-    return jsonify(records_service.get_contract(_customer(cid), kid).to_dict()), 200
+    return jsonify(records_service.get_contract(_customer(cid, query), kid).to_dict()), 200
 
 
 @records_bp.route("/<int:cid>/contracts/<int:kid>", methods=["PUT", "PATCH"])
 @roles_required(*WRITERS)
-@validate(body=ContractUpdate, tags=["records"])
-def update_contract(cid: int, kid: int, body: ContractUpdate):
+@validate(query=ScopeArgs, body=ContractUpdate, tags=["records"])
+def update_contract(cid: int, kid: int, body: ContractUpdate, query: ScopeArgs):
     """Change the fields sent."""
-    contract = records_service.update_contract(_customer(cid), kid, _changes(body))
+    contract = records_service.update_contract(_customer(cid, query), kid, _changes(body))
     return jsonify(contract.to_dict()), 200
 
 
 @records_bp.delete("/<int:cid>/contracts/<int:kid>")
 @roles_required(*WRITERS)
-@validate(tags=["records"])
-def delete_contract(cid: int, kid: int):
+@validate(query=ScopeArgs, tags=["records"])
+def delete_contract(cid: int, kid: int, query: ScopeArgs):
     """Delete a contract."""
-    records_service.delete_contract(_customer(cid), kid)
+    records_service.delete_contract(_customer(cid, query), kid)
     return jsonify({"ok": True}), 200
 
 
@@ -243,70 +248,70 @@ def _invoice_json(invoice, status: int = 200):
 
 @records_bp.get("/<int:cid>/invoices")
 @auth_required
-@validate(tags=["records"])
-def list_invoices(cid: int):
+@validate(query=ScopeArgs, tags=["records"])
+def list_invoices(cid: int, query: ScopeArgs):
     """The customer's invoices and credits, newest first."""
-    return jsonify([invoice_service.invoice_to_dict(i) for i in invoice_service.list_invoices(_customer(cid))]), 200
+    return jsonify([invoice_service.invoice_to_dict(i) for i in invoice_service.list_invoices(_customer(cid, query))]), 200
 
 
 @records_bp.post("/<int:cid>/invoices")
 @roles_required(*WRITERS)
-@validate(body=InvoiceCreate, status=201, tags=["records"])
-def create_invoice(cid: int, body: InvoiceCreate):
+@validate(query=ScopeArgs, body=InvoiceCreate, status=201, tags=["records"])
+def create_invoice(cid: int, body: InvoiceCreate, query: ScopeArgs):
     """Create a draft invoice (amount before VAT); it gets its number when issued."""
     data = _changes(body)
     data.pop("currency", None)
-    return _invoice_json(invoice_service.create_invoice(_customer(cid), data), 201)
+    return _invoice_json(invoice_service.create_invoice(_customer(cid, query), data), 201)
 
 
 @records_bp.get("/<int:cid>/invoices/<int:iid>")
 @auth_required
-@validate(tags=["records"])
-def get_invoice(cid: int, iid: int):
+@validate(query=ScopeArgs, tags=["records"])
+def get_invoice(cid: int, iid: int, query: ScopeArgs):
     """One invoice."""
-    return _invoice_json(invoice_service.get_invoice(_customer(cid), iid))
+    return _invoice_json(invoice_service.get_invoice(_customer(cid, query), iid))
 
 
 @records_bp.route("/<int:cid>/invoices/<int:iid>", methods=["PUT", "PATCH"])
 @roles_required(*WRITERS)
-@validate(body=InvoiceUpdate, tags=["records"])
-def update_invoice(cid: int, iid: int, body: InvoiceUpdate):
+@validate(query=ScopeArgs, body=InvoiceUpdate, tags=["records"])
+def update_invoice(cid: int, iid: int, body: InvoiceUpdate, query: ScopeArgs):
     """Edit a draft; an issued invoice is never edited (409) — cancel it with a credit."""
     data = _changes(body)
     data.pop("currency", None)
-    return _invoice_json(invoice_service.update_draft(_customer(cid), iid, data))
+    return _invoice_json(invoice_service.update_draft(_customer(cid, query), iid, data))
 
 
 @records_bp.delete("/<int:cid>/invoices/<int:iid>")
 @roles_required(*WRITERS)
-@validate(tags=["records"])
-def delete_invoice(cid: int, iid: int):
+@validate(query=ScopeArgs, tags=["records"])
+def delete_invoice(cid: int, iid: int, query: ScopeArgs):
     """Delete a draft; an issued invoice is never deleted (409)."""
-    invoice_service.delete_draft(_customer(cid), iid)
+    invoice_service.delete_draft(_customer(cid, query), iid)
     return jsonify({"ok": True}), 200
 
 
 @records_bp.post("/<int:cid>/invoices/<int:iid>/issue")
 @roles_required(*WRITERS)
-@validate(body=InvoiceIssue, tags=["records"])
-def issue_invoice(cid: int, iid: int, body: InvoiceIssue):
+@validate(query=ScopeArgs, body=InvoiceIssue, tags=["records"])
+def issue_invoice(cid: int, iid: int, body: InvoiceIssue, query: ScopeArgs):
     """Issue a draft: running number, VAT of its date, allocation number when required."""
-    return _invoice_json(invoice_service.issue_invoice(_customer(cid), iid, body.model_dump(exclude_none=True)))
+    return _invoice_json(invoice_service.issue_invoice(_customer(cid, query), iid, body.model_dump(exclude_none=True)))
 
 
 @records_bp.post("/<int:cid>/invoices/<int:iid>/pay")
 @roles_required(*WRITERS)
-@validate(body=InvoicePay, tags=["records"])
-def pay_invoice(cid: int, iid: int, body: InvoicePay):
+@validate(query=ScopeArgs, body=InvoicePay, tags=["records"])
+def pay_invoice(cid: int, iid: int, body: InvoicePay, query: ScopeArgs):
     """Mark an issued invoice paid."""
-    return _invoice_json(invoice_service.pay_invoice(_customer(cid), iid, body.paid_at))
+    return _invoice_json(invoice_service.pay_invoice(_customer(cid, query), iid, body.paid_at))
 
 
 @records_bp.post("/<int:cid>/invoices/<int:iid>/cancel")
 @roles_required(*WRITERS)
-@validate(body=InvoiceCancel, status=201, tags=["records"])
-def cancel_invoice(cid: int, iid: int, body: InvoiceCancel):
+@validate(query=ScopeArgs, body=InvoiceCancel, status=201, tags=["records"])
+def cancel_invoice(cid: int, iid: int, body: InvoiceCancel, query: ScopeArgs):
     """Cancel an issued or paid invoice by issuing a credit invoice; answers both."""
-    invoice, credit = invoice_service.cancel_with_credit(_customer(cid), iid, body.reason)
+    invoice, credit = invoice_service.cancel_with_credit(_customer(cid, query), iid, body.reason)
     return jsonify({"invoice": invoice_service.invoice_to_dict(invoice),
                     "credit": invoice_service.invoice_to_dict(credit)}), 201

@@ -40,6 +40,7 @@ def list_users(query: UsersQuery):
 
 @users_bp.get("/<int:uid>")
 @roles_required("admin")
+@validate()
 def get_user(uid: int):
     """One user."""
     return jsonify(service.get_user(current_user(), uid).to_dict()), 200
@@ -64,6 +65,7 @@ def update_user(uid: int, body: UserUpdateBody):
 
 @users_bp.post("/<int:uid>/deactivate")
 @roles_required("admin")
+@validate()
 def deactivate_user(uid: int):
     """Deactivate: the user can no longer log in; an open session ends at once."""
     return jsonify(service.set_user_active(current_user(), uid, False).to_dict()), 200
@@ -71,6 +73,7 @@ def deactivate_user(uid: int):
 
 @users_bp.post("/<int:uid>/reactivate")
 @roles_required("admin")
+@validate()
 def reactivate_user(uid: int):
     """Reactivate a user."""
     return jsonify(service.set_user_active(current_user(), uid, True).to_dict()), 200

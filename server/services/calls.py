@@ -1,12 +1,48 @@
-"""The calls log: a business's calls, newest first, with their turns and the caller's name."""
+"""The calls log: a business's calls, newest first, with their turns and the caller's name;
+and a call's recording, fetched from the provider for the browser."""
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from server.errors import AppError, NotFound
 from server.extensions import db
 from server.models import CallLog
+from server.providers.errors import ProviderError
+from server.providers.recordings import download_recording
 from server.services.customers import customer_names
+
+log = logging.getLogger(__name__)
+
+# Download failures that will not heal by asking again: the URL is one this server never
+# fetches, or the provider no longer has the recording. Anything else is the provider's
+# (or the network's) fault right now: 502.
+_GONE = {"recording host not allowed", "HTTP 404", "HTTP 410"}
+
+
+def recording_path(call: CallLog) -> str | None:
+    """Where the browser plays the call's recording: this API, never the provider's URL
+    (which may need the account's credentials and should not leave the server)."""
+    return f"/api/calls/{call.id}/recording" if call.recording_url else None
+
+
+def call_recording(business_id: int | None, call_id: int, config) -> tuple[bytes, str]:
+    """The recording's audio and its MIME type. business_id None: any business (platform
+    admin); a call of another business is a 404 like a missing one."""
+    call = db.session.get(CallLog, call_id)
+    if call is None or (business_id is not None and call.business_id != business_id):
+        raise NotFound()
+    if not call.recording_url:
+        raise NotFound("no recording")
+    try:
+        audio = download_recording(call.recording_url, config)
+    except ProviderError as exc:
+        log.warning("call %s: recording not fetched: %s", call.call_sid, exc.reason)
+        raise AppError("recording unavailable", status_code=404 if exc.reason in _GONE else 502) from None
+    mimetype = "audio/wav" if call.recording_url.lower().endswith(".wav") or audio[:4] == b"RIFF" else "audio/mpeg"
+    return audio, mimetype
 
 
 def list_calls(business_id: int | None, page: int, limit: int, customer_id: int | None = None) -> dict:
@@ -27,5 +63,6 @@ def list_calls(business_id: int | None, page: int, limit: int, customer_id: int 
     for call in calls:
         data = call.to_dict()
         data["customer_name"] = names.get(call.customer_id)
+        data["recording"] = recording_path(call)
         items.append(data)
     return {"page": page, "limit": limit, "total": total, "items": items}

@@ -1,12 +1,31 @@
 import { useId, type InputHTMLAttributes, type ReactNode } from 'react'
 import { ApiError } from '../lib/api-client'
-import { translateServerMessage } from '../lib/strings'
+import { he, translateServerMessage } from '../lib/strings'
+import { InlineError } from './states'
 
 /** The server's message for one field of a 422 {"error":"validation","fields":{...}}. */
 export function fieldError(error: unknown, name: string): string | undefined {
   if (!(error instanceof ApiError)) return undefined
   const message = error.fields[name]
   return message ? translateServerMessage(message) : undefined
+}
+
+/**
+ * What a form shows under its fields when saving failed: for a 422, "fix the marked fields"
+ * when one of `shown` is marked, and the server's message for every field the form has no
+ * input for (it would otherwise be lost); for any other failure, the server's message.
+ */
+export function FormError({ error, shown }: { error: unknown; shown: string[] }) {
+  if (!error) return null
+  if (!(error instanceof ApiError) || Object.keys(error.fields).length === 0) return <InlineError error={error} />
+  const names = Object.keys(error.fields)
+  const others = names.filter((name) => !shown.includes(name))
+  return (
+    <div className="form-error" role="alert">
+      {others.length < names.length && <p>{he.errors.fixFields}</p>}
+      {others.map((name) => <p key={name}>{translateServerMessage(error.fields[name])}</p>)}
+    </div>
+  )
 }
 
 interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {

@@ -307,6 +307,12 @@ const SERVER_MESSAGES: Record<string, string> = {
   'unknown provider kind': 'סוג ספק לא מוכר',
   'must be an object': 'ערך לא חוקי',
   'phone required': 'חובה למלא טלפון',
+  'business not found': 'העסק לא נמצא',
+  'user not found': 'המשתמש לא נמצא',
+  'customer not found': 'הלקוח לא נמצא',
+  'voice number exists': 'המספר לשיחות כבר שייך לעסק אחר',
+  'whatsapp number exists': 'מספר ה-WhatsApp כבר שייך לעסק אחר',
+  'service unavailable': 'השירות לא זמין כרגע. נסו שוב בעוד רגע.',
 }
 
 const PATTERNS: [RegExp, (m: RegExpMatchArray) => string][] = [

@@ -22,7 +22,10 @@ export interface Call {
   direction: string
   status: string
   duration_seconds: number | null
+  /** The provider's URL: kept for API clients, never played (it may need the account's credentials). */
   recording_url: string | null
+  /** Where the browser plays the recording: GET /api/calls/<id>/recording, or null. */
+  recording?: string | null
   summary: string | null
   intent: string | null
   started_at: string | null

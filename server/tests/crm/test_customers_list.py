@@ -51,6 +51,16 @@ def test_non_numeric_paging_is_400_invalid_paging(client, login_as, query):
     assert (r.status_code, r.get_json()) == (400, {"error": "invalid paging"})
 
 
+def test_parameters_keep_their_meaning_behind_the_schema(client, login_as):
+    """The list's query schema documents the parameters without changing how they read:
+    a repeated key takes its first value, a bad business_id is this route's own 422."""
+    login_as("staff")
+    body = client.get("/api/crm/customers?page=2&page=x&limit=5&limit=y").get_json()
+    assert (body["page"], body["limit"]) == (2, 5)
+    r = client.get("/api/crm/customers?business_id=abc")
+    assert (r.status_code, r.get_json()) == (422, {"error": "validation", "fields": {"business_id": "must be a whole number"}})
+
+
 def test_list_requires_login(client):
     r = client.get("/api/crm/customers?page=1&limit=25")
     assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized"})

@@ -131,6 +131,28 @@ def test_invalid_agent_settings_are_422(client, db, login_as, make_business, bod
     assert response.status_code == 422 and field in response.get_json()["fields"], response.get_json()
 
 
+@pytest.mark.parametrize("data,content_type", [
+    ('["turn_limit", 3]', "application/json"),
+    ("{not json", "application/json"),
+    ("turn_limit=3", "text/plain"),
+    ("", "application/json"),
+])
+def test_a_body_that_is_not_a_json_object_keeps_its_422(client, db, login_as, make_business, agent_setup,
+                                                        data, content_type):
+    """The routes' own answers from before their bodies had schemas (not json_body's 400/415)."""
+    login_as("admin", business=make_business())
+    settings = client.put("/api/agent/settings", data=data, content_type=content_type)
+    tried = client.post("/api/agent/try", data=data, content_type=content_type)
+    assert (settings.status_code, settings.get_json()) == (422, {"error": "validation", "fields": {"body": "must be an object"}})
+    assert (tried.status_code, tried.get_json()["fields"]) == (422, {"text": "text or audio required"})
+
+
+def test_an_unknown_agent_setting_is_named_in_the_422(client, db, login_as, make_business):
+    login_as("admin", business=make_business())
+    response = client.put("/api/agent/settings", json={"greeting": "שלום", "voice_mode": "stream"})
+    assert (response.status_code, response.get_json()["fields"]) == (422, {"voice_mode": "not an agent setting"})
+
+
 def test_staff_cannot_change_agent_settings_nor_another_business(client, db, login_as, make_business):
     mine, other = make_business(), make_business()
     login_as("staff", business=mine)

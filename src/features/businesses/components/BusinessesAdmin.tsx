@@ -1,8 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { ConfirmDialog, Dialog } from '../../../components/Dialog'
-import { Field, fieldError } from '../../../components/Field'
+import { Field, FormError, fieldError } from '../../../components/Field'
 import { Empty, ErrorState, InlineError, Loading } from '../../../components/states'
-import { ApiError } from '../../../lib/api-client'
 import { formatDate, formatPhone } from '../../../lib/format'
 import { he } from '../../../lib/strings'
 import type { Business, BusinessInput } from '../../../types/api'
@@ -140,7 +139,7 @@ function BusinessForm({ business, pending, error, onSubmit, onCancel }: {
         onChange={(e) => setVoice(e.target.value)} error={fieldError(error, 'voice_number')} hint={he.businesses.numberHint} />
       <Field label={he.businesses.whatsappNumber} name="whatsapp_number" type="tel" dir="ltr" value={whatsapp}
         onChange={(e) => setWhatsapp(e.target.value)} error={fieldError(error, 'whatsapp_number')} hint={he.businesses.numberHint} />
-      <InlineError error={error instanceof ApiError && Object.keys(error.fields).length > 0 ? null : error} />
+      <FormError error={error} shown={['name', 'domain', 'voice_number', 'whatsapp_number']} />
       <div className="dialog-actions">
         <button type="submit" className="btn btn-primary" disabled={pending}>{pending ? he.common.saving : he.common.save}</button>
         <button type="button" className="btn btn-ghost" onClick={onCancel}>{he.common.cancel}</button>

@@ -66,7 +66,7 @@ function CallRow({ call, open, onToggle }: { call: Call; open: boolean; onToggle
       {open && (
         <tr className="subrow">
           <td colSpan={5}>
-            {call.recording_url && <audio controls preload="none" src={call.recording_url} />}
+            {call.recording && <audio controls preload="none" src={call.recording} aria-label={he.timeline.recording} />}
             {turns.map((turn) => (
               <div key={turn.index} className="turn">
                 <p><strong>{he.timeline.caller}:</strong> {turn.transcript || he.timeline.noTranscript}</p>

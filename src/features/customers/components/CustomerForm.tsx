@@ -1,7 +1,5 @@
 import { useState, type FormEvent } from 'react'
-import { Field, fieldError } from '../../../components/Field'
-import { InlineError } from '../../../components/states'
-import { ApiError } from '../../../lib/api-client'
+import { Field, FormError, fieldError } from '../../../components/Field'
 import { formatPhone } from '../../../lib/format'
 import { he } from '../../../lib/strings'
 import type { Customer, CustomerInput } from '../../../types/api'
@@ -24,7 +22,6 @@ export function CustomerForm({ customer, pending, error, onSubmit, onCancel }: {
     onSubmit({ name: name.trim(), phone: phone.trim() || null, email: email.trim() || null, notes: notes.trim() || null })
   }
 
-  const hasFieldErrors = error instanceof ApiError && Object.keys(error.fields).length > 0
   return (
     <form onSubmit={submit} noValidate className="form">
       <Field label={he.customers.name} name="name" value={name} onChange={(e) => setName(e.target.value)}
@@ -35,7 +32,7 @@ export function CustomerForm({ customer, pending, error, onSubmit, onCancel }: {
         onChange={(e) => setEmail(e.target.value)} error={fieldError(error, 'email')} />
       <Field label={he.customers.notes} name="notes" multiline value={notes}
         onChange={(e) => setNotes((e.target as unknown as HTMLTextAreaElement).value)} error={fieldError(error, 'notes')} />
-      {error && !hasFieldErrors ? <InlineError error={error} /> : hasFieldErrors ? <p className="form-error" role="alert">{he.errors.fixFields}</p> : null}
+      <FormError error={error} shown={['name', 'phone', 'email', 'notes']} />
       <div className="dialog-actions">
         <button type="submit" className="btn btn-primary" disabled={pending}>
           {pending ? he.common.saving : he.common.save}

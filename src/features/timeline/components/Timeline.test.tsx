@@ -26,13 +26,27 @@ const items: TimelineItem[] = [
     type: 'invoice', at: '2026-11-01T08:00:00+00:00',
     data: { id: 5, number: 12, status: 'issued', description: null, amount_agorot: 10000, vat_rate_bp: 1800, vat_agorot: 1800, total_agorot: 11800, allocation_number: null, issued_at: '2026-11-01T08:00:00+00:00' },
   },
+  {
+    type: 'contract', at: '2026-10-15T09:00:00+00:00',
+    data: { id: 6, title: 'מנוי שנתי לתספורות', status: 'signed', amount_agorot: 120000, signed_at: '2026-10-15T09:00:00+00:00' },
+  },
 ]
+
+const recordedCall: TimelineItem = {
+  type: 'call', at: '2026-11-22T08:00:00+00:00',
+  data: {
+    id: 9, call_sid: 'CA9', business_id: 1, customer_id: 7, from: '+972501234567', to: '+97235550000',
+    direction: 'inbound', status: 'completed', duration_seconds: 42,
+    recording_url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE9', recording: '/api/calls/9/recording',
+    summary: 'ביטול תור', intent: null, started_at: '2026-11-22T08:00:00+00:00', ended_at: null, turns: [],
+  },
+}
 
 describe('TimelineList', () => {
   it('draws each kind of event the way a person reads it', () => {
     render(<TimelineList items={items} />)
     const entries = screen.getAllByRole('listitem')
-    expect(entries.map((li) => li.getAttribute('data-type'))).toEqual(['whatsapp', 'call', 'task', 'invoice'])
+    expect(entries.map((li) => li.getAttribute('data-type'))).toEqual(['whatsapp', 'call', 'task', 'invoice', 'contract'])
 
     const message = entries[0]
     expect(within(message).getByText('התור שלך מחר ב-10')).toBeTruthy()
@@ -50,5 +64,25 @@ describe('TimelineList', () => {
     expect(within(entries[2]).getByText('ללא תאריך')).toBeTruthy()
     expect(entries[3].textContent).toContain('חשבונית מס׳ 12')
     expect(entries[3].textContent).toContain('118.00')
+
+    const contract = entries[4]
+    expect(within(contract).getByText('מנוי שנתי לתספורות')).toBeTruthy()
+    expect(contract.textContent).toContain('נחתם')  // the status in Hebrew, not its key
+    expect(contract.textContent).not.toContain('signed')
+    expect(contract.textContent).toContain('1,200.00')
+    expect(within(contract).getByText('15.10.2026, 12:00', { exact: false })).toBeTruthy()
+  })
+
+  it("plays a call's recording through the API, never from the provider's URL", () => {
+    const { container } = render(<TimelineList items={[recordedCall]} />)
+    const player = screen.getByLabelText('הקלטה')
+    expect(player.tagName).toBe('AUDIO')
+    expect(player.getAttribute('src')).toBe('/api/calls/9/recording')
+    expect(container.innerHTML).not.toContain('api.twilio.com')
+  })
+
+  it('offers no player for a call without a recording', () => {
+    render(<TimelineList items={[items[1]]} />)
+    expect(screen.queryByLabelText('הקלטה')).toBeNull()
   })
 })

@@ -68,8 +68,8 @@ function CallBody({ call }: { call: Call }) {
         {call.intent ? ` · ${he.calls.intents[call.intent] ?? call.intent}` : ''}
       </p>
       {call.summary && <p><strong>{he.timeline.summary}:</strong> {call.summary}</p>}
-      {call.recording_url && (
-        <audio controls preload="none" src={call.recording_url} aria-label={he.timeline.recording} />
+      {call.recording && (
+        <audio controls preload="none" src={call.recording} aria-label={he.timeline.recording} />
       )}
       {call.turns && call.turns.length > 0 && (
         <div className="transcript">

@@ -1,8 +1,7 @@
 import { useState, type FormEvent } from 'react'
 import { ConfirmDialog, Dialog } from '../../../components/Dialog'
-import { Field, fieldError } from '../../../components/Field'
+import { Field, FormError, fieldError } from '../../../components/Field'
 import { Empty, ErrorState, InlineError, Loading } from '../../../components/states'
-import { ApiError } from '../../../lib/api-client'
 import { formatDateTime } from '../../../lib/format'
 import { he } from '../../../lib/strings'
 import type { AppUser, AppUserInput, Business } from '../../../types/api'
@@ -132,7 +131,6 @@ function UserForm({ user, businesses, platform, defaultBusinessId, pending, erro
   }
   const roleError = fieldError(error, 'role')
   const businessError = fieldError(error, 'business_id')
-  const hasFields = error instanceof ApiError && Object.keys(error.fields).length > 0
   return (
     <form className="form" onSubmit={submit} noValidate>
       <Field label={he.users.email} name="email" type="email" dir="ltr" value={email} disabled={!!user}
@@ -160,7 +158,7 @@ function UserForm({ user, businesses, platform, defaultBusinessId, pending, erro
           {businessError && <span className="field-error">{businessError}</span>}
         </div>
       )}
-      {hasFields ? <p className="form-error" role="alert">{he.errors.fixFields}</p> : <InlineError error={error} />}
+      <FormError error={error} shown={['email', 'name', 'password', 'role', ...(platform ? ['business_id'] : [])]} />
       <div className="dialog-actions">
         <button type="submit" className="btn btn-primary" disabled={pending}>{pending ? he.common.saving : he.common.save}</button>
         <button type="button" className="btn btn-ghost" onClick={onCancel}>{he.common.cancel}</button>
