@@ -308,6 +308,9 @@ def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
     if msg.next_attempt_at and msg.next_attempt_at > now + EARLY_TOLERANCE:
         return None  # a live attempt holds the lease, or a retry is already scheduled
     prev_status, prev_attempts = msg.status, msg.attempts
+    if prev_status == "queued" and prev_attempts >= _cfg("WHATSAPP_MAX_ATTEMPTS"):
+        # Out of attempts (a crash may have skipped the check in _attempt_failed): stop here.
+        return _give_up(msg, prev_status, prev_attempts, now)
     lease = now + timedelta(seconds=_cfg("WHATSAPP_SEND_LEASE_SECONDS"))
     claimed = db.session.execute(
         update(WhatsAppMsg)
@@ -321,11 +324,30 @@ def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
     if msg.status != "sending":
         return None
     realtime.publish(msg.business_id, "whatsapp.status", _status_payload(msg))
+    try:
+        return _send_claimed(msg, prev_status, now)
+    except Exception as exc:  # noqa: BLE001 — a bug or bad row must not loop forever
+        # Only the class name: an exception's text may quote the number or the body.
+        log.error("whatsapp %s attempt %d crashed (%s); marking it failed", message_id, msg.attempts,
+                  exc.__class__.__name__)
+        db.session.rollback()
+        msg = db.session.get(WhatsAppMsg, message_id)
+        if msg is None or msg.status != "sending":
+            return None  # the outcome was recorded before the crash
+        return _attempt_failed(msg, TransportError(f"internal error: {exc.__class__.__name__}", code="internal",
+                                                   retryable=False), now, keep_sending=False)
 
+
+def _send_claimed(msg: WhatsAppMsg, prev_status: str, now: datetime) -> float | None:
+    """The claimed attempt: reconcile an interrupted one, then send (unless out of attempts)."""
     if msg.provider_message_id:
         # A status webhook already told us the provider has it (it echoed our key).
         _record_sent(msg, msg.provider_message_id, "sent", now)
         return None
+    if not msg.to_number:
+        # The person was erased while the message waited: there is nobody to send it to.
+        return _attempt_failed(msg, TransportError("no recipient number", code="no_recipient", retryable=False),
+                               now, keep_sending=False)
     outbound = _outbound(msg)
     try:
         transport = build_transport(msg.provider, current_app.config)
@@ -338,6 +360,9 @@ def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
         wait = _reconcile(msg, transport, outbound, now)
         if wait is not None:
             return wait if wait > 0 else None
+    if msg.attempts > _cfg("WHATSAPP_MAX_ATTEMPTS"):
+        # This claim only reconciled the last allowed attempt; it may not send again.
+        return _give_up(msg, "sending", msg.attempts, now)
     try:
         result = transport.send(outbound)
     except TransportError as exc:
@@ -412,6 +437,24 @@ def _attempt_failed(msg: WhatsAppMsg, exc: TransportError, now: datetime, keep_s
     log.warning("whatsapp %s attempt %d via %s failed (%s %s); next try in %.1fs%s", msg.id, msg.attempts,
                 msg.provider, exc.code or "", exc.text, delay, " after reconciling" if keep_sending else "")
     return delay
+
+
+def _give_up(msg: WhatsAppMsg, status: str, attempts: int, now: datetime) -> None:
+    """Fail a message that has used all its attempts, if nobody moved it meanwhile."""
+    reason = f"gave up after {attempts} attempts"
+    if msg.error:
+        reason += f": {msg.error}"
+    failed = db.session.execute(
+        update(WhatsAppMsg).where(WhatsAppMsg.id == msg.id, WhatsAppMsg.status == status,
+                                  WhatsAppMsg.attempts == attempts)
+        .values(status="failed", error_code=msg.error_code or "attempts", error=reason[:500], next_attempt_at=None,
+                updated_at=now)).rowcount == 1
+    db.session.commit()
+    if failed:
+        db.session.refresh(msg)
+        log.error("whatsapp %s failed via %s: %s", msg.id, msg.provider, reason)
+        realtime.publish(msg.business_id, "whatsapp.status", _status_payload(msg))
+    return None
 
 
 def _record_sent(msg: WhatsAppMsg, provider_message_id: str | None, status: str, now: datetime,
