@@ -39,7 +39,7 @@ from server.providers.whatsapp.base import (
     STATUS_RANK, InboundMessage, Outbound, StatusUpdate, Template, TransportError, missing_variables,
     render_template,
 )
-from server.services import realtime
+from server.services import audit, realtime
 from server.services.customers import customer_names, find_customer_by_phone, find_or_create_lead, get_customer
 
 log = logging.getLogger(__name__)
@@ -134,31 +134,38 @@ def create_template(business_id: int, data: dict) -> WhatsAppTemplate:
     _business(business_id)
     row = WhatsAppTemplate(business_id=business_id, **{k: data.get(k) for k in TEMPLATE_FIELDS if k in data})
     row.language = row.language or "he"
-    return _save_template(row)
+    return _save_template(row, "create", sorted(k for k in TEMPLATE_FIELDS if getattr(row, k) is not None))
 
 
 def update_template(business_id: int, template_id: int, data: dict) -> WhatsAppTemplate:
     row = _template(business_id, template_id)
+    before = {key: getattr(row, key) for key in TEMPLATE_FIELDS}
     for key in TEMPLATE_FIELDS:
         # Provider ids may be cleared; name, language and body may only be replaced.
         if key in data and (data[key] is not None or key in ("twilio_content_sid", "meta_template_name")):
             setattr(row, key, data[key])
-    return _save_template(row)
+    return _save_template(row, "update", audit.changed_fields(before, {key: getattr(row, key)
+                                                                        for key in TEMPLATE_FIELDS}))
 
 
-def _save_template(row: WhatsAppTemplate) -> WhatsAppTemplate:
+def _save_template(row: WhatsAppTemplate, action: str, fields: list[str]) -> WhatsAppTemplate:
     try:
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:
         db.session.rollback()
         raise Conflict("template exists") from None
+    # Template names are the business's own wording ids, not personal data: the entry says which.
+    audit.record(action, "whatsapp_template", row.id, business_id=row.business_id,
+                 details={"name": row.name, "fields": fields})
     db.session.commit()
     return row
 
 
 def delete_template(business_id: int, template_id: int) -> None:
-    db.session.delete(_template(business_id, template_id))
+    row = _template(business_id, template_id)
+    audit.record("delete", "whatsapp_template", row.id, business_id=row.business_id, details={"name": row.name})
+    db.session.delete(row)
     db.session.commit()
 
 
@@ -211,6 +218,12 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
                       template_variables=variables if template_row else None, flags=flags,
                       attempts=0, next_attempt_at=now)
     db.session.add(msg)
+    db.session.flush()
+    # Who sent what kind of message to which customer; never the text or the number.
+    audit.record("create", "whatsapp_message", msg.id, business_id=business.id,
+                 details={"provider": provider, "kind": "template" if template_row else "text",
+                          "template": template_row.name if template_row else None,
+                          "customer_id": msg.customer_id})
     db.session.commit()
     if provider == "dev":
         log.warning("whatsapp %s queued on the DEVELOPMENT transport: it will not be delivered%s",
