@@ -17,17 +17,31 @@ _SECRET_PATTERNS = [
 ]
 # Search terms in request lines (werkzeug's access log): a customer's name is personal data.
 _SEARCH_QUERY = re.compile(r"(?i)([?&](?:q|search|query)=)[^&\s\"']+")
-# Phone numbers (E.164 or Israeli local) keep only their last 3 digits: enough to debug.
-# Shapes: +972501234567 (any E.164), 972501234567, 050-123-4567, 0501234567, 03-123-4567.
-_PHONE = re.compile(r"(?<![\w:.\-+])(\+\d{8,15}|972\d{8,9}|0\d{1,2}-?\d{3}-?\d{4})(?![\w:])")
+# Phone numbers keep only their last 3 digits: enough to debug. Shapes, also after a
+# scheme or key (`whatsapp:`, `tel:`, `to:`) and URL-encoded (`%2B972…`):
+#   +972545551234, +972 54-555-1234, +972 54 555 1234 (any E.164, spaces or hyphens inside)
+#   972545551234 (WhatsApp ids), 054-555-1234, 054 555 1234, 0545551234, 03-123-4567.
+# Not phones: an Israeli number never starts 00 or 0 alone, so invoice numbers, ids,
+# amounts, dates and times (2026-11-25 10:00:00) stay readable. A match must not be
+# inside a longer token: no letter, digit, '.', '-' or '+' right before it (but `%3A`,
+# an encoded ':', and a Hebrew prefix like `ל-` are fine), no letter, digit or ':' right
+# after, nor '.'/'-' followed by a digit (a decimal, a longer id).
+_PHONE = re.compile(
+    r"(?:(?<![\w.\-+%])|(?<=%3[Aa])|(?<=[\u0590-\u05ff]-))"
+    r"((?:\+|%2[Bb])(?:\d{8,15}|\d{1,3}(?:[ \-]\d{1,4}){2,5})"
+    r"|972\d{8,9}"
+    r"|0[1-9]\d?[ \-]?\d{3}[ \-]?\d{4})"
+    r"(?![\w:]|[.\-]\d)")
+_PLUS = re.compile(r"^(\+|%2[Bb])")
 
 
 def _mask_phone(match: re.Match) -> str:
     raw = match.group(1)
-    digits = re.sub(r"\D", "", raw)
+    plus = _PLUS.match(raw)
+    digits = re.sub(r"\D", "", raw[plus.end():] if plus else raw)
     if len(digits) < 9:
         return raw
-    return ("+" if raw.startswith("+") else "") + MASK + digits[-3:]
+    return (plus.group(1) if plus else "") + MASK + digits[-3:]
 
 
 def mask_text(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:

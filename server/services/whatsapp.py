@@ -39,7 +39,7 @@ from server.providers.whatsapp.base import (
     STATUS_RANK, InboundMessage, Outbound, StatusUpdate, Template, TransportError, missing_variables,
     render_template,
 )
-from server.services import realtime
+from server.services import audit, realtime
 from server.services.customers import customer_names, find_customer_by_phone, find_or_create_lead, get_customer
 
 log = logging.getLogger(__name__)
@@ -134,31 +134,38 @@ def create_template(business_id: int, data: dict) -> WhatsAppTemplate:
     _business(business_id)
     row = WhatsAppTemplate(business_id=business_id, **{k: data.get(k) for k in TEMPLATE_FIELDS if k in data})
     row.language = row.language or "he"
-    return _save_template(row)
+    return _save_template(row, "create", sorted(k for k in TEMPLATE_FIELDS if getattr(row, k) is not None))
 
 
 def update_template(business_id: int, template_id: int, data: dict) -> WhatsAppTemplate:
     row = _template(business_id, template_id)
+    before = {key: getattr(row, key) for key in TEMPLATE_FIELDS}
     for key in TEMPLATE_FIELDS:
         # Provider ids may be cleared; name, language and body may only be replaced.
         if key in data and (data[key] is not None or key in ("twilio_content_sid", "meta_template_name")):
             setattr(row, key, data[key])
-    return _save_template(row)
+    return _save_template(row, "update", audit.changed_fields(before, {key: getattr(row, key)
+                                                                        for key in TEMPLATE_FIELDS}))
 
 
-def _save_template(row: WhatsAppTemplate) -> WhatsAppTemplate:
+def _save_template(row: WhatsAppTemplate, action: str, fields: list[str]) -> WhatsAppTemplate:
     try:
         with db.session.begin_nested():
             db.session.add(row)
     except IntegrityError:
         db.session.rollback()
         raise Conflict("template exists") from None
+    # Template names are the business's own wording ids, not personal data: the entry says which.
+    audit.record(action, "whatsapp_template", row.id, business_id=row.business_id,
+                 details={"name": row.name, "fields": fields})
     db.session.commit()
     return row
 
 
 def delete_template(business_id: int, template_id: int) -> None:
-    db.session.delete(_template(business_id, template_id))
+    row = _template(business_id, template_id)
+    audit.record("delete", "whatsapp_template", row.id, business_id=row.business_id, details={"name": row.name})
+    db.session.delete(row)
     db.session.commit()
 
 
@@ -211,6 +218,12 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
                       template_variables=variables if template_row else None, flags=flags,
                       attempts=0, next_attempt_at=now)
     db.session.add(msg)
+    db.session.flush()
+    # Who sent what kind of message to which customer; never the text or the number.
+    audit.record("create", "whatsapp_message", msg.id, business_id=business.id,
+                 details={"provider": provider, "kind": "template" if template_row else "text",
+                          "template": template_row.name if template_row else None,
+                          "customer_id": msg.customer_id})
     db.session.commit()
     if provider == "dev":
         log.warning("whatsapp %s queued on the DEVELOPMENT transport: it will not be delivered%s",
@@ -308,6 +321,9 @@ def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
     if msg.next_attempt_at and msg.next_attempt_at > now + EARLY_TOLERANCE:
         return None  # a live attempt holds the lease, or a retry is already scheduled
     prev_status, prev_attempts = msg.status, msg.attempts
+    if prev_status == "queued" and prev_attempts >= _cfg("WHATSAPP_MAX_ATTEMPTS"):
+        # Out of attempts (a crash may have skipped the check in _attempt_failed): stop here.
+        return _give_up(msg, prev_status, prev_attempts, now)
     lease = now + timedelta(seconds=_cfg("WHATSAPP_SEND_LEASE_SECONDS"))
     claimed = db.session.execute(
         update(WhatsAppMsg)
@@ -321,11 +337,30 @@ def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
     if msg.status != "sending":
         return None
     realtime.publish(msg.business_id, "whatsapp.status", _status_payload(msg))
+    try:
+        return _send_claimed(msg, prev_status, now)
+    except Exception as exc:  # noqa: BLE001 — a bug or bad row must not loop forever
+        # Only the class name: an exception's text may quote the number or the body.
+        log.error("whatsapp %s attempt %d crashed (%s); marking it failed", message_id, msg.attempts,
+                  exc.__class__.__name__)
+        db.session.rollback()
+        msg = db.session.get(WhatsAppMsg, message_id)
+        if msg is None or msg.status != "sending":
+            return None  # the outcome was recorded before the crash
+        return _attempt_failed(msg, TransportError(f"internal error: {exc.__class__.__name__}", code="internal",
+                                                   retryable=False), now, keep_sending=False)
 
+
+def _send_claimed(msg: WhatsAppMsg, prev_status: str, now: datetime) -> float | None:
+    """The claimed attempt: reconcile an interrupted one, then send (unless out of attempts)."""
     if msg.provider_message_id:
         # A status webhook already told us the provider has it (it echoed our key).
         _record_sent(msg, msg.provider_message_id, "sent", now)
         return None
+    if not msg.to_number:
+        # The person was erased while the message waited: there is nobody to send it to.
+        return _attempt_failed(msg, TransportError("no recipient number", code="no_recipient", retryable=False),
+                               now, keep_sending=False)
     outbound = _outbound(msg)
     try:
         transport = build_transport(msg.provider, current_app.config)
@@ -338,6 +373,9 @@ def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
         wait = _reconcile(msg, transport, outbound, now)
         if wait is not None:
             return wait if wait > 0 else None
+    if msg.attempts > _cfg("WHATSAPP_MAX_ATTEMPTS"):
+        # This claim only reconciled the last allowed attempt; it may not send again.
+        return _give_up(msg, "sending", msg.attempts, now)
     try:
         result = transport.send(outbound)
     except TransportError as exc:
@@ -412,6 +450,24 @@ def _attempt_failed(msg: WhatsAppMsg, exc: TransportError, now: datetime, keep_s
     log.warning("whatsapp %s attempt %d via %s failed (%s %s); next try in %.1fs%s", msg.id, msg.attempts,
                 msg.provider, exc.code or "", exc.text, delay, " after reconciling" if keep_sending else "")
     return delay
+
+
+def _give_up(msg: WhatsAppMsg, status: str, attempts: int, now: datetime) -> None:
+    """Fail a message that has used all its attempts, if nobody moved it meanwhile."""
+    reason = f"gave up after {attempts} attempts"
+    if msg.error:
+        reason += f": {msg.error}"
+    failed = db.session.execute(
+        update(WhatsAppMsg).where(WhatsAppMsg.id == msg.id, WhatsAppMsg.status == status,
+                                  WhatsAppMsg.attempts == attempts)
+        .values(status="failed", error_code=msg.error_code or "attempts", error=reason[:500], next_attempt_at=None,
+                updated_at=now)).rowcount == 1
+    db.session.commit()
+    if failed:
+        db.session.refresh(msg)
+        log.error("whatsapp %s failed via %s: %s", msg.id, msg.provider, reason)
+        realtime.publish(msg.business_id, "whatsapp.status", _status_payload(msg))
+    return None
 
 
 def _record_sent(msg: WhatsAppMsg, provider_message_id: str | None, status: str, now: datetime,

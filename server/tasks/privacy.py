@@ -1,4 +1,5 @@
-"""Privacy jobs: build a customer's export ZIP; the nightly retention purge."""
+"""Privacy jobs: build a customer's export ZIP (and re-queue lost builds); the nightly
+retention purge."""
 from __future__ import annotations
 
 from huey import crontab
@@ -12,6 +13,14 @@ def build_export_task(export_id: int):
     from server.services.privacy.export import build_export
     export = build_export(export_id)
     return export.status if export is not None else None
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@in_app_context
+def sweep_exports_task():
+    """huey does not acknowledge tasks: re-queue export builds a killed worker lost."""
+    from server.services.privacy.export import sweep_stuck_exports
+    return sweep_stuck_exports()
 
 
 @huey.task()

@@ -2,7 +2,8 @@
 
 Removed: the customer's name, phone, email and notes; call transcripts, replies,
 summaries, recording and audio links, and the audio files under MEDIA_DIR; WhatsApp
-bodies, template variables and the person's number; the free text of their tasks and
+bodies, template variables and the person's number (a message still waiting to be sent
+is failed with error "erased", so no worker sends it or retries it forever); the free text of their tasks and
 contracts; draft invoices; their exports (ZIP files included).
 
 Kept, because the law requires a business to keep them: issued invoices with their
@@ -28,6 +29,7 @@ from server.services import audit
 from server.services.customers import get_customer
 from server.services.privacy import media, scope
 from server.services.realtime import publish
+from server.services.whatsapp import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,7 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
     business = db.session.get(Business, customer.business_id)
     business_numbers = {n for n in (business.voice_number, business.whatsapp_number) if n}
     business_numbers |= {f"whatsapp:{n}" for n in list(business_numbers)}
-    counts = {"calls": 0, "turns": 0, "whatsapp_messages": 0, "tasks": 0, "contracts": 0,
+    counts = {"calls": 0, "turns": 0, "whatsapp_messages": 0, "whatsapp_cancelled": 0, "tasks": 0, "contracts": 0,
               "draft_invoices_deleted": 0, "invoices_kept": 0, "exports": 0, "audio_files": 0}
 
     local_files, remote_recordings = media.call_audio(data.calls, current_app.config["MEDIA_DIR"])
@@ -86,9 +88,17 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
 
     for message in data.messages:
         counts["whatsapp_messages"] += 1
+        if message.direction == "outbound" and message.status in OPEN_STATUSES:
+            # Still waiting to be sent: it must never go out now, nor wait in the queue forever.
+            message.status = "failed"
+            message.next_attempt_at = None
+            message.error_code = "erased"
+            message.error = "erased"
+            counts["whatsapp_cancelled"] += 1
+        else:
+            message.error = None
         message.body = None
         message.template_variables = None
-        message.error = None
         # Media the person sent (links to their photos, voice notes) goes with the text.
         message.flags = {k: v for k, v in (message.flags or {}).items() if k != "media"}
         if message.from_number not in business_numbers:

@@ -5,6 +5,11 @@ The ZIP holds manifest.json, customer.json, calls.json (with turns and transcrip
 whatsapp.json, tasks.json, invoices.json, contracts.json and audio/ (the agent's reply
 audio from MEDIA_DIR and the caller recordings). Anything that could not be included is
 listed in manifest.json's "missing" with the reason: never silently left out.
+
+huey does not acknowledge tasks, so a worker killed mid-build loses the job: the row is
+the source of truth. The build claims it (queued → running) and touches it at every step;
+a periodic sweep puts an export idle longer than EXPORT_STUCK_MINUTES back in the queue,
+and fails it once it was lost EXPORT_MAX_REQUEUES times.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from pathlib import Path
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from server.errors import AppError, Forbidden, NotFound
 from server.extensions import db
@@ -32,6 +37,9 @@ from server.services.realtime import publish
 log = logging.getLogger(__name__)
 
 _SALT = "kesher.export-download"
+OPEN_STATUSES = ("queued", "running")
+STUCK_MINUTES = 15
+MAX_REQUEUES = 3
 
 
 class Gone(AppError):
@@ -88,6 +96,7 @@ def request_export(business_id: int | None, customer_id: int, requested_by_user_
 def _progress(export: DataExport, progress: int, step: str) -> None:
     export.progress = progress
     export.step = step
+    export.updated_at = utcnow()  # a heartbeat: the stuck-export sweep leaves a live build alone
     db.session.commit()
     publish(export.business_id, "export.updated", export.to_dict())
 
@@ -98,11 +107,14 @@ def _json(data) -> bytes:
 
 def build_export(export_id: int) -> DataExport | None:
     """The job: gather, write the ZIP atomically, record what went in. Never raises."""
+    now = utcnow()
+    # Only one build per export: a duplicate job (the sweep's and a late original) finds it running.
+    claimed = db.session.execute(update(DataExport).where(DataExport.id == export_id, DataExport.status == "queued")
+                                 .values(status="running", started_at=now, updated_at=now)).rowcount == 1
+    db.session.commit()
     export = db.session.get(DataExport, export_id)
-    if export is None or export.status not in ("queued", "running"):
+    if not claimed or export is None:
         return export
-    export.status = "running"
-    export.started_at = utcnow()
     _progress(export, 5, "collecting")
     name = f"{secrets.token_hex(16)}.zip"
     target = export_dir() / name
@@ -134,6 +146,49 @@ def build_export(export_id: int) -> DataExport | None:
     _progress(export, 100, "done")
     log.info("export %s built: %s bytes", export.id, export.size_bytes)
     return export
+
+
+def sweep_stuck_exports(now=None) -> dict:
+    """Re-queue exports whose build was lost (idle in queued/running longer than
+    EXPORT_STUCK_MINUTES); fail one lost more than EXPORT_MAX_REQUEUES times."""
+    from server.tasks.privacy import build_export_task
+
+    now = now or utcnow()
+    config = current_app.config
+    cutoff = now - timedelta(minutes=config.get("EXPORT_STUCK_MINUTES", STUCK_MINUTES))
+    limit = config.get("EXPORT_MAX_REQUEUES", MAX_REQUEUES)
+    stuck = db.session.execute(select(DataExport.id, DataExport.summary).where(
+        DataExport.status.in_(OPEN_STATUSES), DataExport.updated_at < cutoff).order_by(DataExport.id)).all()
+    db.session.commit()
+    requeued, failed = [], []
+    for export_id, summary in stuck:
+        lost = int((summary or {}).get("requeued", 0))
+        if lost >= limit:
+            values = {"status": "failed", "step": "failed", "finished_at": now,
+                      "error": f"build lost {lost + 1} times (worker stopped)"}
+        else:
+            values = {"status": "queued", "step": "queued", "progress": 0,
+                      "summary": {**(summary or {}), "requeued": lost + 1}}
+        # Still stuck when we write: a concurrent sweep or a late build leaves it alone.
+        won = db.session.execute(update(DataExport).where(
+            DataExport.id == export_id, DataExport.status.in_(OPEN_STATUSES), DataExport.updated_at < cutoff)
+            .values(updated_at=now, **values)).rowcount == 1
+        db.session.commit()
+        if won:
+            (failed if values["status"] == "failed" else requeued).append(export_id)
+    for export_id in failed:
+        export = db.session.get(DataExport, export_id)
+        log.error("export %s failed: its build was lost %s times", export_id,
+                  (export.summary or {}).get("requeued", 0) + 1)
+        publish(export.business_id, "export.updated", export.to_dict())
+    for export_id in requeued:
+        log.warning("export %s was stuck (its worker stopped); queued again", export_id)
+        try:
+            build_export_task(export_id)
+        except Exception as exc:  # noqa: BLE001 - still queued: the next sweep tries again
+            db.session.rollback()
+            log.error("export %s could not be queued (%s)", export_id, exc.__class__.__name__)
+    return {"requeued": requeued, "failed": failed}
 
 
 def _requester(export: DataExport):

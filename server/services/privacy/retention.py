@@ -10,7 +10,8 @@ older than that: the content goes, the record that a call or message happened st
 | recordings_days   | recording and agent-audio links of calls, the audio files under | 90      |
 |                   | MEDIA_DIR, and the recordings held at Twilio                    |         |
 | transcripts_days  | call transcripts, agent replies, tool calls, call summaries     | 365     |
-| messages_days     | WhatsApp message bodies, template variables and media links     | 365     |
+| messages_days     | WhatsApp message bodies, template variables, media links, error | 365     |
+|                   | text and the person's number (the business's own number stays)  |         |
 | calls_days        | the caller's number and the conversation state on call records  | 730     |
 """
 from __future__ import annotations
@@ -100,6 +101,7 @@ def purge_business(business_id: int | None, settings: dict | None, now: datetime
 
     business = db.session.get(Business, business_id) if business_id else None
     own_numbers = {n for n in ((business.voice_number, business.whatsapp_number) if business else ()) if n}
+    own_numbers |= {f"whatsapp:{n}" for n in list(own_numbers)}
     keep = sorted(own_numbers) or [""]
     calls = db.session.scalars(_calls_before(business_id, cutoff["calls_days"]).where(or_(
         and_(CallLog.from_number.is_not(None), CallLog.from_number.not_in(keep)),
@@ -116,13 +118,22 @@ def purge_business(business_id: int | None, settings: dict | None, now: datetime
             counts["call_numbers"] += changed
 
     owner = WhatsAppMsg.business_id.is_(None) if business_id is None else WhatsAppMsg.business_id == business_id
+    # The row stays (it counts on the dashboard and the timeline); what it says and who
+    # it was with go: the person's number is personal data as much as the text.
     messages = db.session.scalars(select(WhatsAppMsg).where(
         owner, WhatsAppMsg.created_at < cutoff["messages_days"],
-        or_(WhatsAppMsg.body.is_not(None), WhatsAppMsg.template_variables.is_not(None)))).all()
+        or_(WhatsAppMsg.body.is_not(None), WhatsAppMsg.template_variables.is_not(None),
+            WhatsAppMsg.error.is_not(None),
+            and_(WhatsAppMsg.from_number.is_not(None), WhatsAppMsg.from_number.not_in(keep)),
+            and_(WhatsAppMsg.to_number.is_not(None), WhatsAppMsg.to_number.not_in(keep))))).all()
     for message in messages:
         message.body = None
         message.template_variables = None
+        message.error = None  # a provider's error text may quote the number
         message.flags = {k: v for k, v in (message.flags or {}).items() if k != "media"}
+        for attr in ("from_number", "to_number"):
+            if getattr(message, attr) not in own_numbers:
+                setattr(message, attr, None)
         counts["messages"] += 1
 
     db.session.flush()

@@ -6,6 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from server.models import AuditEntry
+from server.tests.whatsapp.conftest import (  # noqa: F401  (fixtures)
+    dev_business, fake_twilio, inbound_from, twilio_business,
+)
 
 
 def _entries(db):
@@ -142,3 +145,155 @@ def test_a_change_and_its_entry_roll_back_together(client, db, staff_and_custome
     from server.models import Task
     assert db.session.scalar(select(func.count()).select_from(Task)) == 0
     assert _entries(db) == []
+
+
+# ---- customers, businesses, users ---------------------------------------------------------
+
+def test_customer_create_update_delete_are_audited_once_each(client, db, login_as):
+    user = login_as("staff")
+    rec = Recorder(db)
+    r = client.post("/api/crm/customers", json={"name": "מיכל אברהם", "phone": "050-999-8877",
+                                                "notes": "הערה על הלקוחה"})
+    assert r.status_code == 201, r.get_json()
+    cid = r.get_json()["id"]
+    assert _one(rec, "create", "customer", cid, user).details["fields"] == ["name", "notes", "phone"]
+    assert client.put(f"/api/crm/customers/{cid}", json={"email": "michal@example.co.il"}).status_code == 200
+    assert _one(rec, "update", "customer", cid, user).details["fields"] == ["email"]
+    assert client.delete(f"/api/crm/customers/{cid}").status_code == 200
+    _one(rec, "delete", "customer", cid, user)
+
+
+def test_refused_customer_changes_write_no_audit_entry(client, db, login_as, make_customer, make_user):
+    user = login_as("staff")
+    taken = make_customer(user.business, name="מיכל אברהם", phone="+972509998877")
+    other = make_customer(user.business, name="דני לוי", phone="+972501112233")
+    assert client.post(f"/api/customers/{other.id}/tasks", json={"title": "להתקשר"}).status_code == 201  # history
+    rec = Recorder(db)
+    assert client.post("/api/crm/customers", json={"name": "מיכל", "phone": "0509998877"}).status_code == 409
+    assert client.post("/api/crm/customers", json={"name": "מיכל", "email": "לא מייל"}).status_code == 422
+    assert client.put(f"/api/crm/customers/{other.id}", json={"phone": "050-999-8877"}).status_code == 409
+    assert client.put(f"/api/crm/customers/{taken.id}", json={"email": "x@"}).status_code == 422
+    assert client.delete(f"/api/crm/customers/{other.id}").status_code == 409
+    assert client.delete("/api/crm/customers/999999").status_code == 404
+    viewer = make_user("viewer", business=user.business)
+    from server.tests.conftest import login
+    login(client, viewer.email)
+    assert client.post("/api/crm/customers", json={"name": "מיכל אברהם"}).status_code == 403
+    assert client.delete(f"/api/crm/customers/{taken.id}").status_code == 403
+    assert rec.new() == []
+
+
+def test_business_deactivate_reactivate_delete_are_audited_once_each(client, db, login_as, make_business):
+    business = make_business("מספרת הדס")
+    admin = login_as("admin")  # the platform admin
+    rec = Recorder(db)
+    for action in ("deactivate", "reactivate"):
+        assert client.post(f"/api/businesses/{business.id}/{action}").status_code == 200
+        entry = _one(rec, action, "business", business.id)
+        assert (entry.actor_user_id, entry.actor_role, entry.business_id) == (admin.id, "admin", business.id)
+    assert client.delete(f"/api/businesses/{business.id}").status_code == 200
+    entry = _one(rec, "delete", "business", business.id)
+    assert entry.details == {"soft": True} and entry.actor_user_id == admin.id
+
+
+def test_refused_business_changes_write_no_audit_entry(client, db, login_as, make_business):
+    business = make_business("מספרת הדס")
+    login_as("admin", business=business)  # the business's own admin is not the platform admin
+    rec = Recorder(db)
+    assert client.post(f"/api/businesses/{business.id}/deactivate").status_code == 403
+    assert client.post(f"/api/businesses/{business.id}/reactivate").status_code == 403
+    assert client.delete(f"/api/businesses/{business.id}").status_code == 403
+    login_as("admin")
+    assert client.post("/api/businesses/999999/deactivate").status_code == 404
+    assert client.delete("/api/businesses/999999").status_code == 404
+    assert rec.new() == []
+    db.session.refresh(business)
+    assert business.active and business.deleted_at is None
+
+
+def test_role_change_writes_exactly_one_entry_and_a_refused_one_none(client, db, login_as, make_user):
+    admin = login_as("admin", platform=False)  # a business admin
+    staff = make_user("staff", business=admin.business)
+    rec = Recorder(db)
+    assert client.put(f"/api/users/{staff.id}", json={"role": "viewer"}).status_code == 200
+    entry = _one(rec, "role_change", "user", staff.id, admin)
+    assert entry.details == {"from": {"role": "staff", "business_id": admin.business_id},
+                             "to": {"role": "viewer", "business_id": admin.business_id}}
+    assert client.put(f"/api/users/{staff.id}", json={"role": "viewer"}).status_code == 200  # no change
+    assert client.put(f"/api/users/{staff.id}", json={"role": "owner"}).status_code == 422
+    assert client.put(f"/api/users/{admin.id}", json={"role": "staff"}).status_code == 409
+    assert rec.new() == []
+    login_as("staff", business=admin.business)
+    assert client.put(f"/api/users/{staff.id}", json={"role": "admin"}).status_code == 403
+    assert rec.new() == []
+
+
+# ---- WhatsApp ---------------------------------------------------------------------------
+
+TEMPLATE = {"name": "appointment_reminder", "language": "he", "body": "שלום {{1}}, מזכירים את התור שלך ב-{{2}}"}
+
+
+def test_whatsapp_send_is_audited_once_without_body_or_number(client, db, login_as, dev_business, inbound_from):
+    from server.models import WhatsAppTemplate
+    user = login_as("staff", business=dev_business)
+    inbound_from(dev_business, phone="+972509998877")
+    db.session.add(WhatsAppTemplate(business_id=dev_business.id, **TEMPLATE))
+    db.session.commit()
+    rec = Recorder(db)
+    r = client.post("/api/whatsapp/send", json={"to": "050-999-8877", "text": "מיכל, הערה: התור שלך מחר"})
+    assert r.status_code == 200, r.get_json()
+    entry = _one(rec, "create", "whatsapp_message", r.get_json()["id"], user)
+    assert entry.details == {"provider": "dev", "kind": "text", "template": None, "customer_id": None}
+    r = client.post("/api/whatsapp/send", json={"to": "050-999-8877", "template": "appointment_reminder",
+                                                "variables": {"1": "מיכל אברהם", "2": "10:30"}})
+    assert r.status_code == 200, r.get_json()
+    entry = _one(rec, "create", "whatsapp_message", r.get_json()["id"], user)
+    assert entry.details["kind"] == "template" and entry.details["template"] == "appointment_reminder"
+    assert "10:30" not in json.dumps(entry.details)
+
+
+def test_refused_whatsapp_sends_write_no_audit_entry(client, db, login_as, twilio_business, make_user):
+    login_as("staff", business=twilio_business)
+    rec = Recorder(db)
+    r = client.post("/api/whatsapp/send", json={"to": "050-999-8877", "text": "מיכל, שלום"})
+    assert r.status_code == 409 and r.get_json() == {"error": "outside 24h window"}
+    assert client.post("/api/whatsapp/send", json={"to": "050-999-8877", "template": "no_such"}).status_code == 422
+    assert client.post("/api/whatsapp/send", json={"to": "12", "text": "שלום"}).status_code == 422
+    from server.tests.conftest import login
+    login(client, make_user("viewer", business=twilio_business).email)
+    assert client.post("/api/whatsapp/send", json={"to": "050-999-8877", "text": "שלום"}).status_code == 403
+    assert rec.new() == []
+    from server.models import WhatsAppMsg
+    assert db.session.scalar(select(func.count()).select_from(WhatsAppMsg)) == 0
+
+
+def test_whatsapp_template_create_update_delete_are_audited_once_each(client, db, login_as, dev_business):
+    user = login_as("admin", business=dev_business)
+    rec = Recorder(db)
+    r = client.post("/api/whatsapp/templates", json=TEMPLATE)
+    assert r.status_code == 201, r.get_json()
+    tid = r.get_json()["id"]
+    entry = _one(rec, "create", "whatsapp_template", tid, user)
+    assert entry.details == {"name": "appointment_reminder", "fields": ["body", "language", "name"]}
+    r = client.put(f"/api/whatsapp/templates/{tid}", json={"body": "היי {{1}}, נתראה ב-{{2}}",
+                                                           "meta_template_name": "appointment_reminder"})
+    assert r.status_code == 200, r.get_json()
+    entry = _one(rec, "update", "whatsapp_template", tid, user)
+    assert entry.details["fields"] == ["body", "meta_template_name"]
+    assert client.delete(f"/api/whatsapp/templates/{tid}").status_code == 200
+    _one(rec, "delete", "whatsapp_template", tid, user)
+
+
+def test_refused_whatsapp_template_changes_write_no_audit_entry(client, db, login_as, dev_business, make_user):
+    login_as("admin", business=dev_business)
+    tid = client.post("/api/whatsapp/templates", json=TEMPLATE).get_json()["id"]
+    other = client.post("/api/whatsapp/templates", json={**TEMPLATE, "name": "order_ready"}).get_json()["id"]
+    rec = Recorder(db)
+    assert client.post("/api/whatsapp/templates", json=TEMPLATE).status_code == 409
+    assert client.put(f"/api/whatsapp/templates/{other}", json={"name": "appointment_reminder"}).status_code == 409
+    assert client.post("/api/whatsapp/templates", json={**TEMPLATE, "name": "תזכורת"}).status_code == 422
+    assert client.delete("/api/whatsapp/templates/999999").status_code == 404
+    from server.tests.conftest import login
+    login(client, make_user("staff", business=dev_business).email)
+    assert client.delete(f"/api/whatsapp/templates/{tid}").status_code == 403
+    assert rec.new() == []

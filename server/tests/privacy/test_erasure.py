@@ -1,4 +1,5 @@
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -72,7 +73,8 @@ def test_after_erasure_no_trace_of_the_person_remains_anywhere(client, world, lo
     r = _erase(client, dana.customer.id, reason="הלקוחה דנה כהן ביקשה מחיקה בטלפון 050-123-4567")
     assert r.status_code == 200, r.get_json()
     result = r.get_json()
-    assert result["erased"] == {"calls": 2, "turns": 3, "whatsapp_messages": 3, "tasks": 1, "contracts": 1,
+    assert result["erased"] == {"calls": 2, "turns": 3, "whatsapp_messages": 3, "whatsapp_cancelled": 0,
+                                "tasks": 1, "contracts": 1,
                                 "draft_invoices_deleted": 1, "invoices_kept": 1, "exports": 1, "audio_files": 3}
     assert result["customer"]["name"] == "לקוח שנמחק" and result["customer"]["phone"] is None
 
@@ -194,3 +196,38 @@ def test_without_twilio_credentials_the_remote_recordings_left_are_reported(clie
     assert entry.details == {"stage": "remote_recordings", "deleted": 0, "already_gone": 0, "failed": 3,
                              "reasons": ["no Twilio credentials"]}
     assert fake_twilio.deleted == []
+
+
+def test_erasure_fails_messages_still_waiting_to_be_sent_and_the_sweep_never_sends_them(client, world, login_as,
+                                                                                       app, db, monkeypatch):
+    """Erasure cleared the number of a queued message; the next attempt crashed in the
+    transport and skipped the attempts check, so the sweep re-claimed it forever."""
+    from server.models.base import utcnow
+    from server.services.whatsapp import due_messages
+    from server.tasks.whatsapp import sweep_whatsapp
+
+    monkeypatch.setitem(app.config, "TWILIO_API_BASE", "http://127.0.0.1:9")  # nothing may be sent
+    business, dana = world.business, world.dana
+    business.whatsapp_provider = "twilio"
+    waiting = {}
+    for status, body in (("queued", "תזכורת לדנה: התור מחר ב-10:00"), ("sending", "דנה, ההזמנה מוכנה")):
+        msg = WhatsAppMsg(business_id=business.id, customer_id=dana.customer.id, direction="outbound", status=status,
+                          provider="twilio", idempotency_key=f"erase-{status}", from_number=business.whatsapp_number,
+                          to_number=dana.phone, body=body, flags={}, attempts=1 if status == "sending" else 0,
+                          next_attempt_at=utcnow())
+        db.session.add(msg)
+        db.session.commit()
+        waiting[status] = msg.id
+    login_as("admin", business=business)
+    r = _erase(client, dana.customer.id)
+    assert r.status_code == 200, r.get_json()
+
+    sweep_whatsapp()  # the worker's periodic sweep (inline in tests: it would also send)
+    db.session.expire_all()
+    for status, message_id in waiting.items():
+        msg = db.session.get(WhatsAppMsg, message_id)
+        assert (msg.status, msg.error, msg.body, msg.to_number) == ("failed", "erased", None, None), status
+        assert msg.attempts == (1 if status == "sending" else 0) and msg.provider_message_id is None
+        assert msg.next_attempt_at is None
+    assert not set(waiting.values()) & set(dict(due_messages(now=utcnow() + timedelta(days=1))))
+    assert r.get_json()["erased"]["whatsapp_cancelled"] == 2

@@ -190,3 +190,101 @@ def test_a_queue_outage_marks_the_export_failed_instead_of_losing_it(client, wor
     body = _export(client, world.dana.customer.id)
     assert (body["status"], body["error"], body["download_url"]) == ("failed", "queue unavailable", None)
     assert client.get(f"/api/crm/exports/{body['id']}").get_json()["status"] == "failed"
+
+
+# ---- lost builds: huey does not acknowledge tasks ---------------------------------------
+
+@pytest.fixture()
+def lost_builds(monkeypatch):
+    """Every build job is lost, as if its worker were SIGKILLed before it ran."""
+    from server.tasks import privacy as privacy_tasks
+
+    class Lost(list):
+        def stop(self):  # the queue works again (inline in tests)
+            monkeypatch.setattr(privacy_tasks, "build_export_task", real)
+    real = privacy_tasks.build_export_task
+    lost = Lost()
+    monkeypatch.setattr(privacy_tasks, "build_export_task", lost.append)
+    return lost
+
+
+def _age(db, export_id, minutes, status=None):
+    from datetime import timedelta
+
+    from server.models.base import utcnow
+    export = db.session.get(DataExport, export_id)
+    export.updated_at = utcnow() - timedelta(minutes=minutes)
+    if status:
+        export.status = status
+    db.session.commit()
+
+
+def test_an_export_lost_with_its_worker_is_rebuilt_by_the_sweep(client, world, login_as, db, app, monkeypatch,
+                                                                lost_builds):
+    from server.tasks.privacy import sweep_exports_task
+    login_as("admin", business=world.business)
+    running = _export(client, world.dana.customer.id)["id"]  # the worker died mid-build
+    queued = _export(client, world.dana.customer.id)["id"]   # the job vanished before it ran
+    fresh = _export(client, world.yossi.customer.id)["id"]   # just queued: the worker is on it
+    assert lost_builds == [running, queued, fresh]
+    _age(db, running, 20, status="running")
+    _age(db, queued, 16)
+    _age(db, fresh, 5)
+    lost_builds.stop()
+    monkeypatch.setitem(app.config, "EXPORT_STUCK_MINUTES", 15)
+
+    assert sweep_exports_task.call_local() == {"requeued": [running, queued], "failed": []}
+    for export_id in (running, queued):
+        body = client.get(f"/api/crm/exports/{export_id}").get_json()
+        assert body["status"] == "done" and body["download_url"], body
+        names = _zip(client.get(body["download_url"])).namelist()
+        assert "customer.json" in names and "calls.json" in names
+    assert client.get(f"/api/crm/exports/{fresh}").get_json()["status"] == "queued"
+    assert sweep_exports_task.call_local() == {"requeued": [], "failed": []}  # nothing is built twice
+    built = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
+    assert sorted(e.details["export_id"] for e in built if e.details["stage"] == "built") == [running, queued]
+
+
+def test_an_export_lost_again_and_again_is_failed_not_retried_forever(client, world, login_as, db, app,
+                                                                     monkeypatch, lost_builds):
+    from server.tasks.privacy import sweep_exports_task
+    monkeypatch.setitem(app.config, "EXPORT_STUCK_MINUTES", 15)
+    monkeypatch.setitem(app.config, "EXPORT_MAX_REQUEUES", 2)
+    login_as("admin", business=world.business)
+    export_id = _export(client, world.dana.customer.id)["id"]
+    for round_ in (1, 2):
+        _age(db, export_id, 16)
+        assert sweep_exports_task.call_local() == {"requeued": [export_id], "failed": []}
+        db.session.expire_all()
+        assert db.session.get(DataExport, export_id).summary == {"requeued": round_}
+    assert lost_builds == [export_id] * 3
+    _age(db, export_id, 16)
+    assert sweep_exports_task.call_local() == {"requeued": [], "failed": [export_id]}
+    body = client.get(f"/api/crm/exports/{export_id}").get_json()
+    assert body["status"] == "failed" and "lost 3 times" in body["error"] and body["download_url"] is None
+    _age(db, export_id, 60)
+    assert sweep_exports_task.call_local() == {"requeued": [], "failed": []}
+    assert lost_builds == [export_id] * 3
+
+
+def test_a_duplicate_build_job_does_not_build_twice(client, world, login_as, db, app, lost_builds):
+    """A second job for an export another worker is building (the sweep's and a late
+    original) leaves it to that worker; a job for a built export changes nothing."""
+    from pathlib import Path
+
+    from server.services.privacy.export import build_export
+    login_as("admin", business=world.business)
+    export_id = _export(client, world.dana.customer.id)["id"]
+    _age(db, export_id, 0, status="running")  # claimed by a live worker
+    assert build_export(export_id).status == "running"
+    assert list(Path(app.config["EXPORT_DIR"]).glob("*.zip")) == []
+    _age(db, export_id, 0, status="queued")
+    assert build_export(export_id).status == "done"
+    file_name = db.session.get(DataExport, export_id).file_name
+    assert build_export(export_id).file_name == file_name
+    assert len(list(Path(app.config["EXPORT_DIR"]).glob("*.zip"))) == 1
+
+
+def test_the_export_sweep_is_registered_with_huey():
+    from server.extensions import huey
+    assert "sweep_exports_task" in {task.name for task in huey._registry.periodic_tasks}

@@ -3,6 +3,7 @@ itself (the masking filter sits on the handlers), after real webhook traffic."""
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,38 @@ def test_search_queries_in_request_lines_are_masked():
     masked = mask_text(line)
     assert "רחל" not in masked and "page=1&q=***&limit=25" in masked
     assert "token=***" in mask_text("GET /api/crm/exports/3/download?token=eyJlIjozfQ.abc.def HTTP/1.1")
+
+
+@pytest.mark.parametrize("line, kept", [
+    ("twilio POST From=whatsapp:+972545551234", "whatsapp:+***234"),
+    ("reply to:+972545551234 queued", "to:+***234"),
+    ("callback tel:054-555-1234", "tel:***234"),
+    ("To=whatsapp%3A%2B972545551234&Body=x", "%2B***234"),
+    ("From=%2b972545551234", "%2b***234"),
+    ("הלקוח ביקש שיחזרו אליו ל-054 555 1234 מחר", "***234"),
+    ("number +972 54-555-1234 unreachable", "+***234"),
+    ("number +972 54 555 1234, 2 attempts", "+***234, 2 attempts"),
+    ("WaId 972545551234", "WaId ***234"),
+    ("office 03 555 1234 closed", "***234"),
+    ("+972545551234 10 minutes late", "+***234 10 minutes late"),
+])
+def test_phone_numbers_are_masked_in_every_shape_a_log_line_carries(line, kept):
+    masked = mask_text(line)
+    assert "5551234" not in re.sub(r"\D", "", masked), masked
+    assert kept in masked
+
+
+@pytest.mark.parametrize("line", [
+    "2026-11-25 10:00:00,123 INFO [server.tasks] retention purge at 2026-11-25T02:17:00+02:00",
+    "invoice 0001234567 issued: 11800 agorot, total 1,234,567.89 ₪, allocation 123456789",
+    "whatsapp 1234567 attempt 3 via twilio failed (20503 Service Unavailable); next try in 0.4s",
+    "call CA0123456789abcdef0123456789abcdef turn 2 took 1234567 us, user id 501234567",
+    "customer 45123 of business 7 erased; counts 10 20 30 40",
+    "price 0.501234567 and version 1.0501234567 and ref INV-0501234567",
+    "+1 5 items; -972545551234.5 offset",
+])
+def test_numbers_that_are_not_phones_stay_readable(line):
+    assert mask_text(line) == line
 
 
 def test_migrations_inside_the_app_keep_the_masking_log_handlers(app):

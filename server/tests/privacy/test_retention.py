@@ -27,9 +27,15 @@ def _call(db, app, business, started, tag, make_audio=True):
     return call, directory / name
 
 
-def _message(db, business, created, tag):
-    message = WhatsAppMsg(business_id=business.id if business else None, direction="inbound", status="delivered",
-                          provider="dev", from_number="+972501234567", body=f"הודעה {tag}", created_at=created,
+def _message(db, business, created, tag, direction="inbound", error=None):
+    own = business.whatsapp_number if business else None
+    person = "+972501234567"
+    message = WhatsAppMsg(business_id=business.id if business else None, direction=direction,
+                          status="failed" if error else "delivered", provider="dev", error=error,
+                          error_code="63024" if error else None,
+                          from_number=person if direction == "inbound" else own,
+                          to_number=own if direction == "inbound" else person,
+                          body=f"הודעה {tag}", created_at=created,
                           flags={"media": [f"https://media.example/{tag}.jpg"], "dev_transport": True})
     db.session.add(message)
     db.session.commit()
@@ -47,7 +53,7 @@ def test_defaults_one_period_for_all_and_invalid_settings_fall_back():
 
 
 def test_purge_removes_exactly_the_expired_items(app, db, make_business):
-    business = make_business(voice_number="+97235550000", settings={"retention": {
+    business = make_business(voice_number="+97235550000", whatsapp_number="+972535550000", settings={"retention": {
         "recordings_days": 30, "transcripts_days": 60, "messages_days": 90, "calls_days": 120}})
     edge = timedelta(seconds=1)
     # Just past each limit → purged; just inside → kept.
@@ -57,9 +63,12 @@ def test_purge_removes_exactly_the_expired_items(app, db, make_business):
     old_call, _ = _call(db, app, business, NOW - timedelta(days=120) - edge, "call-expired")
     old_msg = _message(db, business, NOW - timedelta(days=90) - edge, "msg-expired")
     new_msg = _message(db, business, NOW - timedelta(days=90) + edge, "msg-kept")
+    old_out = _message(db, business, NOW - timedelta(days=90) - edge, "out-expired", direction="outbound",
+                       error="The 'To' number +972501234567 is not a valid WhatsApp user")
+    new_out = _message(db, business, NOW - timedelta(days=90) + edge, "out-kept", direction="outbound")
 
     counts = purge_business(business.id, business.settings, now=NOW)
-    assert counts == {"recordings": 3, "transcripts": 2, "messages": 1, "call_numbers": 1, "audio_files": 3}
+    assert counts == {"recordings": 3, "transcripts": 2, "messages": 2, "call_numbers": 1, "audio_files": 3}
     db.session.expire_all()
 
     def turn(call):
@@ -86,11 +95,20 @@ def test_purge_removes_exactly_the_expired_items(app, db, make_business):
     assert db.session.get(WhatsAppMsg, old_msg.id).flags == {"dev_transport": True}  # media links go too
     assert db.session.get(WhatsAppMsg, new_msg.id).flags["media"] == ["https://media.example/msg-kept.jpg"]
     assert db.session.get(WhatsAppMsg, new_msg.id).body == "הודעה msg-kept"
+    # ...and so does the person's number, either way; the business's own number stays.
+    for message, kept in ((old_msg, ("inbound", None, "+972535550000")),
+                          (old_out, ("outbound", "+972535550000", None))):
+        row = db.session.get(WhatsAppMsg, message.id)
+        assert (row.direction, row.from_number, row.to_number) == kept
+    out = db.session.get(WhatsAppMsg, old_out.id)
+    assert (out.status, out.error_code, out.error, out.body) == ("failed", "63024", None, None)
+    assert db.session.get(WhatsAppMsg, new_msg.id).from_number == "+972501234567"
+    assert db.session.get(WhatsAppMsg, new_out.id).to_number == "+972501234567"
 
     entry, remote = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "retention_purge")
                                        .order_by(AuditEntry.id)).all()
     assert entry.business_id == business.id and entry.actor_role == "system"
-    assert entry.details["messages"] == 1 and entry.details["days"]["recordings_days"] == 30
+    assert entry.details["messages"] == 2 and entry.details["days"]["recordings_days"] == 30
     # One Twilio recording per expired call (the call's and its turn's link are the same).
     assert entry.details["remote_recordings"] == 3
     # Without Twilio credentials the recording stays at Twilio: audited, not hidden.
@@ -134,3 +152,16 @@ def test_the_nightly_job_is_registered_with_huey():
     # 02:17 every night, not every minute.
     task = privacy.retention_purge_task.task_class()
     assert task.validate_datetime(datetime(2026, 1, 1, 2, 17)) and not task.validate_datetime(datetime(2026, 1, 1, 2, 18))
+
+
+def test_an_expired_message_whose_text_is_already_gone_loses_its_number_too(app, db, make_business):
+    """Bodies purged by an earlier version kept the person's number: the next purge takes it."""
+    business = make_business(whatsapp_number="+972535550000", settings={"retention": {"messages_days": 30}})
+    old = _message(db, business, NOW - timedelta(days=31), "ישן")
+    old.body, old.flags = None, {}
+    db.session.commit()
+    assert purge_business(business.id, business.settings, now=NOW)["messages"] == 1
+    db.session.expire_all()
+    row = db.session.get(WhatsAppMsg, old.id)
+    assert (row.from_number, row.to_number, row.status) == (None, "+972535550000", "delivered")
+    assert purge_business(business.id, business.settings, now=NOW)["messages"] == 0

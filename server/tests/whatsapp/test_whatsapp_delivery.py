@@ -203,3 +203,67 @@ def test_reconcile_never_mistakes_an_earlier_identical_message_for_this_one(db, 
     _run_until_done(db, second)
     sids = [d["sid"] for d in fake_twilio.deliveries]
     assert len(sids) == 2 and _msg(db, second).provider_message_id == sids[1] != _msg(db, first).provider_message_id
+
+
+# ---- bounded: nothing loops forever ------------------------------------------------------
+
+def test_a_bug_in_the_transport_fails_the_message_instead_of_looping(db, twilio_business, fake_twilio, queue,
+                                                                      monkeypatch, wa_logs):
+    """An unexpected exception used to skip _attempt_failed (the only attempts check): the
+    sweep re-claimed the message forever. Now it fails at once, and the log has no number."""
+    from server.providers.whatsapp.twilio import TwilioTransport
+
+    def broken_send(self, message):
+        raise KeyError(f"bug while sending to {message.to}: {message.text}")
+    monkeypatch.setattr(TwilioTransport, "send", broken_send)
+    message_id = queue(twilio_business, "תזכורת: התור מחר")  # the API's inline attempt crashes
+    msg = _msg(db, message_id)
+    assert msg.status == "failed" and msg.attempts == 1
+    assert msg.error_code == "internal" and "KeyError" in msg.error
+    assert message_id not in dict(due_messages(now=utcnow() + timedelta(days=1)))
+    assert attempt_send(message_id, now=utcnow() + timedelta(days=1)) is None
+    assert _msg(db, message_id).attempts == 1 and fake_twilio.deliveries == []
+    crash_lines = [r.getMessage() for r in wa_logs.records if "crashed" in r.getMessage()]
+    assert crash_lines and "KeyError" in crash_lines[0]
+    assert all("545551234" not in r.getMessage() and "תזכורת" not in r.getMessage() for r in wa_logs.records)
+
+
+def test_a_message_out_of_attempts_is_failed_when_claimed_not_sent(db, twilio_business, fake_twilio, queue):
+    fake_twilio.fail_next = [TWILIO_503]
+    message_id = queue(twilio_business)
+    msg = _msg(db, message_id)
+    assert msg.status == "queued"
+    msg.attempts = 5  # as if a crash had skipped the check after the last allowed attempt
+    db.session.commit()
+    assert attempt_send(message_id, now=msg.next_attempt_at) is None
+    msg = _msg(db, message_id)
+    assert msg.status == "failed" and msg.attempts == 5 and msg.error.startswith("gave up after 5 attempts")
+    assert fake_twilio.deliveries == [] and message_id not in dict(due_messages())
+
+
+def test_an_interrupted_last_attempt_is_reconciled_but_never_sent_again(db, twilio_business, fake_twilio, queue):
+    fake_twilio.fail_next = [(0, "drop")]  # the attempt's outcome is unknown: left in `sending`
+    message_id = queue(twilio_business)
+    msg = _msg(db, message_id)
+    assert msg.status == "sending"
+    msg.attempts = 5
+    db.session.commit()
+    assert attempt_send(message_id, now=msg.next_attempt_at) is None
+    msg = _msg(db, message_id)
+    # Twilio's list says it never got there; with no attempts left it fails instead of sending.
+    assert msg.status == "failed" and msg.attempts == 6 and fake_twilio.deliveries == []
+    assert [m for m, _ in fake_twilio.requests] == ["POST", "GET"]
+
+
+def test_a_queued_message_without_a_number_fails_once(db, twilio_business, fake_twilio, queue):
+    """A message whose number was cleared (an erasure by an older version) used to crash in
+    wa_address(None) on every sweep."""
+    fake_twilio.fail_next = [TWILIO_503]
+    message_id = queue(twilio_business)
+    msg = _msg(db, message_id)
+    msg.to_number = None
+    db.session.commit()
+    assert attempt_send(message_id, now=msg.next_attempt_at) is None
+    msg = _msg(db, message_id)
+    assert msg.status == "failed" and msg.error_code == "no_recipient" and msg.attempts == 2
+    assert fake_twilio.deliveries == [] and message_id not in dict(due_messages(now=utcnow() + timedelta(days=1)))

@@ -141,7 +141,6 @@ def test_worker_retries_a_failing_provider_and_delivers_once(client, db, login_a
     assert [m for m, _ in fake_twilio.requests] == ["POST", "POST", "POST"]
 
 
-@pytest.mark.parametrize("queue_backend", ["sqlite"], indirect=True)
 def test_meta_worker_killed_mid_send_waits_for_the_status_webhook_and_never_resends(
         app, client, db, login_as, meta_business, fake_meta, inbound_from, worker, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "WHATSAPP_RECONCILE_WAIT_SECONDS", 4.0)
