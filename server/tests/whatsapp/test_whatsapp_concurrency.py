@@ -22,11 +22,10 @@ class DatabaseLocked(AssertionError):
     """Requests answered 503 because SQLite said `database is locked` (and nothing else went wrong)."""
 
 
-# SQLite's default deferred transactions deadlock two writers that both read first; the
-# lead's fix (BEGIN IMMEDIATE for writes, server/app_factory.py) removes that. Until it
-# lands only that failure is expected: any other one still fails the test.
-pytestmark = [pytest.mark.concurrency,
-              pytest.mark.xfail(raises=DatabaseLocked, strict=False, reason="needs BEGIN IMMEDIATE (lead)")]
+# SQLite's lazy transactions let two writers that both read first collide ("database is
+# locked", at once, no busy wait); the webhook views begin with BEGIN IMMEDIATE
+# (server/sqlite_locking.py), so these must pass on both databases.
+pytestmark = [pytest.mark.concurrency]
 
 
 def _form(sid: str, sender: str, body: str, name: str) -> dict:
