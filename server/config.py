@@ -107,6 +107,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "WHISPER_PROMPT": env.get("WHISPER_PROMPT") or "",
         "ESPEAK_MODE": (env.get("ESPEAK_MODE") or "g2p").strip().lower(),
         "ESPEAK_RATE": _int(env.get("ESPEAK_RATE"), 130),
+        "ESPEAK_GAP": _int(env.get("ESPEAK_GAP"), 4),
         "OPENAI_ASR_MODEL": env.get("OPENAI_ASR_MODEL") or "whisper-1",
         "OPENAI_CHAT_MODEL": env.get("OPENAI_CHAT_MODEL") or "gpt-4o-mini",
         "OPENAI_TTS_MODEL": env.get("OPENAI_TTS_MODEL") or "gpt-4o-mini-tts",

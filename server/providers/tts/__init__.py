@@ -16,7 +16,7 @@ REGISTRY = {
     "google": "server.providers.tts.google:GoogleTTS",
     "openai": "server.providers.tts.openai:OpenAITTS",
 }
-TTS_CONFIG_KEYS = ("ESPEAK_MODE", "ESPEAK_RATE", "GOOGLE_TTS_BASE", "GOOGLE_API_KEY", "GOOGLE_TTS_VOICE",
+TTS_CONFIG_KEYS = ("ESPEAK_MODE", "ESPEAK_RATE", "ESPEAK_GAP", "GOOGLE_TTS_BASE", "GOOGLE_API_KEY", "GOOGLE_TTS_VOICE",
                    "GOOGLE_APPLICATION_CREDENTIALS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
                    "OPENAI_TTS_MODEL", "OPENAI_TTS_VOICE", "PROVIDER_TIMEOUT")
 MIME = {"mp3": "audio/mpeg", "wav": "audio/wav"}

@@ -4,6 +4,8 @@ ESPEAK_MODE picks how text reaches espeak:
   raw — the plain text (espeak guesses the missing vowels; often wrong)
   g2p — niqqud restored by piper's Nakdimon model, Hebrew→IPA rules, a small lexicon of
         corrections, then espeak phoneme input [[...]] (see hebrew_g2p.py)
+ESPEAK_GAP adds a pause between words, in units of 10 ms at the normal speed (espeak -g):
+at 4 the local Whisper understood the 8 kHz speech better (bench/tts_variants.py).
 The WAV is encoded to MP3 with ffmpeg when it is installed (a tenth of the size for
 Twilio to fetch), else served as WAV.
 """
@@ -45,6 +47,7 @@ class EspeakTTS:
     def __init__(self, config: dict):
         self.mode = (config.get("ESPEAK_MODE") or "g2p").lower()
         self.rate = int(config.get("ESPEAK_RATE") or 130)
+        self.gap = int(config.get("ESPEAK_GAP", 4))
         self.timeout = float(config.get("PROVIDER_TIMEOUT") or 10) * 2
         self.encode_mp3 = config.get("ESPEAK_MP3", True)
 
@@ -62,7 +65,8 @@ class EspeakTTS:
         if binary is None:
             raise ProviderError(self.name, "espeak-ng is not installed (apt-get install espeak-ng)")
         try:
-            result = subprocess.run([binary, "-v", "he", "-s", str(self.rate), "--stdout", self.espeak_input(text)],
+            result = subprocess.run([binary, "-v", "he", "-s", str(self.rate), "-g", str(self.gap), "--stdout",
+                                     self.espeak_input(text)],
                                     capture_output=True, timeout=self.timeout, check=False)
         except subprocess.TimeoutExpired as exc:
             raise ProviderError(self.name, "timeout") from exc

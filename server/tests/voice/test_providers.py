@@ -135,6 +135,15 @@ def test_espeak_speaks_hebrew_as_mp3(mode):
     assert len(audio.data) > 3000
 
 
+@needs_espeak
+def test_espeak_word_gap_pauses_between_words():
+    from server.providers.tts.espeak import EspeakTTS
+    text = "מה המצב של ההזמנה שלי"
+    tight = EspeakTTS({"ESPEAK_MODE": "raw", "ESPEAK_GAP": 0}).wav(text)
+    default = EspeakTTS({"ESPEAK_MODE": "raw"}).wav(text)
+    assert len(default) > len(tight) + 4 * 0.04 * 22050 * 2  # 4 gaps of 40 ms, 22 kHz 16-bit
+
+
 def test_g2p_turns_hebrew_into_espeak_phonemes_and_keeps_numbers_as_text():
     pytest.importorskip("piper.phonemize_hebrew")
     from server.providers.tts.hebrew_g2p import to_espeak_input
