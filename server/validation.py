@@ -162,6 +162,8 @@ def build_openapi(app: Flask) -> dict:
     for rule in app.url_map.iter_rules():
         if not (rule.rule.startswith("/api") or rule.rule.startswith("/webhook") or rule.rule == "/health"):
             continue
+        if rule.rule.startswith("/api/internal/"):
+            continue  # process-to-process (the worker's signed event relay), not part of the public API
         view = app.view_functions.get(rule.endpoint)
         spec = getattr(view, "_api_spec", {}) if view else {}
         path = _ROUTE_PARAM.sub(lambda m: "{" + m.group("name") + "}", rule.rule)

@@ -79,3 +79,8 @@ def test_a_malformed_relay_is_422(app, client, body):
     response = _post(client, body, realtime.relay_signature(app.config["SECRET_KEY"], body))
     assert response.status_code == 422
     assert response.get_json()["error"] == "validation"
+
+
+def test_the_relay_is_not_part_of_the_public_api_document(client):
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    assert realtime.RELAY_PATH not in paths and "/api/auth/login" in paths
