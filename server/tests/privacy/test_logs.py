@@ -22,7 +22,11 @@ class LogFile:
     """What the app's log file gained since the start: the text an operator would read."""
 
     def __init__(self, app):
-        self.path = Path(app.config["LOG_DIR"]) / "kesher.log"
+        # The file the process is logging to now: logging is per process, and an earlier test
+        # (server/tests/test_logging.py) may have pointed it away from this app's LOG_DIR.
+        files = [h.baseFilename for h in logging.getLogger().handlers
+                 if getattr(h, "_kesher", False) and hasattr(h, "baseFilename")]
+        self.path = Path(files[0]) if files else Path(app.config["LOG_DIR"]) / "kesher.log"
         self.offset = self.path.stat().st_size if self.path.exists() else 0
 
     def read(self) -> str:
