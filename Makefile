@@ -31,11 +31,19 @@ $(REL_STAMP): reliability/requirements.txt $(STAMP)
 	$(PY) -m pip install -q -r reliability/requirements.txt
 	touch $(REL_STAMP)
 
-# nginx from Debian's packages, installed once (as root) when missing.
+# $(call apt_ensure,binary,package): a Debian package, installed once (as root) when its
+# binary is missing; anyone else is told the command and the target fails.
+apt_ensure = command -v $(1) >/dev/null 2>&1 || test -x /usr/sbin/$(1) || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing $(2)"; apt-get update -qq -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 $(2) >/dev/null; \
+	  else echo "$(1) is missing: sudo apt-get install $(2)"; exit 1; fi; }
+
+.PHONY: nginx chromium
 nginx:
-	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq -o DPkg::Lock::Timeout=300 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 nginx >/dev/null; \
-	  else echo "nginx is missing: sudo apt-get install nginx"; exit 1; fi; }
+	@$(call apt_ensure,nginx,nginx)
+
+# The browser the end-to-end tests drive (playwright.config.ts: /usr/bin/chromium).
+chromium:
+	@$(call apt_ensure,chromium,chromium)
 
 install: sysdeps $(STAMP)
 
@@ -87,7 +95,7 @@ test-web: test-js $(if $(or $(E2E),$(if $(TEST_DATABASE_URL),,1)),test-e2e)
 test-js: $(NPM_STAMP)
 	npx vitest run
 
-test-e2e: install web
+test-e2e: install web chromium
 	npx playwright test
 
 clean:
