@@ -87,7 +87,7 @@ def lenient_json_body() -> dict | None:
     type, invalid JSON, an array): for routes whose own answer to those predates the
     schemas (their 422), which `json_body`'s 400/415 would change."""
     data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else None
+    return refuse_nul(data) if isinstance(data, dict) else None
 
 
 class ArgsQuery(BaseModel):

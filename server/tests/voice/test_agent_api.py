@@ -153,6 +153,17 @@ def test_an_unknown_agent_setting_is_named_in_the_422(client, db, login_as, make
     assert (response.status_code, response.get_json()["fields"]) == (422, {"voice_mode": "not an agent setting"})
 
 
+def test_a_nul_character_in_a_setting_or_a_try_is_422_and_changes_nothing(client, db, login_as, make_business):
+    business = make_business()
+    login_as("admin", business=business)
+    before = client.get("/api/agent/settings").get_json()
+    response = client.put("/api/agent/settings", json={"greeting": "שלום\x00עולם"})
+    assert (response.status_code, response.get_json()["fields"]) == (422, {"greeting": "must not contain a NUL character"})
+    assert client.get("/api/agent/settings").get_json() == before
+    tried = client.post("/api/agent/try", json={"text": "מתי\x00אתם פתוחים?"})
+    assert (tried.status_code, tried.get_json()["fields"]) == (422, {"text": "must not contain a NUL character"})
+
+
 def test_staff_cannot_change_agent_settings_nor_another_business(client, db, login_as, make_business):
     mine, other = make_business(), make_business()
     login_as("staff", business=mine)
