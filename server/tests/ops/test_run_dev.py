@@ -91,8 +91,11 @@ def test_make_run_serves_prints_the_logins_and_they_work(make_run):
                         ("viewer@kesher.local", "viewer")):
         http, _ = _login(base, email)
         assert http.get(base + "/api/auth/me", timeout=5).json()["role"] == role
-    page = requests.get(base + "/customers", timeout=5)  # a client-side route: the SPA shell (or a JSON 404 unbuilt)
-    assert page.status_code in (200, 404)
+    page = requests.get(base + "/customers", timeout=5)  # a client-side route
+    if (REPO_ROOT / "dist" / "index.html").exists():  # `make run` builds it; `make test` builds it after pytest
+        assert page.status_code == 200 and '<html lang="he" dir="rtl">' in page.text
+    else:
+        assert page.status_code == 404
 
 
 def test_the_workers_delivery_status_reaches_the_browser_without_redis(make_run):
