@@ -61,6 +61,13 @@ def cloud(app, monkeypatch, voice_config, fake_server):
     return fake_server
 
 
+def _ask_the_hours(client, fake_server):
+    """A caller asks for the opening hours in one recorded turn; the TwiML that answers."""
+    recording = say_in_turn(fake_server, "מתי אתם פתוחים?")
+    client.post("/webhook/incoming_call", data=call_form())
+    return twiml(client.post("/webhook/handle_recording", data=call_form(RecordingUrl=recording)))
+
+
 def _turn(db):
     db.session.expire_all()
     return db.session.scalars(select(CallTurn)).one()
@@ -76,9 +83,7 @@ def test_offline_responder_crash_makes_the_seed_sentence_the_spoken_reply(
     def broken(self, transcript, ctx):
         raise RuntimeError("responder bug")
     monkeypatch.setattr("server.providers.reply.offline.OfflineResponder.reply", broken)
-    recording = say_in_turn(fake_server, "מתי אתם פתוחים?")
-    client.post("/webhook/incoming_call", data=call_form())
-    root = twiml(client.post("/webhook/handle_recording", data=call_form(RecordingUrl=recording)))
+    root = _ask_the_hours(client, fake_server)
 
     say = root.find("Say")
     assert say is not None and say.text == REPLY_FALLBACK and say.attrib == {"language": "he-IL"}
@@ -108,9 +113,7 @@ def test_a_database_error_reading_the_callers_context_still_gives_the_seed_reply
     def lost(call, history=None):
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))
     monkeypatch.setattr("server.services.agent_context.build_context", lost)
-    recording = say_in_turn(fake_server, "מתי אתם פתוחים?")
-    client.post("/webhook/incoming_call", data=call_form())
-    root = twiml(client.post("/webhook/handle_recording", data=call_form(RecordingUrl=recording)))
+    root = _ask_the_hours(client, fake_server)
     assert root.find("Say").text == REPLY_FALLBACK
     turn = _turn(db)
     assert turn.reply == REPLY_FALLBACK
@@ -140,9 +143,7 @@ def test_ffmpeg_timeout_in_a_call_plays_the_reply_as_wav(
     def stuck(argv, **kwargs):
         raise subprocess.TimeoutExpired(argv, kwargs.get("timeout"))
     monkeypatch.setattr(espeak.subprocess, "run", stuck)
-    recording = say_in_turn(fake_server, "מתי אתם פתוחים?")
-    client.post("/webhook/incoming_call", data=call_form())
-    root = twiml(client.post("/webhook/handle_recording", data=call_form(RecordingUrl=recording)))
+    root = _ask_the_hours(client, fake_server)
     turn = _turn(db)
     play = root.find("Play")
     assert play is not None and play.text == turn.audio_url and turn.audio_url.endswith(".wav")
@@ -155,9 +156,7 @@ def test_a_synthesis_bug_says_the_reply_itself(client, db, app, monkeypatch, clo
     def bug(self, text):
         raise ValueError("bad phoneme table")
     monkeypatch.setattr(espeak.EspeakTTS, "synthesize", bug)
-    recording = say_in_turn(fake_server, "מתי אתם פתוחים?")
-    client.post("/webhook/incoming_call", data=call_form())
-    root = twiml(client.post("/webhook/handle_recording", data=call_form(RecordingUrl=recording)))
+    root = _ask_the_hours(client, fake_server)
     turn = _turn(db)
     say = root.find("Say")
     assert say is not None and say.text == turn.reply and say.attrib == {"language": "he-IL"}
