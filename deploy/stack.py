@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -223,18 +222,18 @@ def _prod_env() -> dict[str, str]:
     itself): production mode, and a generated SECRET_KEY kept in instance/ when none is set."""
     from dotenv import dotenv_values
 
+    from server.config import INSECURE_SECRET_KEYS, instance_secret_key
+
     configured = {**{k: v for k, v in dotenv_values(REPO_ROOT / ".env").items() if v},
                   **{k: v for k, v in os.environ.items() if v}}
     env = {"APP_ENV": "production"}
     if configured.get("REDIS_URL"):
         env["REDIS_URL"] = configured["REDIS_URL"]
-    if configured.get("SECRET_KEY", "") in ("", "change-me", "dev-insecure-secret"):
+    if configured.get("SECRET_KEY", "").strip() in INSECURE_SECRET_KEYS:
+        # Every process of this host reads the same file (created 0600, atomically); a weak
+        # SECRET_KEY that is set is left to the app, which refuses it with the reason.
         key_file = REPO_ROOT / "instance" / "prod-secret-key"
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        if not key_file.exists():
-            key_file.touch(mode=0o600)
-            key_file.write_text(secrets.token_hex(32))
-        env["SECRET_KEY"] = key_file.read_text().strip()
+        env["SECRET_KEY"] = instance_secret_key(key_file)
         print(f"SECRET_KEY not configured: using the generated one in {key_file.relative_to(REPO_ROOT)}")
     return env
 

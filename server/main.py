@@ -1,4 +1,8 @@
-"""Dev entry point: `cd server && python main.py` (or `python -m server.main`) serves :5000."""
+"""Dev entry point: `cd server && python main.py` (or `python -m server.main`) serves :5000.
+
+It listens on 127.0.0.1 unless BIND says otherwise (BIND=0.0.0.0 serves other machines):
+a development server, with its demo logins, is not for the network by default.
+"""
 from __future__ import annotations
 
 import os
@@ -12,13 +16,16 @@ from server.app_factory import create_app  # noqa: E402
 from server.extensions import socketio  # noqa: E402
 
 
+DEFAULT_BIND = "127.0.0.1"
+
+
 def main() -> None:
     app = create_app()
     from server.db_migrate import upgrade_database
     with app.app_context():
         upgrade_database()
     port = int(os.environ.get("PORT", "5000"))
-    host = os.environ.get("BIND", "0.0.0.0")
+    host = os.environ.get("BIND") or DEFAULT_BIND
     socketio.run(app, host=host, port=port, debug=False, allow_unsafe_werkzeug=True)
 
 

@@ -4,6 +4,11 @@ Twilio signs the full public URL it called plus the POST form parameters
 (X-Twilio-Signature, HMAC-SHA1 with the auth token). Behind a proxy the URL Flask sees
 is not the one Twilio called, so it is rebuilt from HOST (or the forwarded headers that
 ProxyFix already applied).
+
+Production never accepts an unsigned webhook: without the provider's secret nothing can be
+verified, so the webhook is refused (and config.validate_webhook_secrets refuses to start
+when that provider is configured). Development and tests accept unsigned webhooks, so a
+demo can post one by hand.
 """
 from __future__ import annotations
 
@@ -27,9 +32,21 @@ def public_url() -> str:
     return request.url
 
 
+def webhook_secret(key: str) -> str | None:
+    """The secret that verifies a provider's webhooks; None means "accept unsigned" and is
+    only ever answered outside production. Production without it refuses the request."""
+    secret = current_app.config.get(key)
+    if secret:
+        return secret
+    if current_app.config.get("APP_ENV") == "production":
+        log.error("rejected %s: %s is not set, so its signature cannot be verified", request.path, key)
+        raise Forbidden("invalid signature")
+    return None
+
+
 def verify_twilio_signature() -> None:
-    """403 for a forged or missing signature when TWILIO_AUTH_TOKEN is set; no-op otherwise."""
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    """403 for a forged or missing signature; without TWILIO_AUTH_TOKEN see webhook_secret."""
+    token = webhook_secret("TWILIO_AUTH_TOKEN")
     if not token:
         return
     from twilio.request_validator import RequestValidator
@@ -41,8 +58,9 @@ def verify_twilio_signature() -> None:
         raise Forbidden("invalid signature")
 
 
-def verify_meta_signature(app_secret: str | None) -> None:
-    """X-Hub-Signature-256 = sha256=HMAC-SHA256(raw body, app secret); no-op without a secret."""
+def verify_meta_signature() -> None:
+    """X-Hub-Signature-256 = sha256=HMAC-SHA256(raw body, META_APP_SECRET); see webhook_secret."""
+    app_secret = webhook_secret("META_APP_SECRET")
     if not app_secret:
         return
     header = request.headers.get("X-Hub-Signature-256", "")

@@ -2,8 +2,8 @@
 
 The websocket is served by flask-sock (simple-websocket), which works under the dev server
 (`make run`, Werkzeug) and under gunicorn's gthread workers alike. Twilio signs the upgrade
-request: X-Twilio-Signature over the wss:// URL it opened (no parameters); with
-TWILIO_AUTH_TOKEN set a missing or forged signature gets 403 before the upgrade.
+request: X-Twilio-Signature over the wss:// URL it opened (no parameters); a missing or
+forged signature gets 403 before the upgrade (production always checks: server/webhooks.py).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from server.errors import Forbidden
 from server.services import media_stream as stream_service
-from server.webhooks import public_url, verify_twilio_signature
+from server.webhooks import public_url, verify_twilio_signature, webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ def _ws_urls() -> list[str]:
 
 
 def verify_stream_signature() -> None:
-    token = current_app.config.get("TWILIO_AUTH_TOKEN")
+    token = webhook_secret("TWILIO_AUTH_TOKEN")
     if not token:
         return
     from twilio.request_validator import RequestValidator

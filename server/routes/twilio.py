@@ -1,7 +1,7 @@
 """Twilio Voice webhooks (seed section 2): TwiML built with the twilio library.
 
-No login (Twilio calls them); with TWILIO_AUTH_TOKEN set every request must carry a valid
-X-Twilio-Signature, checked before anything is stored.
+No login (Twilio calls them); every request must carry a valid X-Twilio-Signature, checked
+before anything is stored (outside production, only once TWILIO_AUTH_TOKEN is set: server/webhooks.py).
 """
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def twilio_status():
 @write_lock_first
 def meta():
     """Meta Cloud API webhook: messages and statuses (X-Hub-Signature-256)."""
-    return _handle("meta", lambda: verify_meta_signature(current_app.config.get("META_APP_SECRET")), _meta_json,
+    return _handle("meta", verify_meta_signature, _meta_json,
                    lambda: (jsonify({"ok": True}), 200))
 
 

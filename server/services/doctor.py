@@ -62,10 +62,20 @@ def _chosen(config: dict, key: str, default: str) -> str:
 def check_app(config: dict) -> list[Check]:
     production = config.get("APP_ENV") == "production"
     checks = [Check("app", "APP_ENV", OK, config.get("APP_ENV", ""))]
-    weak = config.get("SECRET_KEY") in ("", None, "change-me", "dev-insecure-secret")
-    checks.append(Check("app", "SECRET_KEY", ERROR if (weak and production) else (WARN if weak else OK),
-                        "set" if not weak else "development placeholder",
-                        "generate one for production" if weak else ""))
+    from server.config import secret_key_problem
+    problem = secret_key_problem(config.get("SECRET_KEY"))
+    if problem:
+        checks.append(Check("app", "SECRET_KEY", ERROR if production else WARN, f"weak: {problem}",
+                            "generate one: python -c 'import secrets; print(secrets.token_hex(32))'"))
+    elif config.get("SECRET_KEY_FILE"):
+        checks.append(Check("app", "SECRET_KEY", OK, f"generated for this install, kept in {config['SECRET_KEY_FILE']}"))
+    else:
+        checks.append(Check("app", "SECRET_KEY", OK, "set"))
+    for key, needs in (("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), ("META_ACCESS_TOKEN", "META_APP_SECRET")):
+        if _set(config, key) and not _set(config, needs):
+            checks.append(Check("app", needs, ERROR if production else WARN, "not set",
+                                f"{key} is set: without {needs} its webhooks are "
+                                + ("refused" if production else "accepted unsigned")))
     checks.append(Check("app", "HOST", OK if config.get("HOST") else (WARN if production else OFFLINE),
                         config.get("HOST") or "not set",
                         "" if config.get("HOST") else "audio links and webhook URLs come from each request"))

@@ -4,9 +4,9 @@ Browsers hold their sockets on a web process. With REDIS_URL every process (web 
 worker) emits through Redis, Flask-SocketIO's message queue. Without Redis — `make run`
 on a fresh machine — the job worker has no way to reach those sockets, so it relays its
 events to the web process over loopback HTTP (`POST /api/internal/realtime`, signed with
-an HMAC of SECRET_KEY), and the web process emits them. A relay that fails is logged
-and dropped: live events are best effort (a browser that misses one refetches), a job
-must never fail because of one.
+a key derived from SECRET_KEY for this purpose only), and the web process emits them. A
+relay that fails is logged and dropped: live events are best effort (a browser that
+misses one refetches), a job must never fail because of one.
 """
 from __future__ import annotations
 
@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 RELAY_PATH = "/api/internal/realtime"
 RELAY_SIGNATURE_HEADER = "X-Kesher-Relay-Signature"
 RELAY_TIMEOUT_SECONDS = 2.0
+# The relay signs with its own key, HMAC(SECRET_KEY, label): a relay signature can never
+# double as any other signature made with SECRET_KEY (session cookies, export links).
+RELAY_KEY_LABEL = b"kesher realtime relay v1"
 
 _relay: dict | None = None  # {"url", "secret"} in a process that relays instead of emitting
 
@@ -43,7 +46,10 @@ def stop_relaying() -> None:
 
 
 def relay_signature(secret: str, body: bytes) -> str:
-    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    """`secret` is SECRET_KEY, which the worker and the web process share (the environment,
+    or the generated instance/secret_key both read)."""
+    key = hmac.new(secret.encode(), RELAY_KEY_LABEL, hashlib.sha256).digest()
+    return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
 def publish(business_id: int | None, event: str, payload: dict) -> None:

@@ -51,7 +51,7 @@ def live_stack(tmp_path):
     (dist / "assets").mkdir(parents=True)
     (dist / "assets" / "app-3f2a.js").write_text("console.log('קשר')")
     (dist / "index.html").write_text("<!doctype html><html lang='he' dir='rtl'><title>קשר</title></html>")
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'stack.db'}", "SECRET_KEY": "stack-test-secret-key-1234567",
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'stack.db'}", "SECRET_KEY": "stack-test-secret-key-0123456789abcdef",
            "HUEY_SQLITE_PATH": str(tmp_path / "huey.db"), "REDIS_URL": "",
            "MEDIA_DIR": str(tmp_path / "media")}
     s = st.Stack(st.StackConfig(run_dir=tmp_path / "run", nginx_port=st.free_port(), web_ports=[st.free_port()],

@@ -34,10 +34,14 @@ def _serve(argv: list[str], cwd: Path, tmp_path: Path):
     if not (REPO_ROOT / ".venv" / "bin" / "python").exists():
         pytest.skip("the dev server runs from the repo's .venv (made by `make install`)")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "TEST_DATABASE_URL")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "TEST_DATABASE_URL", "BIND")}
+    # No SECRET_KEY, as on a fresh clone: web and worker generate and share instance/secret_key
+    # (here in tmp_path, never the repo's instance/).
     env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'kesher.db'}", LOG_DIR=str(tmp_path / "logs"),
                MEDIA_DIR=str(tmp_path / "media"), EXPORT_DIR=str(tmp_path / "exports"),
-               HUEY_SQLITE_PATH=str(tmp_path / "huey.db"), APP_ENV="development", SECRET_KEY="run-dev-test-secret",
+               HUEY_SQLITE_PATH=str(tmp_path / "huey.db"), APP_ENV="development", SECRET_KEY="",
+               INSTANCE_DIR=str(tmp_path / "instance"),
                WHATSAPP_PROVIDER="", TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN="", HOST="")
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -72,6 +76,24 @@ def make_run(tmp_path):
     _stop(proc)
 
 
+def _listening_addresses(port: int) -> set[str]:
+    """The local addresses with a listening TCP socket on `port` (Linux /proc/net/tcp*)."""
+    found = set()
+    for table, width in (("/proc/net/tcp", 8), ("/proc/net/tcp6", 32)):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(socket.inet_ntop(socket.AF_INET if width == 8 else socket.AF_INET6,
+                                           bytes.fromhex(address)[::-1] if width == 8 else
+                                           b"".join(bytes.fromhex(address[i:i + 8])[::-1] for i in range(0, 32, 8))))
+    return found
+
+
 def _login(base: str, email: str) -> tuple[requests.Session, dict]:
     http = requests.Session()
     response = http.post(base + "/api/auth/login", json={"email": email, "password": "kesher-demo"}, timeout=10)
@@ -97,6 +119,29 @@ def test_make_run_serves_prints_the_logins_and_they_work(make_run):
         assert '<div id="root">' in page.text  # the SPA's shell
     else:
         assert "make run" in page.text  # the page that says how to build it
+
+
+def test_make_run_listens_on_loopback_only_with_its_own_secret(make_run, tmp_path):
+    """Issue 16: a default install was reachable from the network and signed with a published key."""
+    base, _ = make_run
+    port = int(base.rsplit(":", 1)[1])
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("reads the listening sockets from /proc/net/tcp")
+    assert _listening_addresses(port) == {"127.0.0.1"}
+    key_file = tmp_path / "instance" / "secret_key"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert len(key_file.read_text().strip()) == 64
+    # A session cookie signed with the old published key is not a session.
+    from flask import Flask
+    from flask.sessions import SecureCookieSessionInterface
+    forger = Flask("forger")
+    forger.secret_key = "dev-insecure-secret"
+    http, _ = _login(base, "admin@kesher.local")
+    me = http.get(base + "/api/auth/me", timeout=5).json()
+    claim = {key: me[key] for key in ("id", "email", "role", "business_id")}  # the platform admin
+    forged = SecureCookieSessionInterface().get_signing_serializer(forger).dumps({"user": claim, "csrf": "x"})
+    answer = requests.get(base + "/api/auth/me", cookies={"kesher_session": forged}, timeout=5)
+    assert answer.status_code == 401
 
 
 def test_the_workers_delivery_status_reaches_the_browser_without_redis(make_run):

@@ -16,7 +16,7 @@ TOKEN = "prod-twilio-token"
 @pytest.fixture()
 def stream_stack(tmp_path):
     port = st.free_port()
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'stack.db'}", "SECRET_KEY": "stack-test-secret-key-1234567",
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'stack.db'}", "SECRET_KEY": "stack-test-secret-key-0123456789abcdef",
            "HUEY_SQLITE_PATH": str(tmp_path / "huey.db"), "REDIS_URL": "", "MEDIA_DIR": str(tmp_path / "media"),
            "HOST": f"http://127.0.0.1:{port}", "TWILIO_AUTH_TOKEN": TOKEN,
            "ASR_PROVIDER": "openai", "ESPEAK_MODE": "raw"}
