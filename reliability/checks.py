@@ -30,6 +30,11 @@ def _twilio_inbound(h: Harness, sid: str, body: str = "שלום, אפשר לקב
             "WaId": PHONE_A.lstrip("+")}
 
 
+def _signed_post(http, h: Harness, url: str, form: dict, **kwargs):
+    """A webhook as the provider sends it: signed (production refuses anything else)."""
+    return http.post(url, data=form, headers=h.provider_headers(url, form), **kwargs)
+
+
 def _wa_model():
     from server.models import WhatsAppMsg
     return WhatsAppMsg
@@ -59,8 +64,8 @@ def check_load(h: Harness, count: int = 600, concurrency: int = 12, cap: float =
     if h.has_route(WA_TWILIO):
         prefix = "SMload" + secrets.token_hex(4)
         before = h.count(_wa_model(), direction="inbound")
-        report = run("POST /webhook/whatsapp/twilio", lambda i, s: s.post(
-            h.base + WA_TWILIO, data=_twilio_inbound(h, f"{prefix}{i:06d}", f"הודעת עומס {i}"), timeout=10))
+        report = run("POST /webhook/whatsapp/twilio", lambda i, s: _signed_post(
+            s, h, h.base + WA_TWILIO, _twilio_inbound(h, f"{prefix}{i:06d}", f"הודעת עומס {i}"), timeout=10))
         stored = h.count(_wa_model(), direction="inbound") - before
         acked = report.sent - report.errors
         if stored != acked:
@@ -71,9 +76,9 @@ def check_load(h: Harness, count: int = 600, concurrency: int = 12, cap: float =
     else:
         results.append(Result("load: POST /webhook/whatsapp/twilio", "not run", "", "WhatsApp (issue 6) not on main"))
     if h.has_route(CALL_STATUS):
-        run("POST /webhook/call_status", lambda i, s: s.post(
-            h.base + CALL_STATUS, data={"CallSid": f"CAload{i:06d}", "CallStatus": "completed", "CallDuration": "7",
-                                        "From": PHONE_A, "To": "+97235550001"}, timeout=10))
+        run("POST /webhook/call_status", lambda i, s: _signed_post(
+            s, h, h.base + CALL_STATUS, {"CallSid": f"CAload{i:06d}", "CallStatus": "completed", "CallDuration": "7",
+                                         "From": PHONE_A, "To": "+97235550001"}, timeout=10))
     else:
         results.append(Result("load: POST /webhook/call_status", "not run", "", "voice (issue 7) not on main"))
     return results
@@ -119,8 +124,8 @@ def _whatsapp_status(h: Harness, web_index: int, route: str, n: int) -> bool:
                                    direction="outbound", status="sent", provider="twilio", provider_message_id=sid,
                                    to_number=PHONE_A, body="תזכורת לתור מחר"))
         db.session.commit()
-    r = requests.post(h.web_url(web_index, route), data={"MessageSid": sid, "MessageStatus": "delivered",
-                                                         "To": f"whatsapp:{PHONE_A}"}, timeout=10)
+    r = _signed_post(requests, h, h.web_url(web_index, route), {"MessageSid": sid, "MessageStatus": "delivered",
+                                                                 "To": f"whatsapp:{PHONE_A}"}, timeout=10)
     return r.status_code == 200
 
 
@@ -273,7 +278,7 @@ def check_pg_restart(h: Harness) -> list[Result]:
             sid = f"{prefix}{worker:02d}{i:05d}"
             i += 1
             try:
-                r = http.post(h.base + WA_TWILIO, data=_twilio_inbound(h, sid, f"בזמן אתחול {sid}"), timeout=15)
+                r = _signed_post(http, h, h.base + WA_TWILIO, _twilio_inbound(h, sid, f"בזמן אתחול {sid}"), timeout=15)
                 code = r.status_code
             except requests.RequestException:
                 code = -1
@@ -396,11 +401,17 @@ def check_webhook_fuzz(h: Harness) -> list[Result]:
         for label, body, ctype in cases:
             for method in sorted(methods & {"POST", "GET"}):
                 try:
+                    # Signed as the provider signs, so the parsers behind the signature check are
+                    # what gets fuzzed (check_unsigned_webhooks: the unsigned ones are refused).
                     if method == "GET":
-                        r = requests.get(h.base + route, params={"hub.mode": "subscribe", "hub.challenge": body[:50],
-                                                                  "hub.verify_token": body[:20]}, timeout=20)
+                        url = requests.Request("GET", h.base + route, params={
+                            "hub.mode": "subscribe", "hub.challenge": body[:50],
+                            "hub.verify_token": body[:20]}).prepare().url
+                        r = requests.get(url, headers=h.provider_headers(url, method="GET"), timeout=20)
                     else:
-                        r = requests.post(h.base + route, data=body, headers={"Content-Type": ctype}, timeout=20)
+                        url = h.base + route
+                        r = requests.post(url, data=body, timeout=20, headers={
+                            "Content-Type": ctype, **h.provider_headers(url, body, ctype)})
                     code = r.status_code
                 except requests.RequestException as exc:
                     code = -1
@@ -416,6 +427,31 @@ def check_webhook_fuzz(h: Harness) -> list[Result]:
     return [Result(name, "pass" if ok else "FAIL",
                    f"{sent} requests on {len(routes)} routes, {len(fivexx)} 5xx, rows added {changed or 0}, "
                    f"statuses {dict(sorted(statuses.items()))}", note)]
+
+
+def check_unsigned_webhooks(h: Harness) -> list[Result]:
+    """Production accepts no webhook without the provider's signature (issue 16): a forged
+    call, message or lead is refused before anything is parsed or stored."""
+    name = "hostile: unsigned or forged webhooks refused"
+    routes = sorted({(r, method) for r, m in h.routes() if r.startswith("/webhook/") and "<" not in r
+                     for method in m & {"POST"}})
+    if not routes:
+        return [Result(name, "not run", "", "no /webhook routes on main yet (voice, WhatsApp)")]
+    before = _row_counts(h)
+    form = {**_twilio_inbound(h, "SMforged" + secrets.token_hex(4)), "CallSid": "CAforged" + secrets.token_hex(8),
+            "CallStatus": "ringing"}
+    accepted = []
+    for route, _ in routes:
+        for label, headers in (("unsigned", {}), ("forged", {"X-Twilio-Signature": "Zm9yZ2Vk",
+                                                             "X-Hub-Signature-256": "sha256=" + "0" * 64})):
+            r = requests.post(h.base + route, data=form, headers=headers, timeout=20)
+            if r.status_code != 403:
+                accepted.append(f"{label} POST {route} → {r.status_code}")
+    after = _row_counts(h)
+    changed = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+    ok = not accepted and not changed
+    return [Result(name, "pass" if ok else "FAIL", f"{2 * len(routes)} requests on {len(routes)} routes, "
+                   f"{len(accepted)} not refused, rows added {changed or 0}", "; ".join(accepted[:4]))]
 
 
 def _b_snapshot(h: Harness) -> str:
@@ -644,7 +680,7 @@ def check_readonly_storage(h: Harness) -> list[Result]:
                         "RecordingUrl": f"http://127.0.0.1:{fake.port}/Recordings/RE{secrets.token_hex(8)}",
                         "RecordingDuration": "3"}
                 t0 = time.perf_counter()
-                r = requests.post(f"http://127.0.0.1:{port}/webhook/handle_recording", data=form, timeout=30)
+                r = _signed_post(requests, h, f"http://127.0.0.1:{port}/webhook/handle_recording", form, timeout=30)
                 ms = (time.perf_counter() - t0) * 1000
                 with h.app.app_context():
                     turn = db.session.scalars(select(CallTurn).join(CallLog, CallTurn.call_id == CallLog.id)

@@ -15,6 +15,7 @@ ORDER = [
     ("scale-out", checks.check_scaleout),
     ("load", checks.check_load),
     ("webhook fuzz", checks.check_webhook_fuzz),
+    ("unsigned webhooks", checks.check_unsigned_webhooks),
     ("Redis down", checks.check_redis_down),
     ("PostgreSQL restart", checks.check_pg_restart),
     ("worker kill", checks.check_worker_kill),

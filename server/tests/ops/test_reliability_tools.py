@@ -175,3 +175,32 @@ def test_voice_webhooks_store_nothing_for_a_forged_call_sid(client, db, make_bus
     db.session.expire_all()
     assert [db.session.scalar(select(func.count()).select_from(m)) for m in (CallLog, CallTurn, Customer)] == [0, 0, 0]
     assert fetched == []
+
+
+# ---- the suite signs its webhooks as the providers do (production refuses unsigned ones) ----
+
+def test_the_suite_signs_webhooks_the_way_the_production_app_verifies_them(client, db, app, monkeypatch):
+    import random
+    from types import SimpleNamespace
+
+    from reliability.checks import _fuzz_bodies
+    from reliability.harness import Harness
+
+    env = {"TWILIO_AUTH_TOKEN": "rel-twilio-token", "META_APP_SECRET": "rel-meta-secret"}
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    for key, value in env.items():
+        monkeypatch.setitem(app.config, key, value)
+    suite = SimpleNamespace(env=env)
+    sign = lambda *args, **kwargs: Harness.provider_headers(suite, *args, **kwargs)  # noqa: E731
+    cases = [case for case in _fuzz_bodies(random.Random(3)) if len(case[1]) < 1024 * 1024]
+    for path in ("/webhook/whatsapp/twilio", "/webhook/whatsapp/meta", "/webhook/call_status"):
+        url = "http://localhost" + path
+        for label, body, ctype in cases:
+            signed = client.post(path, data=body, content_type=ctype, headers=sign(url, body, ctype))
+            assert signed.status_code != 403, (path, label, signed.get_json())
+            assert client.post(path, data=body, content_type=ctype).status_code == 403, (path, label)
+    form = {"CallSid": "CA" + "1" * 32, "CallStatus": "completed"}
+    assert client.post("/webhook/call_status", data=form,
+                       headers=sign("http://localhost/webhook/call_status", form)).status_code == 200
+    query = "http://localhost/webhook/call_status?CallSid=CA1&CallStatus=ringing"
+    assert client.get(query, headers=sign(query, method="GET")).status_code == 200
