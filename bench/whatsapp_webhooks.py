@@ -46,7 +46,8 @@ def start_server():
 
     app = create_app({
         "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(TMP, 'bench.db')}",
-        "LOG_DIR": os.path.join(TMP, "logs"), "LOG_LEVEL": "WARNING", "REDIS_URL": None,
+        "SECRET_KEY": "bench-secret-key-not-for-production", "LOG_DIR": os.path.join(TMP, "logs"),
+        "LOG_LEVEL": "WARNING", "REDIS_URL": None,
         "RATELIMIT_STORAGE_URI": "memory://", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": TWILIO_TOKEN, "META_APP_SECRET": META_SECRET})
     with app.app_context():
