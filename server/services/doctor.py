@@ -68,7 +68,8 @@ def check_app(config: dict) -> list[Check]:
         checks.append(Check("app", "SECRET_KEY", ERROR if production else WARN, f"weak: {problem}",
                             "generate one: python -c 'import secrets; print(secrets.token_hex(32))'"))
     elif config.get("SECRET_KEY_FILE"):
-        checks.append(Check("app", "SECRET_KEY", OK, f"generated for this install, kept in {config['SECRET_KEY_FILE']}"))
+        checks.append(Check("app", "SECRET_KEY", OK,
+                            f"generated for this install, kept in {config['SECRET_KEY_FILE']}"))
     else:
         checks.append(Check("app", "SECRET_KEY", OK, "set"))
     for key, needs in (("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), ("META_ACCESS_TOKEN", "META_APP_SECRET")):

@@ -155,3 +155,13 @@ def test_the_dev_server_listens_on_loopback_unless_bind_says_otherwise(monkeypat
     monkeypatch.setenv("BIND", "0.0.0.0")
     dev_main.main()
     assert calls == [("127.0.0.1", 5055), ("0.0.0.0", 5055)]
+
+
+def test_instance_dir_from_the_environment_holds_the_generated_key(tmp_path, no_secret_in_env, monkeypatch):
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path / "elsewhere"))
+    for key in ("DATABASE_URL", "LOG_DIR", "MEDIA_DIR", "EXPORT_DIR"):
+        monkeypatch.delenv(key, raising=False)
+    config = load_config()
+    assert config["SECRET_KEY"] == (tmp_path / "elsewhere" / "secret_key").read_text().strip()
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'elsewhere' / 'kesher.db'}"
+    assert config["MEDIA_DIR"] == str(tmp_path / "elsewhere" / "media")
