@@ -4,7 +4,7 @@ own numbers, never the rows of a previous owner of the same number."""
 import io
 import json
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import text
