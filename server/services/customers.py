@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
@@ -478,7 +479,9 @@ CSV_HEADERS = {
 # Columns our own export writes that an import reads past without complaint.
 CSV_EXPORT_ONLY = ("מזהה", "id", "מקור", "source", "נוצר", "created_at")
 EXPORT_HEADER = ("מזהה", "שם", "טלפון", "אימייל", "הערות", "מקור", "נוצר")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@")
+# OWASP's list adds tab and carriage return: a cell starting with either is guarded as is.
+_CONTROL_START = ("\t", "\r")
 
 
 class ImportRejected(AppError):
@@ -513,11 +516,28 @@ def _decode_csv(raw: bytes) -> str:
         raise ValidationFailed({"file": "not UTF-8 or Windows-1255 text"}) from None
 
 
+def _invisible(ch: str) -> bool:
+    """Whitespace, controls and format characters (BOM, zero-width, bidi marks and
+    embeddings, word joiner): a spreadsheet may skip them, a person cannot see them."""
+    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def _formula_like(value: str) -> bool:
+    """Would a spreadsheet run this cell? Judged by its first visible character (fullwidth
+    ＝ counts as =), with any apostrophes we put in front of it looked past, so that a
+    name that really starts with ' survives an export and re-import unchanged."""
+    rest = value.lstrip("'")
+    if rest.startswith(_CONTROL_START):
+        return True
+    visible = next((ch for ch in rest if not _invisible(ch)), "")
+    return unicodedata.normalize("NFKC", visible)[:1] in _FORMULA_START
+
+
 def _uncell(value: str | None) -> str:
     value = (value or "").strip()
-    # Our export guards formula-like cells with a leading apostrophe; take it off again.
-    if value.startswith("'") and value[1:2] in ("=", "+", "-", "@"):
-        value = value[1:]
+    # Our export guards formula-like cells with one leading apostrophe; take exactly that off.
+    if value.startswith("'") and _formula_like(value[1:]):
+        value = value[1:].strip()
     return value
 
 
@@ -619,7 +639,7 @@ def _existing_phones(business_id: int, phones: list[str]) -> set[str]:
 
 def _cell(value: Any) -> str:
     text_value = "" if value is None else str(value)
-    if text_value.startswith(_FORMULA_START):
+    if _formula_like(text_value):
         return "'" + text_value  # a spreadsheet must not run a customer's "name" as a formula
     return text_value
 

@@ -61,9 +61,9 @@ def erase_customer(business_id: int | None, customer_id: int, reason: str) -> di
     if is_erased(customer):
         raise Conflict("customer already erased")
     data = scope.collect(customer)
-    business = db.session.get(Business, customer.business_id)
-    business_numbers = {n for n in (business.voice_number, business.whatsapp_number) if n}
-    business_numbers |= {f"whatsapp:{n}" for n in list(business_numbers)}
+    # The business's own number stays on the row (in whatever shape it was stored): it is
+    # not the person's, and the row still counts as a call or message the business had.
+    business_numbers = scope.business_numbers(db.session.get(Business, customer.business_id))
     counts = {"calls": 0, "turns": 0, "whatsapp_messages": 0, "whatsapp_cancelled": 0, "tasks": 0, "contracts": 0,
               "draft_invoices_deleted": 0, "invoices_kept": 0, "exports": 0, "audio_files": 0}
 

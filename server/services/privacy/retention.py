@@ -26,7 +26,7 @@ from server.extensions import db
 from server.models import Business, CallLog, CallTurn, WhatsAppMsg
 from server.models.base import utcnow
 from server.services import audit
-from server.services.privacy import media
+from server.services.privacy import media, scope
 
 log = logging.getLogger(__name__)
 
@@ -99,9 +99,7 @@ def purge_business(business_id: int | None, settings: dict | None, now: datetime
             turn.reply = None
             turn.tool_calls = []
 
-    business = db.session.get(Business, business_id) if business_id else None
-    own_numbers = {n for n in ((business.voice_number, business.whatsapp_number) if business else ()) if n}
-    own_numbers |= {f"whatsapp:{n}" for n in list(own_numbers)}
+    own_numbers = scope.business_numbers(db.session.get(Business, business_id) if business_id else None)
     keep = sorted(own_numbers) or [""]
     calls = db.session.scalars(_calls_before(business_id, cutoff["calls_days"]).where(or_(
         and_(CallLog.from_number.is_not(None), CallLog.from_number.not_in(keep)),

