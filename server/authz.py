@@ -12,6 +12,7 @@ from functools import wraps
 from flask import jsonify, request, session
 
 from server.errors import Forbidden, NotFound
+from server.tenancy import ALL_BUSINESSES, BusinessScope
 
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -92,12 +93,13 @@ def platform_admin_required(fn):
     return wrapper
 
 
-def scoped_business_id(requested: int | None = None, *, required: bool = True) -> int | None:
+def scoped_business_id(requested: int | None = None, *, required: bool = True) -> BusinessScope:
     """The business this request may act on.
 
     Staff, viewers and business admins are pinned to their own business; asking for
     another one answers 404 so ids of other tenants reveal nothing. A platform admin
-    chooses with `business_id`; when `required` and none is chosen, that is a 422.
+    chooses with `business_id`; when `required` and none is chosen, that is a 422, and
+    otherwise the scope is ALL_BUSINESSES — the only place that value is made.
     """
     user = _load_current_user()
     if user is None:
@@ -109,7 +111,7 @@ def scoped_business_id(requested: int | None = None, *, required: bool = True) -
     if requested is None and required:
         from server.errors import ValidationFailed
         raise ValidationFailed({"business_id": "business_id required for a platform admin"})
-    return requested
+    return ALL_BUSINESSES if requested is None else requested
 
 
 def check_csrf():

@@ -25,6 +25,7 @@ from sqlalchemy import event, func, select
 from server.errors import ValidationFailed
 from server.extensions import db
 from server.models import AuditEntry
+from server.tenancy import BusinessScope, scope_filter
 
 # Actions the application writes. A plain vocabulary the UI and filters can rely on.
 ACTIONS = (
@@ -156,16 +157,14 @@ def _refuse_delete(mapper, connection, target):
 MAX_LIMIT = 100
 
 
-def list_entries(*, business_id: int | None, page: int = 1, limit: int = 50, action: list[str] | None = None,
+def list_entries(*, business_id: BusinessScope, page: int = 1, limit: int = 50, action: list[str] | None = None,
                  entity_type: str | None = None, entity_id: int | None = None, actor_user_id: int | None = None,
                  actor_email: str | None = None, since: datetime | None = None,
                  until: datetime | None = None) -> dict:
-    """A page of entries, newest first. `business_id` None means every business (platform admin)."""
+    """A page of entries, newest first, of every business under ALL_BUSINESSES (platform admin)."""
     if since is not None and until is not None and since > until:
         raise ValidationFailed({"since": "must not be after until"})
-    query = select(AuditEntry)
-    if business_id is not None:
-        query = query.where(AuditEntry.business_id == business_id)
+    query = select(AuditEntry).where(scope_filter(AuditEntry.business_id, business_id))
     if action:
         query = query.where(AuditEntry.action.in_(action))
     if entity_type:

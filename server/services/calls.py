@@ -13,6 +13,7 @@ from server.models import CallLog
 from server.providers.errors import ProviderError
 from server.providers.recordings import download_recording
 from server.services.customers import customer_names
+from server.tenancy import BusinessScope, in_scope, scope_filter
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,11 @@ def recording_path(call: CallLog) -> str | None:
     return f"/api/calls/{call.id}/recording" if call.recording_url else None
 
 
-def call_recording(business_id: int | None, call_id: int, config) -> tuple[bytes, str]:
-    """The recording's audio and its MIME type. business_id None: any business (platform
-    admin); a call of another business is a 404 like a missing one."""
+def call_recording(business_id: BusinessScope, call_id: int, config) -> tuple[bytes, str]:
+    """The recording's audio and its MIME type. A call outside the scope is a 404 like a
+    missing one."""
     call = db.session.get(CallLog, call_id)
-    if call is None or (business_id is not None and call.business_id != business_id):
+    if call is None or not in_scope(business_id, call.business_id):
         raise NotFound()
     if not call.recording_url:
         raise NotFound("no recording")
@@ -45,11 +46,9 @@ def call_recording(business_id: int | None, call_id: int, config) -> tuple[bytes
     return audio, mimetype
 
 
-def list_calls(business_id: int | None, page: int, limit: int, customer_id: int | None = None) -> dict:
-    """One page of calls; business_id None means every business (a platform admin)."""
-    query = select(CallLog)
-    if business_id is not None:
-        query = query.where(CallLog.business_id == business_id)
+def list_calls(business_id: BusinessScope, page: int, limit: int, customer_id: int | None = None) -> dict:
+    """One page of calls, of every business under ALL_BUSINESSES (a platform admin)."""
+    query = select(CallLog).where(scope_filter(CallLog.business_id, business_id))
     if customer_id is not None:
         query = query.where(CallLog.customer_id == customer_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0

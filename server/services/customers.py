@@ -28,6 +28,7 @@ from server.extensions import db
 from server.hebrew import normalize_for_search
 from server.models import Customer
 from server.phones import InvalidPhone, display_phone, normalize_phone, phone_search_tokens, query_digits
+from server.tenancy import BusinessScope, in_scope, is_all, scope_filter
 
 
 def build_search_text(name: str | None, phone: str | None, email: str | None) -> str:
@@ -39,8 +40,8 @@ def build_search_text(name: str | None, phone: str | None, email: str | None) ->
     return " ".join(p for p in parts if p)
 
 
-def get_customer(business_id: int | None, customer_id: int):
-    """The customer, within `business_id` when given (None: platform admin, any business).
+def get_customer(business_id: BusinessScope, customer_id: int):
+    """The customer, within `business_id` (ALL_BUSINESSES: a platform admin, any business).
 
     A customer of another business answers NotFound, exactly like a missing one, so ids
     of other tenants reveal nothing.
@@ -50,7 +51,7 @@ def get_customer(business_id: int | None, customer_id: int):
     from server.models import Customer
 
     customer = db.session.get(Customer, customer_id)
-    if customer is None or (business_id is not None and customer.business_id != business_id):
+    if customer is None or not in_scope(business_id, customer.business_id):
         raise NotFound("customer not found")
     return customer
 
@@ -208,7 +209,7 @@ def create_customer(business_id: int, data: dict, source: str = "manual") -> Cus
     return customer
 
 
-def update_customer(business_id: int | None, customer_id: int, data: dict) -> Customer:
+def update_customer(business_id: BusinessScope, customer_id: int, data: dict) -> Customer:
     """Only the given keys change; the search column follows."""
     customer = get_customer(business_id, customer_id)
     fields = clean_customer_fields(data, partial=True)
@@ -240,7 +241,7 @@ def _history_counts(customer_id: int) -> dict[str, int]:
     return counts
 
 
-def delete_customer(business_id: int | None, customer_id: int) -> None:
+def delete_customer(business_id: BusinessScope, customer_id: int) -> None:
     """Delete a customer with no history. One with calls, messages, tasks, invoices or
     contracts is refused (409): those records must keep their customer."""
     customer = get_customer(business_id, customer_id)
@@ -333,17 +334,16 @@ def _search_filter(terms: list[str]):
     return and_(*clauses)
 
 
-def _scope(query, business_id: int | None, terms: list[str]):
-    if business_id is not None:
-        query = query.where(Customer.business_id == business_id)
+def _scope(query, business_id: BusinessScope, terms: list[str]):
+    query = query.where(scope_filter(Customer.business_id, business_id))
     if terms:
         query = query.where(_search_filter(terms))
     return query
 
 
-def _day_counts_total(business_id: int | None) -> int:
+def _day_counts_total(business_id: BusinessScope) -> int:
     sql = "SELECT coalesce(sum(n), 0) FROM customer_day_count"
-    if business_id is not None:
+    if not is_all(business_id):
         return int(db.session.execute(text(sql + " WHERE business_id = :b"), {"b": business_id}).scalar())
     return int(db.session.execute(text(sql)).scalar())
 
@@ -412,9 +412,9 @@ def _walk_dates_for_common_terms(business_id: int, terms: list[str], offset: int
     return [row[0] for row in db.session.execute(text(sql), params)]
 
 
-def list_customers(business_id: int | None, page: int, limit: int, q: str | None = None,
+def list_customers(business_id: BusinessScope, page: int, limit: int, q: str | None = None,
                    count_cap: int = SEARCH_COUNT_CAP) -> CustomerPage:
-    """One page of customers, newest first; `business_id` None means every business."""
+    """One page of customers, newest first (of every business under ALL_BUSINESSES)."""
     terms = search_terms(q)
     offset = (page - 1) * limit
     result = CustomerPage(page=page, limit=limit, total=0)
@@ -433,10 +433,10 @@ def list_customers(business_id: int | None, page: int, limit: int, q: str | None
             return result
     if offset > _MAX_OFFSET:
         return result
-    if not terms and business_id is not None and offset > 0:
+    if not terms and not is_all(business_id) and offset > 0:
         result.items = _seek_page(business_id, offset, limit)
         return result
-    if terms and not result.total_exact and business_id is not None and db.engine.dialect.name == "sqlite":
+    if terms and not result.total_exact and not is_all(business_id) and db.engine.dialect.name == "sqlite":
         ids = _walk_dates_for_common_terms(business_id, terms, offset, limit)
         if ids is not None:
             by_id = {c.id: c for c in db.session.scalars(select(Customer).where(Customer.id.in_(ids)))}
@@ -448,7 +448,7 @@ def list_customers(business_id: int | None, page: int, limit: int, q: str | None
     return result
 
 
-def iter_customer_rows(business_id: int | None, q: str | None = None, batch: int = 1000) -> Iterator[Any]:
+def iter_customer_rows(business_id: BusinessScope, q: str | None = None, batch: int = 1000) -> Iterator[Any]:
     """Every match as plain rows, newest first, read in keyset batches (constant memory)."""
     terms = search_terms(q)
     columns = (Customer.id, Customer.name, Customer.phone, Customer.email, Customer.notes, Customer.source,
@@ -644,17 +644,17 @@ def _cell(value: Any) -> str:
     return text_value
 
 
-def export_customers_csv(business_id: int | None, q: str | None = None) -> Iterator[str]:
+def export_customers_csv(business_id: BusinessScope, q: str | None = None) -> Iterator[str]:
     """The current search as CSV, streamed: UTF-8 with a BOM so Excel shows the Hebrew.
 
     The export is audited (and committed) now, before the first byte is streamed.
     """
-    _audit("export", None, business_id, {"search": bool(search_terms(q))})
+    _audit("export", None, None if is_all(business_id) else business_id, {"search": bool(search_terms(q))})
     db.session.commit()
     return _csv_chunks(business_id, q)
 
 
-def _csv_chunks(business_id: int | None, q: str | None) -> Iterator[str]:
+def _csv_chunks(business_id: BusinessScope, q: str | None) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_HEADER)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from server.extensions import db
 from server.models import CallLog, Task, WhatsAppMsg
 from server.models.base import utcnow
+from server.tenancy import BusinessScope, scope_filter
 
 ISRAEL = ZoneInfo("Asia/Jerusalem")
 MAX_DAYS = 90
@@ -22,11 +23,11 @@ def _day_start_utc(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=ISRAEL).astimezone(ZoneInfo("UTC"))
 
 
-def _scoped(stmt, column, business_id: int | None):
-    return stmt if business_id is None else stmt.where(column == business_id)
+def _scoped(stmt, column, business_id: BusinessScope):
+    return stmt.where(scope_filter(column, business_id))
 
 
-def _per_day(column, business_column, business_id: int | None, since: datetime) -> dict[str, int]:
+def _per_day(column, business_column, business_id: BusinessScope, since: datetime) -> dict[str, int]:
     """Counts per Israeli day. Only timestamps travel: bucketing in Python keeps the time
     zone rules (DST) identical on SQLite and PostgreSQL."""
     stmt = _scoped(select(column).where(column >= since), business_column, business_id)
@@ -37,8 +38,8 @@ def _per_day(column, business_column, business_id: int | None, since: datetime) 
     return counts
 
 
-def dashboard(business_id: int | None, days: int = 14, now: datetime | None = None) -> dict:
-    """Figures for one business, or for every business when business_id is None (platform)."""
+def dashboard(business_id: BusinessScope, days: int = 14, now: datetime | None = None) -> dict:
+    """Figures for one business, or for every business under ALL_BUSINESSES (platform)."""
     days = max(1, min(days, MAX_DAYS))
     now = now or utcnow()
     today = now.astimezone(ISRAEL).date()

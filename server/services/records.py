@@ -16,6 +16,7 @@ from server.models import Contract, Task
 from server.models.base import utcnow
 from server.services import audit
 from server.services.realtime import publish
+from server.tenancy import BusinessScope
 
 # Ids are 32-bit INTEGER columns: a larger id in a URL names nothing (and PostgreSQL would
 # refuse to compare it), so it is a 404 before any query.
@@ -24,7 +25,7 @@ TASK_FIELDS = ("title", "description", "status", "due_at")
 CONTRACT_FIELDS = ("title", "status", "amount_agorot", "signed_at", "starts_at", "ends_at", "notes")
 
 
-def scoped_customer(business_id: int | None, customer_id: int):
+def scoped_customer(business_id: BusinessScope, customer_id: int):
     """get_customer, with ids beyond the column's range answered 404 like any unknown id."""
     from server.services.customers import get_customer
     if not 0 < customer_id <= MAX_ID:

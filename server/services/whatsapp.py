@@ -41,6 +41,7 @@ from server.providers.whatsapp.base import (
 )
 from server.services import audit, realtime
 from server.services.customers import customer_names, find_customer_by_phone, find_or_create_lead, get_customer
+from server.tenancy import BusinessScope, scope_filter
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ def window_for_phone(business_id: int, phone: str | None, now: datetime | None =
     return {"open": bool(until and until > now), "until": iso(until), "last_inbound_at": iso(last)}
 
 
-def window_for_customer(business_id: int | None, customer_id: int) -> dict:
+def window_for_customer(business_id: BusinessScope, customer_id: int) -> dict:
     customer = get_customer(business_id, customer_id)
     state = window_for_phone(customer.business_id, customer.phone)
     transport = transport_state(customer.business_id)
@@ -246,13 +247,11 @@ def _enqueue(message_id: int, eta: datetime | None = None) -> None:
 
 # ---- reading ---------------------------------------------------------------------------
 
-def list_messages(business_id: int | None, customer_id: int | None, page: int, limit: int) -> dict:
-    query = select(WhatsAppMsg)
+def list_messages(business_id: BusinessScope, customer_id: int | None, page: int, limit: int) -> dict:
+    query = select(WhatsAppMsg).where(scope_filter(WhatsAppMsg.business_id, business_id))
     if customer_id is not None:
         customer = get_customer(business_id, customer_id)
         query = query.where(WhatsAppMsg.customer_id == customer.id)
-    elif business_id is not None:
-        query = query.where(WhatsAppMsg.business_id == business_id)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(WhatsAppMsg.created_at.desc(), WhatsAppMsg.id.desc())
                               .limit(limit).offset((page - 1) * limit)).all()

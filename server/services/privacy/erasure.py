@@ -30,6 +30,7 @@ from server.services.customers import get_customer
 from server.services.privacy import media, scope
 from server.services.realtime import publish
 from server.services.whatsapp import OPEN_STATUSES
+from server.tenancy import BusinessScope
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def _scrub(text: str, customer) -> str:
     return text
 
 
-def erase_customer(business_id: int | None, customer_id: int, reason: str) -> dict:
+def erase_customer(business_id: BusinessScope, customer_id: int, reason: str) -> dict:
     reason = (reason or "").strip()
     if len(reason) < 3:
         raise ValidationFailed({"reason": "a reason is required"})

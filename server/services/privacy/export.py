@@ -33,6 +33,7 @@ from server.services import audit
 from server.services.customers import get_customer
 from server.services.privacy import media, scope
 from server.services.realtime import publish
+from server.tenancy import BusinessScope, in_scope
 
 log = logging.getLogger(__name__)
 
@@ -53,21 +54,21 @@ def export_dir() -> Path:
     return path
 
 
-def get_export(business_id: int | None, export_id: int) -> DataExport:
+def get_export(business_id: BusinessScope, export_id: int) -> DataExport:
     export = db.session.get(DataExport, export_id)
-    if export is None or (business_id is not None and export.business_id != business_id):
+    if export is None or not in_scope(business_id, export.business_id):
         raise NotFound("export not found")
     return export
 
 
-def list_exports(business_id: int | None, customer_id: int) -> list[DataExport]:
+def list_exports(business_id: BusinessScope, customer_id: int) -> list[DataExport]:
     customer = get_customer(business_id, customer_id)
     return db.session.scalars(select(DataExport).where(DataExport.business_id == customer.business_id,
                                                        DataExport.customer_id == customer.id)
                               .order_by(DataExport.id.desc())).all()
 
 
-def request_export(business_id: int | None, customer_id: int, requested_by_user_id: int | None) -> DataExport:
+def request_export(business_id: BusinessScope, customer_id: int, requested_by_user_id: int | None) -> DataExport:
     """Create the export job (audited) and queue the build."""
     from server.tasks.privacy import build_export_task
 
@@ -269,7 +270,7 @@ def download_url(export: DataExport) -> str | None:
     return f"/api/crm/exports/{export.id}/download?token={download_token(export)}"
 
 
-def open_download(business_id: int | None, export_id: int, token: str) -> tuple[Path, str]:
+def open_download(business_id: BusinessScope, export_id: int, token: str) -> tuple[Path, str]:
     """The ZIP's path and download name, for a valid unexpired link (audited)."""
     export = get_export(business_id, export_id)
     try:

@@ -271,7 +271,7 @@ def test_concurrent_issues_never_share_a_number(app, db, make_business, make_cus
         with app.app_context():
             try:
                 barrier.wait()
-                inv.issue_invoice(get_customer(None, customer.id), invoice_id)
+                inv.issue_invoice(get_customer(customer.business_id, customer.id), invoice_id)
             except Exception as exc:  # pragma: no cover - reported below
                 errors.append(repr(exc))
             finally:

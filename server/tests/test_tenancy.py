@@ -1,0 +1,87 @@
+"""A forgotten business argument is an error, never "every business" (issue 16).
+
+ALL_BUSINESSES is the only way to ask for every business, and only a platform admin's
+request is given it (authz.scoped_business_id)."""
+from __future__ import annotations
+
+import pytest
+
+from server.tenancy import ALL_BUSINESSES, in_scope, scope_filter
+
+SCOPED_READS = [
+    ("server.services.customers", "get_customer", lambda c: (c.id,)),
+    ("server.services.customers", "list_customers", lambda c: (1, 25)),
+    ("server.services.calls", "list_calls", lambda c: (1, 25)),
+    ("server.services.whatsapp", "list_messages", lambda c: (None, 1, 25)),
+    ("server.services.whatsapp", "window_for_customer", lambda c: (c.id,)),
+    ("server.services.dashboard", "dashboard", lambda c: ()),
+    ("server.services.privacy.export", "list_exports", lambda c: (c.id,)),
+    ("server.services.privacy.erasure", "erase_customer", lambda c: (c.id, "בקשת הלקוחה")),
+]
+
+
+@pytest.mark.parametrize("module,name,args", SCOPED_READS, ids=[f"{m.rsplit('.', 1)[-1]}.{n}" for m, n, _ in SCOPED_READS])
+def test_a_forgotten_business_argument_is_refused_not_read_as_every_business(db, make_business, make_customer,
+                                                                             module, name, args):
+    import importlib
+
+    from server.models import Customer
+
+    customer = make_customer(make_business(), name="דנה כהן")
+    function = getattr(importlib.import_module(module), name)
+    with pytest.raises(TypeError, match="business scope"):
+        function(None, *args(customer))
+    db.session.rollback()
+    assert db.session.get(Customer, customer.id).name == "דנה כהן"  # erasure did not run
+
+
+def test_audit_list_refuses_a_forgotten_business(db):
+    from server.services.audit import list_entries
+    with pytest.raises(TypeError, match="business scope"):
+        list_entries(business_id=None)
+
+
+def test_all_businesses_reaches_every_business_and_one_id_only_its_own(db, make_business, make_customer):
+    from server.services.customers import get_customer, list_customers
+
+    a, b = make_business("מספרת אורית"), make_business("מוסך השרון")
+    in_a = make_customer(a, name="דנה כהן", phone="+972501111111")
+    in_b = make_customer(b, name="יוסי לוי", phone="+972502222222")
+    assert {c.id for c in list_customers(ALL_BUSINESSES, 1, 25).items} == {in_a.id, in_b.id}
+    assert [c.id for c in list_customers(a.id, 1, 25).items] == [in_a.id]
+    assert get_customer(ALL_BUSINESSES, in_b.id).id == in_b.id
+    from server.errors import NotFound
+    with pytest.raises(NotFound):
+        get_customer(a.id, in_b.id)
+
+
+def test_only_a_platform_admin_request_is_scoped_to_every_business(client, login_as, make_business):
+    from server.authz import scoped_business_id
+
+    business = make_business()
+    login_as("admin", business=business)  # the business's own admin
+    with client.application.test_request_context(headers={"Cookie": _cookie(client)}):
+        assert scoped_business_id(None, required=False) == business.id
+    login_as("admin")  # platform admin
+    with client.application.test_request_context(headers={"Cookie": _cookie(client)}):
+        assert scoped_business_id(None, required=False) is ALL_BUSINESSES
+        assert scoped_business_id(business.id, required=False) == business.id
+
+
+def _cookie(client) -> str:
+    cookie = client.get_cookie("kesher_session")
+    return f"kesher_session={cookie.value}"
+
+
+@pytest.mark.parametrize("bad", [None, "3", 3.0, True])
+def test_a_scope_is_a_business_id_or_all_businesses_nothing_else(bad):
+    from server.models import Customer
+    with pytest.raises(TypeError):
+        in_scope(bad, 3)
+    with pytest.raises(TypeError):
+        scope_filter(Customer.business_id, bad)
+
+
+def test_all_businesses_has_no_truth_value():
+    with pytest.raises(TypeError):
+        bool(ALL_BUSINESSES)
