@@ -159,6 +159,7 @@ def _meta_surrogate(h: Harness) -> list[Result]:
 
 def _forged_secrets(h: Harness) -> list[Result]:
     """A session cookie and a relay event signed with every secret this repo ever published."""
+    from flask import Flask
     from flask.sessions import SecureCookieSessionInterface
     from server.models import User
     from server.services.realtime import RELAY_PATH, RELAY_SIGNATURE_HEADER, relay_signature
@@ -170,8 +171,9 @@ def _forged_secrets(h: Harness) -> list[Result]:
     answers, bad = [], []
     for secret in PUBLISHED_SECRETS:
         if secret:
-            app = type("App", (), {"secret_key": secret, "config": {"SECRET_KEY": secret}})()
-            serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+            forger = Flask("forger")
+            forger.secret_key = secret
+            serializer = SecureCookieSessionInterface().get_signing_serializer(forger)
             cookie = serializer.dumps(payload)
             http = requests.Session()
             http.headers.update({"Cookie": f"kesher_session={cookie}", "X-CSRF-Token": "forged-csrf"})
