@@ -108,6 +108,11 @@ class Harness:
                 params = Request(environ).form.to_dict(flat=True)
             except Exception:  # noqa: BLE001 — what the app cannot parse, it cannot sign either
                 params = {}
+        if self.env.get("HOST"):
+            # The app checks the signature over its public URL (HOST + path + query), whichever
+            # process the request reached: nginx's port or one gunicorn's directly.
+            parts = urlsplit(url)
+            url = self.env["HOST"].rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
         signature = RequestValidator(self.env["TWILIO_AUTH_TOKEN"]).compute_signature(url, params)
         return {"X-Twilio-Signature": signature}
 
@@ -147,6 +152,8 @@ def _seed(app) -> dict:
             "a_staff": User(email="staff-a@rel.test", role="staff", business_id=a.id),
             "a_viewer": User(email="viewer-a@rel.test", role="viewer", business_id=a.id),
             "b_staff": User(id=B_ID_BASE, email="staff-b@rel.test", role="staff", business_id=b.id, name=MARK_B),
+            # The hostile lane logs this one out to prove a copied cookie dies with the session.
+            "a_revoked": User(email="revoked-a@rel.test", role="staff", business_id=a.id),
         }
         hashed = hash_password(PASSWORD)
         for user in users.values():
@@ -198,6 +205,7 @@ def build(base_dir: Path | None = None, web_processes: int = 2) -> Harness:
     redis = PrivateRedis(base_dir)
     redis.start()
     database_url = pg.create_database("kesher")
+    nginx_port = free_port()
     env = {
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_hex(32),
@@ -209,9 +217,11 @@ def build(base_dir: Path | None = None, web_processes: int = 2) -> Harness:
         "LOG_LEVEL": "WARNING",
         "WORKER_THREADS": "4",
     }
-    for key in ("TWILIO_ACCOUNT_SID", "OPENAI_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "META_ACCESS_TOKEN",
-                "HOST"):
+    for key in ("TWILIO_ACCOUNT_SID", "OPENAI_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS", "META_ACCESS_TOKEN"):
         env[key] = ""
+    # The public URL Twilio would call: signatures are computed over it, whichever process
+    # (nginx or one gunicorn directly) a check posts to.
+    env["HOST"] = f"http://127.0.0.1:{nginx_port}"
     # Production verifies every webhook (issue 16): the suite signs as Twilio and Meta do.
     env["TWILIO_AUTH_TOKEN"] = secrets.token_hex(16)
     env["META_APP_SECRET"] = secrets.token_hex(16)
@@ -224,7 +234,7 @@ def build(base_dir: Path | None = None, web_processes: int = 2) -> Harness:
     with app.app_context():
         upgrade_database()
     ids = _seed(app)
-    stack = Stack(StackConfig(run_dir=base_dir / "run", nginx_port=free_port(),
+    stack = Stack(StackConfig(run_dir=base_dir / "run", nginx_port=nginx_port,
                               web_ports=[free_port() for _ in range(web_processes)], env=env, threads=32,
                               python=sys.executable))
     stack.start(migrate=False, timeout=90)

@@ -8,7 +8,7 @@ import sys
 import time
 import traceback
 
-from reliability import checks
+from reliability import checks, hostile
 from reliability.harness import Result, build, teardown
 
 ORDER = [
@@ -23,6 +23,8 @@ ORDER = [
     # Late: the probe's writes (as A's admin) and schemathesis' may change A's own data.
     ("isolation", checks.check_isolation),
     ("schemathesis", checks.check_schemathesis),
+    # After the probes that log in: its last part spends loopback's login budget for a minute.
+    ("hostile input", hostile.check_hostile),
     ("proxy trust", checks.check_proxy_trust),  # last: it uses up the per-IP login limit
 ]
 

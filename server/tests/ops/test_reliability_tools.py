@@ -204,3 +204,22 @@ def test_the_suite_signs_webhooks_the_way_the_production_app_verifies_them(clien
                        headers=sign("http://localhost/webhook/call_status", form)).status_code == 200
     query = "http://localhost/webhook/call_status?CallSid=CA1&CallStatus=ringing"
     assert client.get(query, headers=sign(query, method="GET")).status_code == 200
+
+
+def test_the_suite_signs_over_the_public_host_whichever_process_it_posts_to(client, app, monkeypatch):
+    """The stack runs with HOST (nginx's address); a check that posts to one gunicorn
+    directly must still carry the signature the app computes over HOST + path."""
+    from types import SimpleNamespace
+
+    from reliability.harness import Harness
+
+    env = {"TWILIO_AUTH_TOKEN": "rel-twilio-token", "META_APP_SECRET": "rel-meta-secret",
+           "HOST": "http://127.0.0.1:8099"}
+    for key in ("TWILIO_AUTH_TOKEN", "HOST"):
+        monkeypatch.setitem(app.config, key, env[key])
+    form = {"CallSid": "CA" + "2" * 32, "CallStatus": "completed"}
+    direct = "http://127.0.0.1:41234/webhook/call_status"  # a gunicorn port, not HOST
+    headers = Harness.provider_headers(SimpleNamespace(env=env), direct, form)
+    assert client.post("/webhook/call_status", data=form, headers=headers).status_code == 200
+    without_host = Harness.provider_headers(SimpleNamespace(env={**env, "HOST": ""}), direct, form)
+    assert client.post("/webhook/call_status", data=form, headers=without_host).status_code == 403
