@@ -5,7 +5,7 @@ import secrets
 from flask import Blueprint, current_app, g, jsonify, request, session
 from pydantic import BaseModel, Field
 
-from server.authz import auth_required, current_user
+from server.authz import auth_required, current_user, start_session
 from server.extensions import limiter
 from server.services import auth as auth_service
 from server.validation import validate
@@ -51,17 +51,14 @@ def _login_limit() -> str:
 def login(body: LoginBody):
     """Log in with email and password; renews the session and returns the CSRF token."""
     user = auth_service.authenticate(body.email, body.password)
-    session.clear()  # a fresh session at login: no fixation of a pre-login cookie
-    session.permanent = True
-    session["user"] = user.session_payload()
-    session["csrf"] = secrets.token_urlsafe(32)
-    return jsonify({"user": user.session_payload(), "csrf_token": session["csrf"]}), 200
+    csrf_token = start_session(user)
+    return jsonify({"user": user.session_payload(), "csrf_token": csrf_token}), 200
 
 
 @auth_bp.post("/logout")
 @validate()
 def logout():
-    """End the session."""
+    """End the session, and every other session of the same user."""
     auth_service.logout(current_user())
     session.clear()
     return jsonify({"ok": True}), 200
