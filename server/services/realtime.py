@@ -49,9 +49,10 @@ def end_user_sockets(user_id: int) -> None:
     open by a failure still cannot reconnect, and the HTTP session is already refused.
     """
     try:
-        _disconnect_members(socketio.server, user_room(user_id), "/")
         if isinstance(socketio.server.manager, PubSubManager):
-            socketio.server.manager.close_room(user_room(user_id), namespace="/")
+            socketio.server.manager.close_room(user_room(user_id), namespace="/")  # here and elsewhere
+        else:
+            _disconnect_members(socketio.server, user_room(user_id), "/")
     except Exception as exc:  # noqa: BLE001
         log.warning("ending the sockets of user %s failed: %s", user_id, exc.__class__.__name__)
 
