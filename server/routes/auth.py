@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from server.authz import auth_required, current_user, start_session
 from server.extensions import limiter
+from server.rate_limits import refund_when
 from server.services import auth as auth_service
 from server.validation import validate
 
@@ -36,17 +37,21 @@ def _login_email_key() -> str:
     return f"email:{str(email or '').strip().lower()}"
 
 
-def _failed(response) -> bool:
-    return response.status_code in (401, 403)
+def _not_a_failed_login(response) -> bool:
+    """Only refused credentials count against the limit; a success or a malformed body does not."""
+    return response.status_code not in (401, 403)
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+# Each attempt reserves its slot atomically before the password is checked (server/rate_limits.py):
+# N concurrent wrong passwords cannot all slip under the limit.
 @auth_bp.post("/login")
-@limiter.limit(_login_limit, deduct_when=_failed)                        # per IP
-@limiter.limit(_login_limit, key_func=_login_email_key, deduct_when=_failed)  # per email
+@limiter.limit(_login_limit)                                # per IP
+@limiter.limit(_login_limit, key_func=_login_email_key)     # per email
+@refund_when(_not_a_failed_login)
 @validate(body=LoginBody, response=LoginResponse)
 def login(body: LoginBody):
     """Log in with email and password; renews the session and returns the CSRF token."""
