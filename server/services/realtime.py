@@ -11,7 +11,8 @@ must never fail because of one.
 Each socket also joins its user's room (`user:<id>`). Ending a user's sessions (logout, a
 password, role or business change, deactivation) ends their open sockets with
 end_user_sockets: closing a user's room disconnects its members, in this process and,
-through Redis, in every other web process (ClosingRedisManager).
+through Redis, in every other web process (ClosingRedisManager). end_business_sockets does
+the same for a business's room.
 """
 from __future__ import annotations
 
@@ -43,18 +44,26 @@ def user_room(user_id: int) -> str:
 
 
 def end_user_sockets(user_id: int) -> None:
-    """Disconnect every open socket of this user, whichever web process holds it.
+    """Disconnect every open socket of this user, whichever web process holds it."""
+    _end_room(user_room(user_id))
 
-    Best effort like publish (a dead message queue must not fail a logout): a socket left
-    open by a failure still cannot reconnect, and the HTTP session is already refused.
-    """
+
+def end_business_sockets(business_id: int) -> None:
+    """Disconnect every open socket listening to this business (it was deactivated or
+    deleted); platform admins, who listen to every business, stay connected."""
+    _end_room(business_room(business_id))
+
+
+def _end_room(room: str) -> None:
+    """Best effort like publish (a dead message queue must not fail a logout): a socket left
+    open by a failure still cannot reconnect, and its HTTP session is already refused."""
     try:
         if isinstance(socketio.server.manager, PubSubManager):
-            socketio.server.manager.close_room(user_room(user_id), namespace="/")  # here and elsewhere
+            socketio.server.manager.close_room(room, namespace="/")  # here and in every other process
         else:
-            _disconnect_members(socketio.server, user_room(user_id), "/")
+            _disconnect_members(socketio.server, room, "/")
     except Exception as exc:  # noqa: BLE001
-        log.warning("ending the sockets of user %s failed: %s", user_id, exc.__class__.__name__)
+        log.warning("ending the sockets of %s failed: %s", room.split(":")[0], exc.__class__.__name__)
 
 
 def _disconnect_members(server, room: str, namespace: str) -> None:
@@ -64,7 +73,8 @@ def _disconnect_members(server, room: str, namespace: str) -> None:
 
 
 class ClosingRedisManager(RedisManager):
-    """Flask-SocketIO's Redis manager, but closing a user's room disconnects its members.
+    """Flask-SocketIO's Redis manager, but closing a user's or business's room disconnects
+    its members.
 
     close_room is the one room-wide message python-socketio already carries to every
     process; each process disconnects the members it holds. Other rooms close as usual.
@@ -72,7 +82,7 @@ class ClosingRedisManager(RedisManager):
 
     def _handle_close_room(self, message):
         room, namespace = message.get("room"), message.get("namespace") or "/"
-        if isinstance(room, str) and room.startswith("user:"):
+        if isinstance(room, str) and room.startswith(("user:", "business:")):
             _disconnect_members(self.server, room, namespace)
         super()._handle_close_room(message)
 

@@ -2,7 +2,7 @@
 
 Two Socket.IO servers stand for two web processes: each has its own manager on a Redis
 channel of its own for this test, as `make prod` runs them. A socket held by the second is
-disconnected when the first closes the user's room; the rest of the room stays connected.
+disconnected when the first closes its user's (or business's) room; the others stay connected.
 """
 from __future__ import annotations
 
@@ -69,3 +69,20 @@ def test_closing_a_users_room_disconnects_their_sockets_in_another_process():
     assert ("eio-staff", packet.DISCONNECT) in sent_there
     assert [sid for sid, _ in there.manager.get_participants("/", "business:3")] == [colleague_sid]
     assert there.manager.is_connected(colleague_sid, "/")
+
+
+def test_closing_a_businesss_room_disconnects_its_sockets_in_another_process():
+    redis_client = _redis()
+    channel = f"kesher-test-revoke-{uuid.uuid4().hex[:10]}"
+    here, _ = _web_process(channel)
+    there, _ = _web_process(channel)
+    assert _wait(lambda: redis_client.pubsub_numsub(channel)[0][1] >= 2), "listeners never subscribed"
+    staff_sid = there.manager.connect("eio-staff", "/")
+    there.manager.enter_room(staff_sid, "/", "business:3")
+    admin_sid = there.manager.connect("eio-platform-admin", "/")
+    there.manager.enter_room(admin_sid, "/", "platform")
+
+    here.manager.close_room("business:3", "/")
+
+    assert _wait(lambda: not there.manager.is_connected(staff_sid, "/"))
+    assert there.manager.is_connected(admin_sid, "/")

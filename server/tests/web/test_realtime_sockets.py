@@ -136,3 +136,20 @@ def test_a_cookie_whose_session_ended_cannot_reconnect(app, db, make_business, m
     thief.set_cookie("kesher_session", staff_http.get_cookie("kesher_session").value)
     assert staff_http.post("/api/auth/logout").status_code == 200
     assert not _socket(app, thief).is_connected()
+
+
+def test_ending_a_businesss_sockets_disconnects_its_users_but_not_the_platform_admin(
+        app, db, make_business, make_user):
+    from server.services.realtime import end_business_sockets
+    business, _, _, _, sock = _listening_staff(app, make_business, make_user)
+    platform_http = app.test_client()
+    login(platform_http, make_user("admin", None).email)
+    platform_sock = _socket(app, platform_http)
+    platform_sock.get_received()
+
+    end_business_sockets(business.id)
+
+    _assert_ended(sock, business)
+    assert platform_sock.is_connected()
+    assert _events(platform_sock) == [("whatsapp.message", {"id": 9, "text": "סודי"})]
+    platform_sock.disconnect()
