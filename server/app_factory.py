@@ -48,7 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
             db.engine.dispose()  # connections opened before the listener lack the pragmas
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     limiter.init_app(app)
+    from server.services.realtime import client_manager
     socketio.init_app(app, message_queue=app.config["REDIS_URL"], async_mode="threading",
+                      client_manager=client_manager(app.config["REDIS_URL"]),
                       cors_allowed_origins=None, logger=False, engineio_logger=False)
 
     from server import models  # noqa: F401  (registers every table with the metadata)

@@ -1,12 +1,15 @@
 """Authentication and authorization decorators, and per-business scoping.
 
-The session holds {"user": {id, email, role, business_id}, "csrf": token}. Each request
-re-reads the user so a deactivated user or business is refused at once, not at the next
-login.
+The session holds {"user": {id, email, role, business_id, session_version}, "csrf": token}.
+Each request re-reads the user so a deactivated user or business is refused at once, not at
+the next login, and compares the cookie's session_version with the user's: logout, a
+password, role or business change and deactivation raise it (services/auth.py
+end_sessions), which ends every cookie issued before, copies included.
 """
 from __future__ import annotations
 
 import hmac
+import secrets
 from functools import wraps
 
 from flask import jsonify, request, session
@@ -28,18 +31,50 @@ def _load_current_user():
     """
     if _USER_KEY in request.environ:
         return request.environ[_USER_KEY]
+    payload = session.get("user")
+    user = session_user(payload)
+    if payload and user is None:
+        session.clear()
+    request.environ[_USER_KEY] = user
+    return user
+
+
+def session_user(payload):
+    """The active User a session payload still speaks for, or None.
+
+    One check for HTTP requests and Socket.IO connections. The version comparison costs
+    nothing beyond the User row every request loads anyway (bench/session_check.py).
+    """
     from server.extensions import db
     from server.models import User
 
-    payload = session.get("user")
-    user = None
-    if payload and isinstance(payload, dict) and payload.get("id"):
-        user = db.session.get(User, payload["id"])
-        if user is None or not user.active:
-            session.clear()
-            user = None
-    request.environ[_USER_KEY] = user
+    if not isinstance(payload, dict) or not isinstance(payload.get("id"), int):
+        return None
+    user = db.session.get(User, payload["id"])
+    if user is None or not user.active or payload.get("session_version") != user.session_version:
+        return None
     return user
+
+
+def start_session(user) -> str:
+    """Log this browser in as user with a fresh session; returns its CSRF token."""
+    session.clear()  # a fresh session at login: no fixation of a pre-login cookie
+    session.permanent = True
+    session["user"] = user.session_claims()
+    session["csrf"] = secrets.token_urlsafe(32)
+    request.environ.pop(_USER_KEY, None)
+    return session["csrf"]
+
+
+def renew_own_session(user) -> None:
+    """After a change that ended user's sessions: keep this browser's, when it is user's own.
+
+    An admin who changes their own password stays logged in here; every other session of
+    theirs (a copied cookie, another browser) has ended.
+    """
+    payload = session.get("user")
+    if isinstance(payload, dict) and payload.get("id") == user.id and user.active:
+        session["user"] = user.session_claims()
 
 
 def current_user():

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -26,6 +26,9 @@ class User(TimestampMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     name: Mapped[str | None] = mapped_column(String(160))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Stamped into the session cookie at login and compared on every request: raising it
+    # (logout, password, role, business or active change) ends every session of the user.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0", nullable=False)
 
     business = relationship("Business", lazy="joined")
 
@@ -35,6 +38,10 @@ class User(TimestampMixin, db.Model):
 
     def session_payload(self) -> dict:
         return {"id": self.id, "email": self.email, "role": self.role, "business_id": self.business_id}
+
+    def session_claims(self) -> dict:
+        """What the session cookie holds: the payload plus the version it was issued for."""
+        return {**self.session_payload(), "session_version": self.session_version}
 
     def to_dict(self) -> dict:
         return {

@@ -5,8 +5,9 @@ import secrets
 from flask import Blueprint, current_app, g, jsonify, request, session
 from pydantic import BaseModel, Field
 
-from server.authz import auth_required, current_user
+from server.authz import auth_required, current_user, start_session
 from server.extensions import limiter
+from server.rate_limits import refund_when
 from server.services import auth as auth_service
 from server.validation import validate
 
@@ -36,32 +37,33 @@ def _login_email_key() -> str:
     return f"email:{str(email or '').strip().lower()}"
 
 
-def _failed(response) -> bool:
-    return response.status_code in (401, 403)
+def _not_a_failed_login(response) -> bool:
+    """Only refused credentials count against the limit; a success or a malformed body does not."""
+    return response.status_code not in (401, 403)
 
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+# Each attempt reserves its slot atomically before the password is checked (server/rate_limits.py):
+# N concurrent wrong passwords cannot all slip under the limit.
 @auth_bp.post("/login")
-@limiter.limit(_login_limit, deduct_when=_failed)                        # per IP
-@limiter.limit(_login_limit, key_func=_login_email_key, deduct_when=_failed)  # per email
+@limiter.limit(_login_limit)                                # per IP
+@limiter.limit(_login_limit, key_func=_login_email_key)     # per email
+@refund_when(_not_a_failed_login)
 @validate(body=LoginBody, response=LoginResponse)
 def login(body: LoginBody):
     """Log in with email and password; renews the session and returns the CSRF token."""
     user = auth_service.authenticate(body.email, body.password)
-    session.clear()  # a fresh session at login: no fixation of a pre-login cookie
-    session.permanent = True
-    session["user"] = user.session_payload()
-    session["csrf"] = secrets.token_urlsafe(32)
-    return jsonify({"user": user.session_payload(), "csrf_token": session["csrf"]}), 200
+    csrf_token = start_session(user)
+    return jsonify({"user": user.session_payload(), "csrf_token": csrf_token}), 200
 
 
 @auth_bp.post("/logout")
 @validate()
 def logout():
-    """End the session."""
+    """End the session, and every other session of the same user."""
     auth_service.logout(current_user())
     session.clear()
     return jsonify({"ok": True}), 200

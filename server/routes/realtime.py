@@ -2,8 +2,9 @@
 
 On connect the session cookie must belong to an active user of an active business; the
 socket then joins its business's room (`business:<id>`), or `platform` for a platform
-admin, which is where server/services/realtime.py publishes. Anyone else is refused, so
-no event of one business ever reaches another's browser.
+admin, which is where server/services/realtime.py publishes, and its user's room
+(`user:<id>`), through which ending the user's sessions disconnects it. Anyone else is
+refused, so no event of one business ever reaches another's browser.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from flask_socketio import join_room
 
 from server.extensions import socketio
 from server.services import realtime
-from server.services.realtime import business_room
+from server.authz import session_user
+from server.services.realtime import business_room, user_room
 
 log = logging.getLogger(__name__)
 
@@ -29,31 +31,30 @@ def relay():
     return ("", 204)
 
 
-def socket_room_for_session() -> str | None:
-    """The room this connection may listen to, or None when it may not connect."""
-    from server.extensions import db
-    from server.models import User
+def socket_rooms_for_session() -> list[str] | None:
+    """The rooms this connection joins, or None when it may not connect.
 
-    payload = session.get("user")
-    if not isinstance(payload, dict) or not payload.get("id"):
-        return None
-    user = db.session.get(User, payload["id"])
-    if user is None or not user.active:
+    The same check as every HTTP request (authz.session_user): a cookie whose session was
+    ended (logout, password, role or business change, deactivation) cannot reconnect.
+    """
+    user = session_user(session.get("user"))
+    if user is None:
         return None
     if user.is_platform_admin:
-        return "platform"
+        return ["platform", user_room(user.id)]
     business = user.business
     if business is None or not business.active or business.deleted_at is not None:
         return None
-    return business_room(business.id)
+    return [business_room(business.id), user_room(user.id)]
 
 
 def on_connect(auth=None):
-    room = socket_room_for_session()
-    if room is None:
+    rooms = socket_rooms_for_session()
+    if rooms is None:
         log.info("socket refused: no active session")
         return False  # Socket.IO answers the client with a connect_error
-    join_room(room)
+    for room in rooms:
+        join_room(room)
     return True
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, Field
 
-from server.authz import current_user, roles_required
+from server.authz import current_user, renew_own_session, roles_required
 from server.services import users as service
 from server.validation import validate
 
@@ -60,7 +60,9 @@ def create_user(body: UserCreateBody):
 def update_user(uid: int, body: UserUpdateBody):
     """Change name, role, business or password."""
     data = {key: getattr(body, key) for key in body.model_fields_set}
-    return jsonify(service.update_user(current_user(), uid, data).to_dict()), 200
+    user = service.update_user(current_user(), uid, data)
+    renew_own_session(user)  # your own new password ends your other sessions, not this one
+    return jsonify(user.to_dict()), 200
 
 
 @users_bp.post("/<int:uid>/deactivate")

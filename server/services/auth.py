@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from server.errors import Forbidden, Unauthorized
 from server.extensions import db
@@ -56,8 +56,30 @@ def _refuse(error, email: str, reason: str, user: User | None = None):
 
 
 def logout(user: User | None) -> None:
-    """Audit the end of a session (the route clears the cookie)."""
+    """End every session of the user, not only this browser's cookie: a copy of it (stolen,
+    or left in another tab) must not outlive the logout."""
     if user is None:
         return
+    end_sessions(user)
     audit.record("logout", "user", user.id, business_id=user.business_id, actor=user)
     db.session.commit()
+    sessions_ended(user.id)
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session cookie issued to user so far (authz.session_user compares
+    the version). Part of the caller's transaction: call sessions_ended after its commit.
+
+    An atomic UPDATE, so two revocations at once both count (no read-modify-write).
+    """
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_version=User.session_version + 1)
+                       .execution_options(synchronize_session="fetch"))
+
+
+def sessions_ended(user_id: int) -> None:
+    """After the commit that ended user_id's sessions: close their open sockets too, in
+    every web process. Only after the commit, so a socket that reconnects at once is
+    checked against the new version."""
+    from server.services import realtime
+    realtime.end_user_sockets(user_id)

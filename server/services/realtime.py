@@ -7,6 +7,12 @@ events to the web process over loopback HTTP (`POST /api/internal/realtime`, sig
 a key derived from SECRET_KEY for this purpose only), and the web process emits them. A
 relay that fails is logged and dropped: live events are best effort (a browser that
 misses one refetches), a job must never fail because of one.
+
+Each socket also joins its user's room (`user:<id>`). Ending a user's sessions (logout, a
+password, role or business change, deactivation) ends their open sockets with
+end_user_sockets: closing a user's room disconnects its members, in this process and,
+through Redis, in every other web process (ClosingRedisManager). end_business_sockets does
+the same for a business's room.
 """
 from __future__ import annotations
 
@@ -14,6 +20,9 @@ import hashlib
 import hmac
 import json
 import logging
+
+from socketio import Manager, RedisManager
+from socketio.pubsub_manager import PubSubManager
 
 from server.extensions import socketio
 
@@ -31,6 +40,65 @@ _relay: dict | None = None  # {"url", "secret"} in a process that relays instead
 
 def business_room(business_id: int) -> str:
     return f"business:{business_id}"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def end_user_sockets(user_id: int) -> None:
+    """Disconnect every open socket of this user, whichever web process holds it."""
+    _end_room(user_room(user_id))
+
+
+def end_business_sockets(business_id: int) -> None:
+    """Disconnect every open socket listening to this business (it was deactivated or
+    deleted); platform admins, who listen to every business, stay connected."""
+    _end_room(business_room(business_id))
+
+
+def _end_room(room: str) -> None:
+    """Best effort like publish (a dead message queue must not fail a logout): a socket left
+    open by a failure still cannot reconnect, and its HTTP session is already refused."""
+    try:
+        if isinstance(socketio.server.manager, PubSubManager):
+            socketio.server.manager.close_room(room, namespace="/")  # here and in every other process
+        else:
+            _disconnect_members(socketio.server, room, "/")
+    except Exception as exc:  # noqa: BLE001
+        log.warning("ending the sockets of %s failed: %s", room.split(":")[0], exc.__class__.__name__)
+
+
+def _disconnect_members(server, room: str, namespace: str) -> None:
+    """Disconnect the sockets of room that this process holds."""
+    for sid, _eio_sid in list(server.manager.get_participants(namespace, room)):
+        server.disconnect(sid, namespace=namespace, ignore_queue=True)
+
+
+class ClosingRedisManager(RedisManager):
+    """Flask-SocketIO's Redis manager, but closing a user's or business's room disconnects
+    its members.
+
+    close_room is the one room-wide message python-socketio already carries to every
+    process; each process disconnects the members it holds. Other rooms close as usual.
+    """
+
+    def _handle_close_room(self, message):
+        room, namespace = message.get("room"), message.get("namespace") or "/"
+        if isinstance(room, str) and room.startswith(("user:", "business:")):
+            _disconnect_members(self.server, room, namespace)
+        super()._handle_close_room(message)
+
+
+def client_manager(redis_url: str | None):
+    """The Socket.IO client manager for create_app: this process's memory, or Redis shared by
+    every process (same channel as Flask-SocketIO's default, so web and worker meet).
+
+    Always a new one: Flask-SocketIO keeps init_app's options across calls, so an app made
+    without Redis after one made with it would otherwise inherit its manager."""
+    if not redis_url:
+        return Manager()
+    return ClosingRedisManager(redis_url, channel="flask-socketio")
 
 
 def relay_through(base_url: str, secret: str) -> None:

@@ -7,7 +7,7 @@ from server.errors import Conflict, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Business, User
 from server.models.user import ROLES
-from server.services.auth import hash_password
+from server.services.auth import end_sessions, hash_password, sessions_ended
 
 MIN_PASSWORD_LENGTH = 8
 
@@ -116,13 +116,20 @@ def update_user(actor, user_id: int, data: dict) -> User:
     other_fields = sorted(k for k in data if k in ("name", "password"))
     if other_fields:
         audit.record("update", "user", user.id, business_id=business_id, details={"fields": other_fields})
+    # A new password, role or business ends every session of the user: a session opened
+    # with the old password, or for the old role or business, must not go on acting.
+    revoke = password is not None or role != user.role or business_id != user.business_id
     if "name" in data:
         user.name = _clean_user_name(data["name"])
     user.role = role
     user.business_id = business_id
     if password is not None:
         user.password_hash = hash_password(password)
+    if revoke:
+        end_sessions(user)
     db.session.commit()
+    if revoke:
+        sessions_ended(user.id)
     return user
 
 
@@ -132,7 +139,13 @@ def set_user_active(actor, user_id: int, active: bool) -> User:
     if user.id == actor.id and not active:
         raise Conflict("cannot deactivate yourself")
     from server.services import audit
+    revoke = user.active and not active
     user.active = active
     audit.record("reactivate" if active else "deactivate", "user", user.id, business_id=user.business_id)
+    if revoke:
+        # A later reactivation must not bring the sessions open before it back to life.
+        end_sessions(user)
     db.session.commit()
+    if revoke:
+        sessions_ended(user.id)
     return user

@@ -67,3 +67,89 @@ def test_deactivated_user_cannot_connect(app, db, make_business, make_user):
     user.active = False
     db.session.commit()
     assert not _socket(app, http).is_connected()
+
+
+# ---- an open socket ends with the user's sessions ----------------------------------------
+
+def _listening_staff(app, make_business, make_user):
+    """A staff member's browser with an open socket, and their business admin's browser."""
+    business = make_business()
+    admin, staff = make_user("admin", business), make_user("staff", business)
+    admin_http, staff_http = app.test_client(), app.test_client()
+    login(admin_http, admin.email)
+    login(staff_http, staff.email)
+    sock = _socket(app, staff_http)
+    assert sock.is_connected()
+    sock.get_received()
+    return business, staff, admin_http, staff_http, sock
+
+
+def _delivered(sock):
+    # What reached this client, read directly: get_received() refuses a closed socket.
+    return [m["name"] for m in sock.queue]
+
+
+def _assert_ended(sock, business):
+    assert not sock.is_connected()
+    publish(business.id, "whatsapp.message", {"id": 9, "text": "סודי"})
+    assert _delivered(sock) == []
+
+
+def test_logout_disconnects_the_users_open_socket(app, db, make_business, make_user):
+    business, _, _, staff_http, sock = _listening_staff(app, make_business, make_user)
+    assert staff_http.post("/api/auth/logout").status_code == 200
+    _assert_ended(sock, business)
+
+
+def test_deactivation_disconnects_the_users_open_socket(app, db, make_business, make_user):
+    business, staff, admin_http, _, sock = _listening_staff(app, make_business, make_user)
+    assert admin_http.post(f"/api/users/{staff.id}/deactivate").status_code == 200
+    _assert_ended(sock, business)
+
+
+def test_a_role_change_disconnects_the_users_open_socket(app, db, make_business, make_user):
+    business, staff, admin_http, _, sock = _listening_staff(app, make_business, make_user)
+    assert admin_http.put(f"/api/users/{staff.id}", json={"role": "viewer"}).status_code == 200
+    _assert_ended(sock, business)
+
+
+def test_a_password_reset_disconnects_the_users_open_socket(app, db, make_business, make_user):
+    business, staff, admin_http, _, sock = _listening_staff(app, make_business, make_user)
+    assert admin_http.put(f"/api/users/{staff.id}", json={"password": "another-pass-1"}).status_code == 200
+    _assert_ended(sock, business)
+
+
+def test_ending_one_users_sockets_leaves_the_others_listening(app, db, make_business, make_user):
+    business, staff, admin_http, _, sock = _listening_staff(app, make_business, make_user)
+    admin_sock = _socket(app, admin_http)
+    admin_sock.get_received()
+    assert admin_http.post(f"/api/users/{staff.id}/deactivate").status_code == 200
+    publish(business.id, "call.created", {"id": 4})
+    assert admin_sock.is_connected() and _events(admin_sock) == [("call.created", {"id": 4})]
+    assert not sock.is_connected() and _delivered(sock) == []
+    admin_sock.disconnect()
+
+
+def test_a_cookie_whose_session_ended_cannot_reconnect(app, db, make_business, make_user):
+    business, staff, admin_http, staff_http, sock = _listening_staff(app, make_business, make_user)
+    thief = app.test_client()
+    thief.set_cookie("kesher_session", staff_http.get_cookie("kesher_session").value)
+    assert staff_http.post("/api/auth/logout").status_code == 200
+    assert not _socket(app, thief).is_connected()
+
+
+def test_ending_a_businesss_sockets_disconnects_its_users_but_not_the_platform_admin(
+        app, db, make_business, make_user):
+    from server.services.realtime import end_business_sockets
+    business, _, _, _, sock = _listening_staff(app, make_business, make_user)
+    platform_http = app.test_client()
+    login(platform_http, make_user("admin", None).email)
+    platform_sock = _socket(app, platform_http)
+    platform_sock.get_received()
+
+    end_business_sockets(business.id)
+
+    _assert_ended(sock, business)
+    assert platform_sock.is_connected()
+    assert _events(platform_sock) == [("whatsapp.message", {"id": 9, "text": "סודי"})]
+    platform_sock.disconnect()
