@@ -61,7 +61,7 @@ def test_a_cookie_forged_with_the_published_development_key_is_not_a_session(def
     assert created.status_code == 401
     # The app's own key still makes sessions: the same claim signed with it is accepted.
     client.set_cookie("kesher_session", _forge_session(default_app.config["SECRET_KEY"],
-                                                       {"user": admin.session_payload(), "csrf": "known"}))
+                                                       {"user": admin.session_claims(), "csrf": "known"}))
     assert client.get("/api/auth/me").get_json()["id"] == admin.id
 
 
