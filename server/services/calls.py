@@ -16,17 +16,6 @@ from server.services.customers import customer_names
 
 log = logging.getLogger(__name__)
 
-# Download failures that will not heal by asking again: the URL is one this server never
-# fetches, or the provider no longer has the recording. Anything else is the provider's
-# (or the network's) fault right now: 502.
-_GONE = {"recording host not allowed", "HTTP 404", "HTTP 410"}
-
-
-def recording_path(call: CallLog) -> str | None:
-    """Where the browser plays the call's recording: this API, never the provider's URL
-    (which may need the account's credentials and should not leave the server)."""
-    return f"/api/calls/{call.id}/recording" if call.recording_url else None
-
 
 def call_recording(business_id: int | None, call_id: int, config) -> tuple[bytes, str]:
     """The recording's audio and its MIME type. business_id None: any business (platform
@@ -39,8 +28,12 @@ def call_recording(business_id: int | None, call_id: int, config) -> tuple[bytes
     try:
         audio = download_recording(call.recording_url, config)
     except ProviderError as exc:
+        # One answer for every failure — a URL the policy refused (never connected), a
+        # host that did not answer, a provider error: a status that differed by cause
+        # would let whoever planted the URL map which local ports are open. The log
+        # keeps the cause for the operator.
         log.warning("call %s: recording not fetched: %s", call.call_sid, exc.reason)
-        raise AppError("recording unavailable", status_code=404 if exc.reason in _GONE else 502) from None
+        raise AppError("recording unavailable", status_code=502) from None
     mimetype = "audio/wav" if call.recording_url.lower().endswith(".wav") or audio[:4] == b"RIFF" else "audio/mpeg"
     return audio, mimetype
 
@@ -63,6 +56,5 @@ def list_calls(business_id: int | None, page: int, limit: int, customer_id: int 
     for call in calls:
         data = call.to_dict()
         data["customer_name"] = names.get(call.customer_id)
-        data["recording"] = recording_path(call)
         items.append(data)
     return {"page": page, "limit": limit, "total": total, "items": items}

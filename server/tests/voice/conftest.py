@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -41,8 +42,8 @@ class FakeServer:
         self.routes[(method, path)] = handler
 
 
-@pytest.fixture()
-def fake_server():
+@contextmanager
+def _serving():
     server_state = FakeServer()
 
     class Handler(BaseHTTPRequestHandler):
@@ -83,16 +84,31 @@ def fake_server():
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = _serve
+        do_GET = do_POST = do_DELETE = _serve
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     server_state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield server_state
-    httpd.shutdown()
-    httpd.server_close()
+    try:
+        yield server_state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture()
+def fake_server():
+    with _serving() as server:
+        yield server
+
+
+@pytest.fixture()
+def other_server():
+    """A second server on its own port (a redirect target, another host)."""
+    with _serving() as server:
+        yield server
 
 
 @pytest.fixture()
