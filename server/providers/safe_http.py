@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import logging
+import os
 import re
 import socket
 from contextlib import contextmanager
@@ -215,8 +216,13 @@ def _pool(dest: Destination, address: str, timeout: urllib3.Timeout):
         return urllib3.HTTPSConnectionPool(
             address, dest.port, timeout=timeout, retries=False, maxsize=1,
             server_hostname=None if is_ip else dest.host, assert_hostname=dest.host,
-            cert_reqs="CERT_REQUIRED", ca_certs=certifi.where())
+            cert_reqs="CERT_REQUIRED", ca_certs=_ca_bundle())
     return urllib3.HTTPConnectionPool(address, dest.port, timeout=timeout, retries=False, maxsize=1)
+
+
+def _ca_bundle() -> str:
+    # The bundle `requests` uses everywhere else here, with the same override (a private CA).
+    return os.environ.get("REQUESTS_CA_BUNDLE") or certifi.where()
 
 
 def _is_ip(host: str) -> bool:

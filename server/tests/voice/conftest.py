@@ -43,7 +43,8 @@ class FakeServer:
 
 
 @contextmanager
-def _serving():
+def serving(tls=None):
+    """A FakeServer on 127.0.0.1; `tls`, an ssl.SSLContext, makes it speak https."""
     server_state = FakeServer()
 
     class Handler(BaseHTTPRequestHandler):
@@ -87,10 +88,12 @@ def _serving():
         do_GET = do_POST = do_DELETE = _serve
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    server_state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    server_state.url = f"{'https' if tls else 'http'}://127.0.0.1:{httpd.server_address[1]}"
     try:
         yield server_state
     finally:
@@ -100,14 +103,14 @@ def _serving():
 
 @pytest.fixture()
 def fake_server():
-    with _serving() as server:
+    with serving() as server:
         yield server
 
 
 @pytest.fixture()
 def other_server():
     """A second server on its own port (a redirect target, another host)."""
-    with _serving() as server:
+    with serving() as server:
         yield server
 
 

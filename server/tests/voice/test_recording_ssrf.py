@@ -291,3 +291,52 @@ def test_no_role_sees_the_providers_recording_url(client, db, login_as, make_bus
     listed = bodies["/api/calls"].get_json()["items"][0]
     assert listed["recording"] == f"/api/calls/{call.id}/recording"
     assert listed["turns"][0]["transcript"] == "שלום"
+
+
+# ---- https: the checked address, the URL's name for SNI and the certificate ---------------
+
+@pytest.fixture()
+def tls_server(tmp_path, monkeypatch):
+    """An https FakeServer on 127.0.0.1 whose certificate names rec.twilio.example only,
+    trusted through REQUESTS_CA_BUNDLE (as an operator with a private CA would)."""
+    import shutil
+    import ssl
+    import subprocess
+
+    from server.tests.voice.conftest import serving
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=rec.twilio.example", "-addext", "subjectAltName=DNS:rec.twilio.example",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert))
+    real = socket.getaddrinfo
+
+    def names_on_loopback(host, port, *args, **kwargs):
+        if host.endswith(".twilio.example"):
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(host, port, *args, **kwargs)
+    monkeypatch.setattr(socket, "getaddrinfo", names_on_loopback)
+    with serving(tls=context) as server:
+        server.route("GET", "/r.mp3", body=RECORDING)
+        yield server
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_hosts_certificate(voice_config, monkeypatch,
+                                                                                    creds, tls_server):
+    monkeypatch.setitem(voice_config, "RECORDING_HOSTS", "rec.twilio.example")
+    audio = download_recording(f"https://rec.twilio.example:{_port(tls_server)}/r", voice_config)
+    assert audio == RECORDING
+    assert tls_server.requests[0].headers["host"] == f"rec.twilio.example:{_port(tls_server)}"
+    assert tls_server.requests[0].headers["authorization"] == AUTH
+
+
+def test_https_refuses_a_certificate_for_another_name(voice_config, monkeypatch, creds, tls_server):
+    monkeypatch.setitem(voice_config, "RECORDING_HOSTS", "other.twilio.example")
+    with pytest.raises(ProviderError) as failed:
+        download_recording(f"https://other.twilio.example:{_port(tls_server)}/r", voice_config)
+    assert failed.value.reason == "connection failed" and tls_server.requests == []
