@@ -8,7 +8,7 @@ import sys
 import time
 import traceback
 
-from reliability import checks
+from reliability import checks, hostile_ssrf
 from reliability.harness import Result, build, teardown
 
 ORDER = [
@@ -19,6 +19,7 @@ ORDER = [
     ("PostgreSQL restart", checks.check_pg_restart),
     ("worker kill", checks.check_worker_kill),
     ("read-only storage", checks.check_readonly_storage),
+    ("hostile SSRF", hostile_ssrf.check_ssrf),
     # Late: the probe's writes (as A's admin) and schemathesis' may change A's own data.
     ("isolation", checks.check_isolation),
     ("schemathesis", checks.check_schemathesis),
