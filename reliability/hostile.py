@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from reliability import hostile_ssrf
 from reliability.harness import PHONE_A, Harness, Result
 
 HANDLE_RECORDING = "/webhook/handle_recording"
@@ -53,23 +54,17 @@ class _Canary:
 
 def ssrf_forms(port: int) -> list[str]:
     """Recording URLs that name Twilio's host to a naive check but lead to loopback."""
-    return [
-        f"http://127.0.0.1:{port}\\@api.twilio.com/Recordings/RE1",
-        f"http://api.twilio.com@127.0.0.1:{port}/Recordings/RE1",
-        f"http://127.0.0.1:{port}#@api.twilio.com/Recordings/RE1",
-        f"http://127.0.0.1:{port}/Recordings/RE1",
+    return [form.format(port=port) for form in hostile_ssrf.FORMS] + [
         f"http://localhost:{port}/Recordings/RE1",
-        f"http://[::ffff:127.0.0.1]:{port}/Recordings/RE1",
-        f"http://2130706433:{port}/Recordings/RE1",
         f"HTTP://127.0.0.1:{port}/Recordings/RE1",
-        f"http://api.twilio.com:{port}\\@127.0.0.1/Recordings/RE1",
         "file:///etc/passwd",
-        "gopher://127.0.0.1:6379/_INFO",
     ]
 
 
-def _ssrf(h: Harness) -> list[Result]:
-    name = "hostile: SSRF forms of RecordingUrl"
+def _ssrf_through_the_agent(h: Harness) -> list[Result]:
+    """The same forms arriving in the voice webhook: the agent's own fetch of the caller's
+    recording (a turn) must not reach the canary either, and playback answers alike."""
+    name = "hostile: SSRF forms of RecordingUrl through the voice webhook"
     canary = _Canary()
     try:
         admin = h.sessions["a_admin"]
@@ -246,8 +241,8 @@ def _login_race(h: Harness, attempts: int = 30) -> list[Result]:
 def check_hostile(h: Harness) -> list[Result]:
     rows: list[Result] = []
     # The login race runs last: it spends the loopback address's login budget for a minute.
-    for part in (_headers, _forged_secrets, _deep_json_and_surrogates, _meta_surrogate, _ssrf, _revocation,
-                 _login_race):
+    for part in (_headers, _forged_secrets, _deep_json_and_surrogates, _meta_surrogate, hostile_ssrf.check_ssrf,
+                 _ssrf_through_the_agent, _revocation, _login_race):
         try:
             rows += part(h)
         except Exception as exc:  # noqa: BLE001 — a crashed part is a failed part, the others still run

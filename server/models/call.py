@@ -51,7 +51,9 @@ class CallLog(TimestampMixin, db.Model):
             "direction": self.direction,
             "status": self.status,
             "duration_seconds": self.duration_seconds,
-            "recording_url": self.recording_url,
+            # The provider's URL (which needs the account's credentials and is where this
+            # server fetches from) never leaves the server: clients get this API's path.
+            "recording": f"/api/calls/{self.id}/recording" if self.recording_url else None,
             "summary": self.summary,
             "intent": self.intent,
             "started_at": iso(self.started_at),
@@ -93,7 +95,6 @@ class CallTurn(TimestampMixin, db.Model):
         return {
             "index": self.index,
             "status": self.status,
-            "recording_url": self.recording_url,
             "transcript": self.transcript,
             "reply": self.reply,
             "audio_url": self.audio_url,

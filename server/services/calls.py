@@ -17,17 +17,6 @@ from server.tenancy import BusinessScope, in_scope, scope_filter
 
 log = logging.getLogger(__name__)
 
-# Download failures that will not heal by asking again: the URL is one this server never
-# fetches, or the provider no longer has the recording. Anything else is the provider's
-# (or the network's) fault right now: 502.
-_GONE = {"recording host not allowed", "HTTP 404", "HTTP 410"}
-
-
-def recording_path(call: CallLog) -> str | None:
-    """Where the browser plays the call's recording: this API, never the provider's URL
-    (which may need the account's credentials and should not leave the server)."""
-    return f"/api/calls/{call.id}/recording" if call.recording_url else None
-
 
 def call_recording(business_id: BusinessScope, call_id: int, config) -> tuple[bytes, str]:
     """The recording's audio and its MIME type. A call outside the scope is a 404 like a
@@ -40,8 +29,12 @@ def call_recording(business_id: BusinessScope, call_id: int, config) -> tuple[by
     try:
         audio = download_recording(call.recording_url, config)
     except ProviderError as exc:
+        # One answer for every failure — a URL the policy refused (never connected), a
+        # host that did not answer, a provider error: a status that differed by cause
+        # would let whoever planted the URL map which local ports are open. The log
+        # keeps the cause for the operator.
         log.warning("call %s: recording not fetched: %s", call.call_sid, exc.reason)
-        raise AppError("recording unavailable", status_code=404 if exc.reason in _GONE else 502) from None
+        raise AppError("recording unavailable", status_code=502) from None
     mimetype = "audio/wav" if call.recording_url.lower().endswith(".wav") or audio[:4] == b"RIFF" else "audio/mpeg"
     return audio, mimetype
 
@@ -62,6 +55,5 @@ def list_calls(business_id: BusinessScope, page: int, limit: int, customer_id: i
     for call in calls:
         data = call.to_dict()
         data["customer_name"] = names.get(call.customer_id)
-        data["recording"] = recording_path(call)
         items.append(data)
     return {"page": page, "limit": limit, "total": total, "items": items}

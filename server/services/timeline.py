@@ -31,7 +31,6 @@ from sqlalchemy.orm import selectinload
 from server.errors import ValidationFailed
 from server.extensions import db
 from server.models import CallLog, Contract, Invoice, Task, WhatsAppMsg
-from server.services.calls import recording_path
 from server.services.invoices import format_ils, invoice_to_dict
 
 TYPES = ("call", "whatsapp", "task", "invoice", "contract")
@@ -162,8 +161,6 @@ def call_data(call: CallLog) -> dict:
         if turn.reply:
             lines.append(f"נציג: {turn.reply}")
     data["transcript"] = "\n".join(lines)
-    # The UI plays `recording` (this API); `recording_url` stays for API clients.
-    data["recording"] = recording_path(call)
     return data
 
 

@@ -1,7 +1,6 @@
 export interface CallTurn {
   index: number
   status: string
-  recording_url: string | null
   transcript: string | null
   reply: string | null
   audio_url: string | null
@@ -22,10 +21,9 @@ export interface Call {
   direction: string
   status: string
   duration_seconds: number | null
-  /** The provider's URL: kept for API clients, never played (it may need the account's credentials). */
-  recording_url: string | null
-  /** Where the browser plays the recording: GET /api/calls/<id>/recording, or null. */
-  recording?: string | null
+  /** Where the browser plays the recording: GET /api/calls/<id>/recording, or null.
+   *  The provider's own URL never leaves the server (it needs the account's credentials). */
+  recording: string | null
   summary: string | null
   intent: string | null
   started_at: string | null

@@ -168,7 +168,7 @@ def test_voice_webhooks_store_nothing_for_a_forged_call_sid(client, db, make_bus
 
     make_business("מספרת אורית", voice_number="+97235550001")
     fetched = []
-    monkeypatch.setattr("server.providers.recordings.requests.get", lambda *a, **k: fetched.append(a) or 1 / 0)
+    monkeypatch.setattr("urllib3.connectionpool.HTTPConnectionPool.urlopen", lambda *a, **k: fetched.append(a) or 1 / 0)
     for label, body, ctype in call_sid_cases():
         response = client.post(path, data=body, content_type=ctype)
         assert response.status_code < 500, (label, response.status_code, response.data[:200])

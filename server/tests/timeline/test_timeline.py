@@ -35,7 +35,7 @@ def test_merges_all_five_types_newest_first(client, staff_customer, add):
     assert all(set(i) == {"type", "at", "data"} for i in items)
     assert items[0]["at"] == "2025-03-03T09:00:00+00:00"
     call_item = items[2]["data"]
-    assert call_item["recording_url"] == "https://api.twilio.com/rec/RE1"
+    assert "recording_url" not in call_item  # the provider's URL stays on the server
     assert call_item["recording"] == f"/api/calls/{call.id}/recording"  # what the UI plays
     assert call_item["summary"] == "קביעת תור"
     assert call_item["turns"][0]["transcript"] == "שלום, רציתי לקבוע תור"

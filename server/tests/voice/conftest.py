@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -41,8 +42,9 @@ class FakeServer:
         self.routes[(method, path)] = handler
 
 
-@pytest.fixture()
-def fake_server():
+@contextmanager
+def serving(tls=None):
+    """A FakeServer on 127.0.0.1; `tls`, an ssl.SSLContext, makes it speak https."""
     server_state = FakeServer()
 
     class Handler(BaseHTTPRequestHandler):
@@ -83,16 +85,33 @@ def fake_server():
             self.end_headers()
             self.wfile.write(payload)
 
-        do_GET = do_POST = _serve
+        do_GET = do_POST = do_DELETE = _serve
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    server_state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield server_state
-    httpd.shutdown()
-    httpd.server_close()
+    server_state.url = f"{'https' if tls else 'http'}://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        yield server_state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture()
+def fake_server():
+    with serving() as server:
+        yield server
+
+
+@pytest.fixture()
+def other_server():
+    """A second server on its own port (a redirect target, another host)."""
+    with serving() as server:
+        yield server
 
 
 @pytest.fixture()

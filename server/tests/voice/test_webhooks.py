@@ -122,7 +122,7 @@ def test_recording_on_a_host_that_is_not_twilio_is_never_fetched(client, db, voi
     response = client.post("/webhook/handle_recording", data=call_form(RecordingUrl=f"{fake_server.url}/rec/RE1"))
     assert said(response)[0] == "תקלה זמנית בהורדת ההקלטה. כיצד לעזור?"
     assert fake_server.requests == []
-    assert db.session.scalars(select(CallTurn)).one().fallbacks[0]["reason"] == "recording host not allowed"
+    assert db.session.scalars(select(CallTurn)).one().fallbacks[0]["reason"] == "url refused"
 
 
 def _asr_ok(fake_server, text="מה הסטטוס של ההזמנה שלי?"):

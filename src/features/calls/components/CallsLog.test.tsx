@@ -9,9 +9,9 @@ import { CallsLog } from './CallsLog'
 const call: Call = {
   id: 12, call_sid: 'CA12', business_id: 1, customer_id: 7, customer_name: 'דנה כהן', from: '+972501234567',
   to: '+97235550000', direction: 'inbound', status: 'completed', duration_seconds: 65,
-  recording_url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE12', recording: '/api/calls/12/recording',
+  recording: '/api/calls/12/recording',
   summary: 'קביעת תור', intent: null, started_at: '2026-11-23T08:00:00+00:00', ended_at: null,
-  turns: [{ index: 0, status: 'ready', recording_url: null, transcript: 'אפשר לקבוע תור?', reply: 'בשמחה, לאיזה יום?', audio_url: '/media/t.mp3' }],
+  turns: [{ index: 0, status: 'ready', transcript: 'אפשר לקבוע תור?', reply: 'בשמחה, לאיזה יום?', audio_url: '/media/t.mp3' }],
 }
 
 describe('CallsLog', () => {

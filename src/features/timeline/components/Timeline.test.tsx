@@ -16,9 +16,9 @@ const items: TimelineItem[] = [
     type: 'call', at: '2026-11-23T08:00:00+00:00',
     data: {
       id: 3, call_sid: 'CA1', business_id: 1, customer_id: 7, from: '+972501234567', to: '+97235550000',
-      direction: 'inbound', status: 'completed', duration_seconds: 75, recording_url: null, summary: 'שאלה על הזמנה',
+      direction: 'inbound', status: 'completed', duration_seconds: 75, recording: null, summary: 'שאלה על הזמנה',
       intent: 'order_status', started_at: '2026-11-23T08:00:00+00:00', ended_at: null,
-      turns: [{ index: 0, status: 'ready', recording_url: null, transcript: 'מה הסטטוס של ההזמנה?', reply: 'ההזמנה נשלחה היום.', audio_url: '/media/a.wav' }],
+      turns: [{ index: 0, status: 'ready', transcript: 'מה הסטטוס של ההזמנה?', reply: 'ההזמנה נשלחה היום.', audio_url: '/media/a.wav' }],
     },
   },
   { type: 'task', at: null, data: { id: 4, title: 'לחזור ללקוחה', description: null, status: 'open', due_at: null } },
@@ -37,7 +37,7 @@ const recordedCall: TimelineItem = {
   data: {
     id: 9, call_sid: 'CA9', business_id: 1, customer_id: 7, from: '+972501234567', to: '+97235550000',
     direction: 'inbound', status: 'completed', duration_seconds: 42,
-    recording_url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE9', recording: '/api/calls/9/recording',
+    recording: '/api/calls/9/recording',
     summary: 'ביטול תור', intent: null, started_at: '2026-11-22T08:00:00+00:00', ended_at: null, turns: [],
   },
 }
