@@ -57,11 +57,13 @@ def create_app(config: dict | None = None) -> Flask:
     from server.authz import check_csrf
     from server.error_handlers import register_error_handlers
     from server.routes import register_blueprints
+    from server.security_headers import register_security_headers
     from server.cli import register_cli
 
     app.before_request(check_csrf)
     register_blueprints(app)
     register_error_handlers(app)
+    register_security_headers(app)
     register_cli(app)
 
     @app.teardown_appcontext
