@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server.config import load_config, secret_values
 from server.extensions import db, limiter, migrate, socketio
+from server.json_input import KesherRequest
 from server.logging_setup import setup_logging
 from server.sqlite_locking import begin_sqlite_transaction
 
@@ -31,6 +32,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def create_app(config: dict | None = None) -> Flask:
     settings = load_config(config)
     app = Flask(__name__, static_folder=None, instance_path=settings["INSTANCE_DIR"])
+    app.request_class = KesherRequest  # request JSON: no deep nesting, no text the database refuses
     app.config.update(settings)
     os.makedirs(app.instance_path, exist_ok=True)
 
@@ -57,11 +59,13 @@ def create_app(config: dict | None = None) -> Flask:
     from server.authz import check_csrf
     from server.error_handlers import register_error_handlers
     from server.routes import register_blueprints
+    from server.security_headers import register_security_headers
     from server.cli import register_cli
 
     app.before_request(check_csrf)
     register_blueprints(app)
     register_error_handlers(app)
+    register_security_headers(app)
     register_cli(app)
 
     @app.teardown_appcontext

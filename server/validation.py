@@ -15,6 +15,7 @@ from flask import Flask, request
 from pydantic import BaseModel, ValidationError, WithJsonSchema, model_validator
 
 from server.errors import AppError, BadRequest, ValidationFailed
+from server.json_input import refuse_unstorable
 
 
 class UnsupportedMediaType(AppError):
@@ -40,29 +41,6 @@ def parse_model(model: type[BaseModel], data: Any) -> BaseModel:
         raise ValidationFailed(field_errors(exc)) from None
 
 
-def _nul_fields(data: Any, path: str = "") -> dict[str, str]:
-    """Fields holding a NUL character. PostgreSQL text cannot store one and SQLite would, so
-    they are refused at the edge and both engines answer the same 422."""
-    found: dict[str, str] = {}
-    if isinstance(data, str):
-        if "\x00" in data:
-            found[path or "body"] = "must not contain a NUL character"
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            found.update(_nul_fields(value, f"{path}.{key}" if path else str(key)))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            found.update(_nul_fields(value, f"{path}.{index}" if path else str(index)))
-    return found
-
-
-def refuse_nul(data: Any) -> Any:
-    fields = _nul_fields(data)
-    if fields:
-        raise ValidationFailed(fields)
-    return data
-
-
 def json_body() -> dict:
     """The request's JSON object; {} for an empty body. Never guesses at other formats."""
     raw = request.get_data(cache=True)
@@ -70,16 +48,17 @@ def json_body() -> dict:
         return {}
     if request.mimetype and request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise UnsupportedMediaType()
-    data = request.get_json(force=True, silent=True)
+    data = request.get_json(force=True, silent=True)  # deep nesting and unstorable text: refused there
     if data is None:
         raise BadRequest("invalid json")
     if not isinstance(data, dict):
         raise BadRequest("invalid json: expected an object")
-    return refuse_nul(data)
+    return data
 
 
 def query_dict() -> dict:
-    return refuse_nul({key: values if len(values) > 1 else values[0] for key, values in request.args.lists()})
+    # Werkzeug decodes invalid UTF-8 in a query to U+FFFD, so only a NUL (%00) can be unstorable here.
+    return refuse_unstorable({key: values if len(values) > 1 else values[0] for key, values in request.args.lists()})
 
 
 def lenient_json_body() -> dict | None:
@@ -87,7 +66,7 @@ def lenient_json_body() -> dict | None:
     type, invalid JSON, an array): for routes whose own answer to those predates the
     schemas (their 422), which `json_body`'s 400/415 would change."""
     data = request.get_json(silent=True)
-    return refuse_nul(data) if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else None
 
 
 class ArgsQuery(BaseModel):

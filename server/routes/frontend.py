@@ -26,8 +26,9 @@ def _register_converter(state):
     state.app.url_map.converters["spa_path"] = SpaPathConverter
 
 ONE_YEAR = 365 * 24 * 3600
+# No inline style or script: the page's CSP (security_headers.py) refuses both.
 _NOT_BUILT = """<!doctype html><html lang="he" dir="rtl"><meta charset="utf-8"><title>קשר</title>
-<body style="font-family:sans-serif;padding:2rem"><h1>קשר</h1>
+<body><h1>קשר</h1>
 <p>ממשק המשתמש עוד לא נבנה. הריצו <code>make run</code> (או <code>npm ci &amp;&amp; npm run build</code>).</p>
 <p>The web app is not built yet: run <code>make run</code>.</p></body></html>"""
 

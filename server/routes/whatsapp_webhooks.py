@@ -13,6 +13,7 @@ from typing import Callable
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from server import json_input
 from server.errors import BadRequest, Forbidden
 from server.services import whatsapp as service
 from server.sqlite_locking import write_lock_first
@@ -37,10 +38,12 @@ def _handle(provider: str, verify: Callable[[], None], read: Callable[[], object
 
 
 def _meta_json():
+    # Not request.get_json, which refuses the whole body for one unstorable string: one
+    # delivery batches many messages, and ingest_webhook keeps the good ones.
     try:
-        data = request.get_json(force=True, silent=True)
-    except RecursionError:  # absurdly nested JSON
-        data = None
+        data = json_input.loads(request.get_data(cache=True))
+    except json_input.InvalidJSON as exc:
+        raise BadRequest(str(exc)) from None
     if not isinstance(data, dict):
         raise BadRequest("invalid json")
     return data

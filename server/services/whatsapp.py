@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import replace
+from dataclasses import fields as dataclass_fields, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from server.extensions import db
+from server.json_input import has_lone_surrogate
 from server.models import Business, WhatsAppMsg, WhatsAppTemplate
 from server.models.base import iso, utcnow
 from server.phones import normalize_phone, try_normalize_phone
@@ -523,7 +524,16 @@ def ingest_webhook(provider: str, payload, args: dict | None = None, *, strict: 
         from server.providers.whatsapp.meta import parse_webhook
         events = parse_webhook(payload)
     counts = {"inbound": 0, "duplicate": 0, "status": 0, "ignored": 0, "rejected": 0}
-    for event in events:
+    for position, event in enumerate(events, 1):
+        field_name = _unstorable_field(event)
+        if field_name is not None:
+            # Only the position and the field: the value itself cannot even be written to the log.
+            log.warning("whatsapp %s event %d of %d rejected: its %s cannot be stored (lone surrogate or NUL)",
+                        provider, position, len(events), field_name)
+            counts["rejected"] += 1
+            if strict:
+                raise BadRequest("invalid text") from None
+            continue
         if isinstance(event, InboundMessage):
             try:
                 _, created = record_inbound(event)
@@ -536,6 +546,24 @@ def ingest_webhook(provider: str, payload, args: dict | None = None, *, strict: 
         elif isinstance(event, StatusUpdate):
             counts["status" if apply_status(event) else "ignored"] += 1
     return counts
+
+
+# record_inbound strips NUL from the free text and the profile name; anywhere else it, like a
+# lone surrogate anywhere, would make the database refuse the row, and the provider would then
+# redeliver the batch forever.
+_NUL_STRIPPED = frozenset({"text", "profile_name"})
+
+
+def _unstorable_field(event) -> str | None:
+    """The first field of a parsed webhook event holding text the database cannot store."""
+    for item in dataclass_fields(event):
+        value = getattr(event, item.name)
+        for text in (value if isinstance(value, (list, tuple)) else [value]):
+            if not isinstance(text, str):
+                continue
+            if has_lone_surrogate(text) or ("\x00" in text and item.name not in _NUL_STRIPPED):
+                return item.name
+    return None
 
 
 def _message_by_provider_id(provider: str, provider_message_id: str) -> WhatsAppMsg | None:

@@ -24,6 +24,7 @@ from collections import deque
 
 import numpy as np
 
+from server.json_input import loads as loads_untrusted, unstorable_fields
 from server.services.media_stream import audio, hooks
 from server.services.media_stream.turn import Job, StreamGone, save_turn, speak_cached
 from server.services.media_stream.turn_taking import classify, silence_needed, tuning_for
@@ -108,9 +109,11 @@ class StreamSession:
         if isinstance(raw, bytes):
             return self._malformed("binary frame")
         try:
-            message = json.loads(raw)
+            message = loads_untrusted(raw)  # a frame nested too deep is malformed, not a crash
         except ValueError:
             return self._malformed("not JSON")
+        if unstorable_fields(message):  # a NUL or lone surrogate would fail the call's row later
+            return self._malformed("unstorable text")
         if not isinstance(message, dict) or not isinstance(message.get("event"), str):
             return self._malformed("no event")
         event = message["event"]

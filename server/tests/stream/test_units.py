@@ -200,3 +200,13 @@ def test_voice_activity_tells_hebrew_speech_from_line_silence(provider):
     assert len(quiet_probs) == len(silence) // WINDOW
     assert max(quiet_probs) < 0.3
     assert np.mean(np.array(speech_probs) > 0.5) > 0.5, speech_probs
+
+
+@pytest.mark.parametrize("frame", ["[" * 100_000 + "]" * 100_000,
+                                   '{"event": "start", "start": {"callSid": "CA\\ud800", "streamSid": "MZ1"}}',
+                                   '{"event": "start", "start": {"callSid": "CA\\u0000", "streamSid": "MZ1"}}'])
+def test_a_hostile_media_stream_frame_is_counted_as_malformed_not_a_crash(app, frame):
+    from server.services.media_stream.session import StreamSession
+    session = StreamSession(ws=None, app=app)
+    session.handle(frame)
+    assert session.stats["malformed"] == 1 and session.call_sid is None and not session.closed

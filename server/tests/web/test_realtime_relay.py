@@ -75,7 +75,7 @@ def test_a_forged_or_unsigned_relay_is_refused_and_emits_nothing(app, client, db
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[]", b'{"business_id": "1", "event": "x", "payload": {}}',
-                                  b'{"business_id": 1, "event": "x"}'])
+                                  b'{"business_id": 1, "event": "x"}', b"[" * 100_000 + b"]" * 100_000])
 def test_a_malformed_relay_is_422(app, client, body):
     response = _post(client, body, realtime.relay_signature(app.config["SECRET_KEY"], body))
     assert response.status_code == 422

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 
 from server.models import Customer, WhatsAppMsg
 from server.tests.whatsapp.conftest import (
-    CUSTOMER_PHONE, META_PHONE_ID, META_SECRET, TWILIO_NUMBER, meta_inbound, meta_status, post_meta, post_twilio,
+    CUSTOMER_PHONE, META_PHONE_ID, META_SECRET, TWILIO_NUMBER, meta_inbound, meta_signature, meta_status, post_meta,
+    post_twilio,
 )
 
 
@@ -313,3 +316,57 @@ def test_inbound_text_with_nul_characters_is_stored_without_them(client, db, met
     assert r.status_code == 200
     [msg] = _rows(db)
     assert msg.body == "שלום עולם" and db.session.get(Customer, msg.customer_id).name == "דנה"
+
+
+# ---- hostile text in a delivery --------------------------------------------------------
+
+def _three_messages(middle_text: str, middle_id: str = "wamid.two") -> dict:
+    payload = meta_inbound("wamid.one", "ראשונה")
+    messages = payload["entry"][0]["changes"][0]["value"]["messages"]
+    second, third = dict(messages[0]), dict(messages[0])
+    second.update(id=middle_id, text={"body": middle_text})
+    third.update(id="wamid.three", text={"body": "שלישית"})
+    messages += [second, third]
+    return payload
+
+
+@pytest.mark.parametrize("middle", [{"middle_text": "שלום \ud800"}, {"middle_text": "x", "middle_id": "wamid.\udc00"},
+                                    {"middle_text": "x", "middle_id": "wamid.\x00"}])
+def test_meta_delivery_with_one_unstorable_message_keeps_the_others_and_answers_200(
+        client, db, app, monkeypatch, meta_business, wa_logs, middle):
+    monkeypatch.setitem(app.config, "META_APP_SECRET", META_SECRET)
+    # ensure_ascii: the lone surrogate travels as the six characters \ud800, as Meta would send it.
+    raw = json.dumps(_three_messages(**middle)).encode()
+    r = client.post("/webhook/whatsapp/meta", data=raw,
+                    headers={"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(raw)})
+    assert r.status_code == 200 and r.get_json() == {"ok": True}
+    assert [(m.provider_message_id, m.body) for m in _rows(db)] == [("wamid.one", "ראשונה"),
+                                                                    ("wamid.three", "שלישית")]
+    [rejected] = [rec.getMessage() for rec in wa_logs.records if "event 2 of 3 rejected" in rec.getMessage()]
+    assert "cannot be stored" in rejected
+    assert "שלום" not in rejected and "wamid" not in rejected  # no content in the log
+    # Meta's retry of the same delivery stores nothing twice and still answers 200.
+    r = client.post("/webhook/whatsapp/meta", data=raw,
+                    headers={"Content-Type": "application/json", "X-Hub-Signature-256": meta_signature(raw)})
+    assert r.status_code == 200 and len(_rows(db)) == 2
+
+
+def test_meta_delivery_nested_too_deep_is_a_400_and_stores_nothing(client, db, meta_business):
+    r = client.post("/webhook/whatsapp/meta", data=b'{"entry": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+                    headers={"Content-Type": "application/json"})
+    assert r.status_code == 400 and r.get_json() == {"error": "invalid json: nested too deep"}
+    assert _rows(db) == []
+
+
+def test_twilio_message_with_invalid_utf8_is_stored_as_text_not_a_500(client, db, twilio_business):
+    # A form cannot carry a lone surrogate: Werkzeug keeps percent-escapes that are no UTF-8
+    # (here a surrogate's bytes) as the literal text, so the message is kept and answered 200.
+    form = _inbound_form()
+    raw = "&".join(f"{k}={quote(v)}" for k, v in form.items() if k != "Body") + "&Body=" + quote("שלום ") + "%ED%A0%80"
+    decoded = dict(form, Body="שלום %ED%A0%80")
+    from server.tests.whatsapp.conftest import HOST, twilio_signature
+    r = client.post("/webhook/whatsapp/twilio", data=raw, content_type="application/x-www-form-urlencoded",
+                    headers={"X-Twilio-Signature": twilio_signature(HOST + "/webhook/whatsapp/twilio", decoded)})
+    assert r.status_code == 200, r.data
+    [msg] = _rows(db)
+    assert msg.body == "שלום %ED%A0%80"
