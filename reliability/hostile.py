@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from reliability import hostile_ssrf
-from reliability.harness import PHONE_A, Harness, Result
+from reliability.harness import PASSWORD, PHONE_A, Harness, Result
 
 HANDLE_RECORDING = "/webhook/handle_recording"
 CUSTOMERS = "/api/crm/customers"
@@ -238,7 +238,35 @@ def _login_race(h: Harness, attempts: int = 30) -> list[Result]:
                    "" if ok else f"statuses {sorted(set(codes))}")]
 
 
+# The seeded accounts (reliability/harness.py _seed): role and business key.
+_ACCOUNTS = {"admin": ("admin", None), "a_admin": ("admin", "business_a"), "a_staff": ("staff", "business_a"),
+             "a_viewer": ("viewer", "business_a"), "b_staff": ("staff", "business_b"),
+             "a_revoked": ("staff", "business_a")}
+
+
+def _restore_accounts(h: Harness) -> None:
+    """schemathesis, as the platform admin, may have changed a seeded user's password, role
+    or state — which now ends that user's sessions. Put them back and log in afresh."""
+    from server.extensions import db
+    from server.models import User
+    from server.services.auth import end_sessions, hash_password
+
+    with h.app.app_context():
+        hashed = hash_password(PASSWORD)
+        for key, (role, business) in _ACCOUNTS.items():
+            user = db.session.get(User, h.ids["users"][key][0])
+            if user is None:
+                continue
+            user.role, user.business_id, user.active = role, h.ids.get(business), True
+            user.email, user.password_hash = h.ids["users"][key][1], hashed
+            end_sessions(user)  # the sessions made before are replaced below
+        db.session.commit()
+    for key in ("admin", "a_admin", "a_staff", "a_viewer", "b_staff"):
+        h.sessions[key] = h.login(h.ids["users"][key][1])
+
+
 def check_hostile(h: Harness) -> list[Result]:
+    _restore_accounts(h)
     rows: list[Result] = []
     # The login race runs last: it spends the loopback address's login budget for a minute.
     for part in (_headers, _forged_secrets, _deep_json_and_surrogates, _meta_surrogate, hostile_ssrf.check_ssrf,
