@@ -170,6 +170,7 @@ export const he = {
     voiceNumber: 'מספר לשיחות',
     whatsappNumber: 'מספר WhatsApp',
     numberHint: 'שיחות והודעות למספר הזה מגיעות לעסק',
+    numberAssignedHint: 'רק מנהל המערכת משייך מספרים לעסק. לשינוי המספר יש לפנות אליו.',
     status: 'מצב',
     active: 'פעיל',
     inactive: 'מושבת',
@@ -312,6 +313,8 @@ const SERVER_MESSAGES: Record<string, string> = {
   'customer not found': 'הלקוח לא נמצא',
   'voice number exists': 'המספר לשיחות כבר שייך לעסק אחר',
   'whatsapp number exists': 'מספר ה-WhatsApp כבר שייך לעסק אחר',
+  'only the platform admin assigns the voice number': 'רק מנהל המערכת יכול לשייך את המספר לשיחות',
+  'only the platform admin assigns the whatsapp number': 'רק מנהל המערכת יכול לשייך את מספר ה-WhatsApp',
   'service unavailable': 'השירות לא זמין כרגע. נסו שוב בעוד רגע.',
 }
 
