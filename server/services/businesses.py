@@ -165,6 +165,9 @@ def clean_settings(raw: Any) -> dict:
         elif key == "stream_tuning":
             from server.services.media_stream.turn_taking import clean_tuning
             out[key] = clean_tuning(value, field, errors)
+        elif key == "caller_verification":
+            from server.services.caller_verification import clean_policy
+            out[key] = clean_policy(value, field, errors)
         elif key == "language":
             if value not in ("he", "he-IL", "en", "ar"):
                 errors[field] = "one of he, he-IL, en, ar"
@@ -191,7 +194,7 @@ def _clean_retention(value: Any, field: str, errors: dict) -> Any:
 
 SETTINGS_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_limit", "recording_notice",
                  "recording_notice_text", "transfer_number", "transfer_timeout", "providers", "voice_mode",
-                 "retention", "language", "stream_tuning")
+                 "retention", "language", "stream_tuning", "caller_verification")
 # Which voice providers a business may choose (the deployment's keys decide which work).
 VOICE_PROVIDERS = {"asr": ("local", "openai"), "reply": ("offline", "openai"), "tts": ("espeak", "google", "openai")}
 
