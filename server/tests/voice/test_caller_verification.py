@@ -107,3 +107,38 @@ def test_id_digits_are_set_on_the_customer_and_never_returned(client, login_as, 
     r = client.post("/api/crm/customers", json={"name": "דנה", "phone": "050-234-5678", "id_last4": "1234"})
     assert r.status_code == 201 and "1234" not in r.get_data(as_text=True)
     assert db.session.get(Customer, r.get_json()["id"]).id_last4 == "1234"
+
+
+# ---- through the phone call itself, with the cloud reply provider ----------------------
+
+def test_a_phone_call_gives_the_cloud_agent_no_invoice_until_the_digits_then_it_does(
+        client, db, app, monkeypatch, voice_config, fake_server, make_business, make_customer):
+    import json
+
+    from server.tests.voice.conftest import call_form, say_in_turn
+    from server.tests.voice.test_agent_features import completion
+    business = make_business("מספרת רותי", voice_number="+97235551234")     # defaults: money protected
+    dana = make_customer(business, name="דנה כהן", phone="+972502345678", id_last4="1234")
+    db.session.add(Invoice(business_id=business.id, customer_id=dana.id, number=17, status="issued",
+                           amount_agorot=100000, total_agorot=118000,
+                           issued_at=datetime(2026, 11, 1, tzinfo=timezone.utc)))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "OPENAI_BASE_URL", f"{fake_server.url}/v1")
+    monkeypatch.setitem(app.config, "REPLY_PROVIDER", "openai")
+    sent: list[str] = []
+
+    def chat(seen):
+        sent.append(seen.body.decode())
+        return completion({"content": "בסדר."})
+    fake_server.route("POST", "/v1/chat/completions", handler=chat)
+    url = say_in_turn(fake_server, "כמה אני חייבת על החשבונית?", "אחת שתיים שלוש ארבע")
+
+    client.post("/webhook/incoming_call", data=call_form())              # caller ID: Dana's number
+    client.post("/webhook/handle_recording", data=call_form(RecordingUrl=url))
+    first = json.loads(sent[-1])["messages"][0]["content"]
+    assert "1180" not in first and '"number": 17' not in first and "withheld_until_verified" in first
+    assert "ארבע הספרות האחרונות של תעודת הזהות" in first
+
+    client.post("/webhook/handle_recording", data=call_form(RecordingUrl=url))
+    second = json.loads(sent[-1])["messages"][0]["content"]
+    assert "1180 שקלים" in second and '"number": 17' in second and "withheld" not in second
