@@ -1,7 +1,7 @@
 """Models, one module per entity group. Importing this package registers every table."""
 from server.models.audit import AuditEntry
 from server.models.business import Business
-from server.models.call import CallLog, CallTurn
+from server.models.call import CallLog, CallTurn, StreamToken
 from server.models.customer import Customer
 from server.models.privacy import DataExport
 from server.models.records import Contract, Invoice, Task
@@ -10,5 +10,5 @@ from server.models.whatsapp import WhatsAppMsg, WhatsAppTemplate
 
 __all__ = [
     "AuditEntry", "Business", "CallLog", "CallTurn", "Contract", "Customer", "DataExport",
-    "Invoice", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
+    "Invoice", "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
 ]

@@ -105,3 +105,19 @@ class CallTurn(TimestampMixin, db.Model):
             "intents": self.intents or [],
             "created_at": iso(self.created_at),
         }
+
+
+class StreamToken(db.Model):
+    """A one-time ticket for one Media Stream of one call.
+
+    incoming_call (Twilio-signed) mints it with the <Stream> it answers; the websocket's start
+    message must present it for the same CallSid before it expires, and presenting it uses it
+    up. Only its SHA-256 is kept: a database reader cannot replay it.
+    """
+    __tablename__ = "stream_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call_log.id"), nullable=False, index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

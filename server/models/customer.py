@@ -21,6 +21,9 @@ class Customer(TimestampMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))  # E.164
     email: Mapped[str | None] = mapped_column(String(254))
     notes: Mapped[str | None] = mapped_column(Text)
+    # The last 4 digits of the customer's ID number: the phone agent's second factor before it
+    # reads invoices, contracts or tasks to a caller (caller ID is spoofable). Never returned by the API.
+    id_last4: Mapped[str | None] = mapped_column(String(4))
     # manual | import | call | whatsapp — a lead created by a call or message says so.
     source: Mapped[str] = mapped_column(String(16), default="manual", nullable=False)
     # Normalised text the search matches: name without niqqud, phone digits in local and

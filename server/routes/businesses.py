@@ -62,7 +62,7 @@ def create_business(body: BusinessBody):
 @roles_required("admin")
 @validate(body=BusinessBody)
 def update_business(bid: int, body: BusinessBody):
-    """Update name, domain, numbers, WhatsApp provider or settings (admin of the business)."""
+    """Update name, domain, WhatsApp provider or settings (admin of the business); numbers: platform admin."""
     business = service.update_business(current_user(), bid, _fields(body))
     return jsonify(service.business_details(business)), 200
 

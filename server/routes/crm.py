@@ -22,6 +22,7 @@ class CustomerBody(BaseModel):
     phone: str | None = None
     email: str | None = None
     notes: str | None = None
+    id_last4: str | None = None
     business_id: int | None = None
 
 

@@ -62,7 +62,7 @@ def incoming_call():
     host = (current_app.config.get("HOST") or "").rstrip("/")
     # voice_mode "stream" (issue 12): the conversation runs over a Media Stream websocket.
     if media_stream.wants_stream(call):
-        return _twiml(media_stream.connect_twiml(host or request.host_url, request.form.to_dict()))
+        return _twiml(media_stream.connect_twiml(host or request.host_url, call))
     vr = VoiceResponse()
     if notice:
         vr.say(notice, language="he-IL")

@@ -79,7 +79,10 @@ def open_now(hours, now: datetime | None = None) -> bool | None:
         return None
 
 
-def build_context(call: CallLog, history: list[dict] | None = None) -> CallerContext:
+def build_context(call: CallLog, history: list[dict] | None = None, transcript: str | None = None) -> CallerContext:
+    """What the reply provider may know for this turn. `transcript` is what the caller just
+    said: it may be the answer to the verification question (caller_verification)."""
+    from server.services import caller_verification
     business = db.session.get(Business, call.business_id) if call.business_id else None
     customer = db.session.get(Customer, call.customer_id) if call.customer_id else None
     settings = (business.settings or {}) if business else {}
@@ -97,21 +100,29 @@ def build_context(call: CallLog, history: list[dict] | None = None) -> CallerCon
         return ctx
     ctx.customer_name = customer.name
     ctx.known_customer = not (call.state or {}).get("new_lead", False)
+    check = caller_verification.check(call, customer, transcript, settings)
+    if isinstance(call, CallLog):
+        # Now, not with the turn: a turn cut short (barge-in, hang-up) must still count an attempt.
+        db.session.commit()
+    ctx.withheld, ctx.verification, ctx.just_verified = check["withheld"], check["status"], check["just_verified"]
     tasks = db.session.scalars(
         select(Task).where(Task.customer_id == customer.id, Task.status != "cancelled")
         .order_by(Task.created_at.desc()).limit(10)).all()
     # Open work first, then the most recent.
     tasks = sorted(tasks, key=lambda t: t.status != "open")
-    ctx.tasks = [{"title": t.title, "status": t.status, "due": local_date(t.due_at)} for t in tasks[:5]]
+    if "tasks" not in ctx.withheld:
+        ctx.tasks = [{"title": t.title, "status": t.status, "due": local_date(t.due_at)} for t in tasks[:5]]
     invoices = db.session.scalars(
         select(Invoice).where(Invoice.customer_id == customer.id, Invoice.status.in_(("issued", "paid")))
         .order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(3)).all()
-    ctx.invoices = [{"number": i.number, "status": i.status, "total": money(i.total_agorot or i.amount_agorot),
-                     "due": local_date(i.due_at)} for i in invoices]
+    if "invoices" not in ctx.withheld:
+        ctx.invoices = [{"number": i.number, "status": i.status, "total": money(i.total_agorot or i.amount_agorot),
+                         "due": local_date(i.due_at)} for i in invoices]
     contracts = db.session.scalars(
         select(Contract).where(Contract.customer_id == customer.id, Contract.status != "cancelled")
         .order_by(Contract.created_at.desc()).limit(3)).all()
-    ctx.contracts = [{"title": c.title, "status": c.status} for c in contracts]
+    if "contracts" not in ctx.withheld:
+        ctx.contracts = [{"title": c.title, "status": c.status} for c in contracts]
     return ctx
 
 

@@ -12,11 +12,12 @@ from server.errors import ValidationFailed
 from server.services import businesses
 
 AGENT_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_limit", "recording_notice",
-              "recording_notice_text", "transfer_number", "transfer_timeout", "providers")
+              "recording_notice_text", "transfer_number", "transfer_timeout", "providers", "caller_verification")
 
 
 def effective(settings: dict) -> dict:
     from server.services.agent_pipeline import provider_names
+    from server.services.caller_verification import PROTECTED, protected_kinds
     from server.services.voice import DEFAULT_TRANSFER_TIMEOUT, DEFAULT_TURN_LIMIT, RECORDING_NOTICE
 
     config = current_app.config
@@ -31,6 +32,8 @@ def effective(settings: dict) -> dict:
         "transfer_number": settings.get("transfer_number"),
         "transfer_timeout": settings.get("transfer_timeout") or DEFAULT_TRANSFER_TIMEOUT,
         "providers": provider_names(config, settings),
+        # which records the agent reads only after the caller's ID digits (caller_verification)
+        "caller_verification": {kind: kind in protected_kinds(settings) for kind in PROTECTED},
     }
 
 

@@ -3,7 +3,10 @@
 Who may do what (decided with the lead):
 - the platform admin (role admin, no business) sees every business and alone creates,
   deactivates, reactivates and deletes them;
-- a business admin updates its own business (name, domain, numbers, provider, settings);
+- a business admin updates its own business (name, domain, provider, settings), but not its
+  numbers: a number routes the provider's calls and messages to a business, so whoever sets it
+  receives that traffic. Numbers (and the provider ids in whatsapp_config, which no API writes)
+  are the platform admin's to assign;
 - everyone else sees only their own business.
 A business outside the actor's reach answers NotFound, exactly like a missing one.
 """
@@ -162,6 +165,9 @@ def clean_settings(raw: Any) -> dict:
         elif key == "stream_tuning":
             from server.services.media_stream.turn_taking import clean_tuning
             out[key] = clean_tuning(value, field, errors)
+        elif key == "caller_verification":
+            from server.services.caller_verification import clean_policy
+            out[key] = clean_policy(value, field, errors)
         elif key == "language":
             if value not in ("he", "he-IL", "en", "ar"):
                 errors[field] = "one of he, he-IL, en, ar"
@@ -188,7 +194,7 @@ def _clean_retention(value: Any, field: str, errors: dict) -> Any:
 
 SETTINGS_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_limit", "recording_notice",
                  "recording_notice_text", "transfer_number", "transfer_timeout", "providers", "voice_mode",
-                 "retention", "language", "stream_tuning")
+                 "retention", "language", "stream_tuning", "caller_verification")
 # Which voice providers a business may choose (the deployment's keys decide which work).
 VOICE_PROVIDERS = {"asr": ("local", "openai"), "reply": ("offline", "openai"), "tts": ("espeak", "google", "openai")}
 
@@ -253,7 +259,7 @@ def create_business(actor, data: dict) -> Business:
         raise Forbidden()
     name = _clean_name(data.get("name"), "name required")
     business = Business(name=name, domain=_clean_domain(data.get("domain")), settings={}, whatsapp_config={})
-    _apply_channels(business, data, except_id=None)
+    _apply_channels(actor, business, data, except_id=None)
     if _name_taken(name):
         raise Conflict("name exists")
     db.session.add(business)
@@ -276,7 +282,7 @@ def update_business(actor, business_id: int, data: dict) -> Business:
             raise Conflict("name exists")
     domain = _clean_domain(data["domain"]) if "domain" in data else business.domain
     settings_update = clean_settings(data["settings"]) if data.get("settings") is not None else {}
-    _apply_channels(business, data, except_id=business.id)
+    _apply_channels(actor, business, data, except_id=business.id)
     if new_name is not None:
         business.name = new_name
     business.domain = domain
@@ -294,23 +300,33 @@ def update_business(actor, business_id: int, data: dict) -> Business:
     return business
 
 
-def _apply_channels(business: Business, data: dict, except_id: int | None) -> None:
-    """Voice/WhatsApp numbers (E.164, unique → 409) and the WhatsApp transport."""
+ROUTING_NUMBERS = (("voice_number", Business.voice_number, "voice number"),
+                   ("whatsapp_number", Business.whatsapp_number, "whatsapp number"))
+
+
+def _apply_channels(actor, business: Business, data: dict, except_id: int | None) -> None:
+    """Voice/WhatsApp numbers (E.164, unique → 409; platform admin only → 403) and the WhatsApp transport.
+
+    A business admin may send its numbers unchanged (the settings form sends every field), but
+    any change is refused before anything is written: claiming an unassigned number would route
+    its calls and messages, and their customers' details, to this business.
+    """
     if "whatsapp_provider" in data:
         provider = data["whatsapp_provider"]
         if provider not in WHATSAPP_PROVIDERS:
             raise ValidationFailed({"whatsapp_provider": f"one of {', '.join(WHATSAPP_PROVIDERS)}"})
-    for key, column, label in (("voice_number", Business.voice_number, "voice number"),
-                               ("whatsapp_number", Business.whatsapp_number, "whatsapp number")):
+    numbers: dict[str, str | None] = {}
+    for key, column, label in ROUTING_NUMBERS:
         if key in data:
             number = _clean_number(data[key], key)
+            if number != getattr(business, key) and not actor.is_platform_admin:
+                raise Forbidden(f"only the platform admin assigns the {label}")
             _check_number_free(column, number, except_id, label)
+            numbers[key] = number
     if "whatsapp_provider" in data:
         business.whatsapp_provider = data["whatsapp_provider"]
-    if "voice_number" in data:
-        business.voice_number = _clean_number(data["voice_number"], "voice_number")
-    if "whatsapp_number" in data:
-        business.whatsapp_number = _clean_number(data["whatsapp_number"], "whatsapp_number")
+    for key, number in numbers.items():
+        setattr(business, key, number)
 
 
 def set_business_active(actor, business_id: int, active: bool) -> Business:

@@ -162,6 +162,14 @@ def clean_customer_fields(data: dict, *, partial: bool = False) -> dict:
             errors["notes"] = f"text of at most {NOTES_MAX} characters"
         else:
             out["notes"] = notes.strip()
+    if "id_last4" in data:
+        last4 = data.get("id_last4")
+        if last4 is None or (isinstance(last4, str) and not last4.strip()):
+            out["id_last4"] = None
+        elif not isinstance(last4, str) or not re.fullmatch(r"\d{4}", last4.strip()):
+            errors["id_last4"] = "the last 4 digits of the ID number"
+        else:
+            out["id_last4"] = last4.strip()
     if errors:
         raise ValidationFailed(errors)
     return out
@@ -195,7 +203,8 @@ def create_customer(business_id: int, data: dict, source: str = "manual") -> Cus
     if _phone_taken(business_id, fields.get("phone")):
         raise Conflict("phone exists")
     customer = Customer(business_id=business_id, name=fields["name"], phone=fields.get("phone"),
-                        email=fields.get("email"), notes=fields.get("notes"), source=source)
+                        email=fields.get("email"), notes=fields.get("notes"), id_last4=fields.get("id_last4"),
+                        source=source)
     customer.search_text = build_search_text(customer.name, customer.phone, customer.email)
     db.session.add(customer)
     try:
@@ -215,7 +224,7 @@ def update_customer(business_id: BusinessScope, customer_id: int, data: dict) ->
     fields = clean_customer_fields(data, partial=True)
     if "phone" in fields and _phone_taken(customer.business_id, fields["phone"], except_id=customer.id):
         raise Conflict("phone exists")
-    for key in ("name", "phone", "email", "notes"):  # a whitelist, never the request's keys
+    for key in ("name", "phone", "email", "notes", "id_last4"):  # a whitelist, never the request's keys
         if key in fields:
             setattr(customer, key, fields[key])
     customer.search_text = build_search_text(customer.name, customer.phone, customer.email)

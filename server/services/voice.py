@@ -271,7 +271,7 @@ def run_stages(config: dict, recording_url: str, call: CallLog | None, settings:
         return result
     if call is not None:
         try:
-            ctx = build_context(call, _history(call, before_index=_current_index(call)))
+            ctx = build_context(call, _history(call, before_index=_current_index(call)), result.transcript)
         except Exception as exc:  # noqa: BLE001 - a database error: the seed's reply, still spoken
             log.exception("%s: cannot read the caller's CRM context", label)
             db.session.rollback()

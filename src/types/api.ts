@@ -65,6 +65,8 @@ export interface CustomerInput {
   phone?: string | null
   email?: string | null
   notes?: string | null
+  /** The last 4 digits of the ID number (write-only): the phone agent's check before money. */
+  id_last4?: string | null
 }
 
 export interface Page<T> {

@@ -35,6 +35,12 @@ class CallerContext:
     first_turn: bool = True
     history: list[dict] = field(default_factory=list)    # [{"caller": "...", "agent": "..."}]
     instructions: str | None = None     # the business's own instructions for the agent
+    # Caller verification (services/caller_verification.py): which records were left out of
+    # this context until the caller proves who they are, why, and what a correct answer this
+    # turn just unlocked (the caller's earlier question, to answer now).
+    withheld: list[str] = field(default_factory=list)   # "invoices" | "contracts" | "tasks"
+    verification: str | None = None     # None | "ask" | "retry" | "locked" | "unavailable"
+    just_verified: list[str] = field(default_factory=list)
 
 
 @dataclass

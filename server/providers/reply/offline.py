@@ -84,6 +84,22 @@ def first_name(name: str | None) -> str | None:
     return name.split()[0]
 
 
+KIND_WORDS = {"invoices": "חשבוניות", "contracts": "הסכמים", "tasks": "הזמנות ופניות"}
+KIND_INTENTS = {"invoices": "invoice_status", "tasks": "task_status", "contracts": "order_status"}
+
+
+def verification_prompt(status: str | None, kinds: list[str]) -> str:
+    """What the agent says while records are withheld (caller_verification)."""
+    what = " ו".join(KIND_WORDS[k] for k in kinds if k in KIND_WORDS) or "החשבון"
+    if status == "retry":
+        return "המספר לא תואם למה שרשום אצלנו. אפשר לנסות שוב את ארבע הספרות האחרונות של תעודת הזהות?"
+    if status == "locked":
+        return "לא הצלחתי לאמת את הזהות, ולכן לא אוכל למסור פרטים בטלפון. אפשר לבקש שנציג יחזור אלייך."
+    if status == "unavailable":
+        return f"מטעמי אבטחה אני לא יכול למסור פרטים על {what} בטלפון. אפשר לבקש שנציג יחזור אלייך."
+    return f"כדי למסור פרטים על {what}, אפשר בבקשה את ארבע הספרות האחרונות של תעודת הזהות?"
+
+
 def _join(parts: list[str]) -> str:
     return " ".join(p.strip() for p in parts if p and p.strip())
 
@@ -102,6 +118,11 @@ class OfflineResponder:
             name = first_name(ctx.customer_name) if ctx.known_customer else None
             parts.append(f"שלום {name}!" if name else "שלום!")
         answered = False
+        if ctx.just_verified:
+            # The digits were right: answer the question that was waiting for them.
+            parts.append("תודה, זיהיתי אותך.")
+            intents = intents + [KIND_INTENTS[k] for k in ctx.just_verified if KIND_INTENTS[k] not in intents]
+            answered = True
         if "order_status" in intents or "general_status" in intents:
             parts.append(self._orders(ctx)); answered = True
         if "invoice_status" in intents:
@@ -117,6 +138,8 @@ class OfflineResponder:
             else:
                 parts.append("אני לא יכול לרשום בקשת חזרה בשיחה הזאת. אפשר לנסות שוב מאוחר יותר.")
             answered = True
+        if not answered and ctx.withheld and ctx.verification in ("retry", "locked"):
+            parts.append(verification_prompt(ctx.verification, ctx.withheld)); answered = True
         if not answered and "goodbye" in intents:
             parts.append("תודה שהתקשרת, יום טוב!"); answered = True
         if not answered and intents == ["greeting"]:
@@ -134,8 +157,12 @@ class OfflineResponder:
             return "לא מצאתי את המספר שלך אצלנו, אז אין לי פרטים על הזמנות. אפשר לבקש שנחזור אלייך."
         return None
 
+    @staticmethod
+    def _withheld(ctx: CallerContext, kind: str) -> str | None:
+        return verification_prompt(ctx.verification, [kind]) if kind in ctx.withheld else None
+
     def _orders(self, ctx: CallerContext) -> str:
-        unknown = self._unknown_caller(ctx)
+        unknown = self._unknown_caller(ctx) or self._withheld(ctx, "tasks")
         if unknown:
             return unknown
         open_tasks = [t for t in ctx.tasks if t["status"] == "open"]
@@ -143,6 +170,8 @@ class OfflineResponder:
             t = open_tasks[0]
             due = f", מתוכנן ל{t['due']}" if t.get("due") else ""
             return f"ההזמנה שלך, {t['title']}, בטיפול{due}."
+        if not open_tasks and "contracts" in ctx.withheld:
+            return verification_prompt(ctx.verification, ["contracts"])
         active = [c for c in ctx.contracts if c["status"] in ("sent", "signed")]
         if active:
             c = active[0]
@@ -153,7 +182,7 @@ class OfflineResponder:
         return "לא מצאתי הזמנה פתוחה על שמך."
 
     def _invoices(self, ctx: CallerContext) -> str:
-        unknown = self._unknown_caller(ctx)
+        unknown = self._unknown_caller(ctx) or self._withheld(ctx, "invoices")
         if unknown:
             return unknown
         issued = [i for i in ctx.invoices if i["status"] in ("issued", "paid")]
@@ -167,7 +196,7 @@ class OfflineResponder:
         return f"{head} ממתינה לתשלום{due}."
 
     def _tasks(self, ctx: CallerContext) -> str:
-        unknown = self._unknown_caller(ctx)
+        unknown = self._unknown_caller(ctx) or self._withheld(ctx, "tasks")
         if unknown:
             return unknown
         open_tasks = [t for t in ctx.tasks if t["status"] == "open"]

@@ -29,6 +29,14 @@ def context_json(ctx: CallerContext) -> str:
         "tasks": ctx.tasks, "invoices": ctx.invoices, "contracts": ctx.contracts,
         "can_take_callback": ctx.can_take_callback,
     }
+    if ctx.withheld:
+        # The records are not in this context at all (caller_verification); the model is only
+        # told why, so it asks for the digits instead of saying there is nothing.
+        from server.providers.reply.offline import verification_prompt
+        data["withheld_until_verified"] = ctx.withheld
+        data["verification"] = {"status": ctx.verification, "say": verification_prompt(ctx.verification, ctx.withheld)}
+    if ctx.just_verified:
+        data["just_verified"] = ctx.just_verified
     return json.dumps(data, ensure_ascii=False)
 
 
@@ -71,6 +79,9 @@ class OpenAIReply:
 
     def messages(self, transcript: str, ctx: CallerContext) -> list[dict]:
         system = SYSTEM_PROMPT.format(business=ctx.business_name or "", data=context_json(ctx))
+        if ctx.withheld:
+            system += ("\nחלק מנתוני הלקוח (withheld_until_verified) נמסרים רק אחרי אימות זהות. "
+                       "אם המתקשר שואל עליהם, אמור/י את verification.say במילים טבעיות; אל תאמר/י שאין נתונים.")
         if ctx.instructions:
             system += "\nהנחיות העסק:\n" + ctx.instructions
         if ctx.agent_name:
@@ -98,6 +109,9 @@ class OpenAIReply:
 
     @staticmethod
     def _run_tool(name: str, arguments: dict, transcript: str, ctx: CallerContext, actions: list) -> object:
+        withheld = {"get_open_tasks": "tasks", "get_invoices": "invoices", "get_contracts": "contracts"}.get(name)
+        if withheld in ctx.withheld:
+            return "verification required: ask for the last 4 digits of the ID number"
         if name == "get_open_tasks":
             return [t for t in ctx.tasks if t.get("status") == "open"] if ctx.known_customer else "unknown caller"
         if name == "get_invoices":

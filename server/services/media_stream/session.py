@@ -185,13 +185,21 @@ class StreamSession:
         if isinstance(fmt, dict) and fmt.get("encoding") not in (None, "audio/x-mulaw"):
             log.warning("media stream %s: unexpected encoding %r", sid, fmt.get("encoding"))
         params = start.get("customParameters") if isinstance(start.get("customParameters"), dict) else {}
+        # Twilio's own callSid is what the token must match; a customParameters CallSid is ours
+        # (echoed back) and counts only when Twilio's is absent.
+        call_sid = start.get("callSid") or params.get("CallSid")
+        from server.services.media_stream import TOKEN_PARAMETER, begin_call
+        call_id, settings, turn_index = begin_call(self.app, call_sid, params.get(TOKEN_PARAMETER), sid, self.vad)
+        if call_id is None:
+            # Not a call Twilio announced to us (no token, forged, replayed, another call's):
+            # no agent, no record, the socket is closed.
+            self.end_reason = "refused: no valid stream token"
+            self.closed = True
+            return None
         self.stream_sid = sid
-        self.call_sid = start.get("callSid") or params.get("CallSid")
+        self.call_sid = call_sid
         self.last_seq = None
-        from server.services.media_stream import begin_call
-        self.call_id, self.settings, self.turn_index = begin_call(self.app, {
-            "CallSid": self.call_sid or "", "From": params.get("From") or "", "To": params.get("To") or "",
-        }, sid, self.vad)
+        self.call_id, self.settings, self.turn_index = call_id, settings, turn_index
         self.tuning = tuning_for(self.settings)
         from server.services.agent_pipeline import provider_names
         self.names = provider_names(self.config, self.settings)

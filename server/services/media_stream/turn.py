@@ -252,7 +252,7 @@ def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink, sett
     with app.app_context():
         try:
             call = db.session.get(CallLog, call_id) if call_id else None
-            ctx = build_context(call, history) if call is not None else CallerContext(first_turn=not history)
+            ctx = build_context(call, history, job.transcript) if call is not None else CallerContext(first_turn=not history)
             names = names or {}
             handover = media_stream.hooks.before_reply(job.transcript, settings or {}) if job.transcript else None
             if job.transcript is None:

@@ -223,3 +223,58 @@ def test_malformed_json_is_400_and_writes_nothing(client, login_as, db):
     r = client.post("/api/businesses", data="{name:", content_type="application/json")
     assert r.status_code == 400 and r.is_json
     assert db.session.query(Business).count() == 0
+
+
+# ---- numbers are the platform admin's to assign (issue 16) -----------------------------
+
+def test_business_admin_cannot_claim_or_change_a_number(client, login_as, make_business, db):
+    from server.services.businesses import business_for_number
+    mine = make_business("שלי", voice_number="+97233720010", whatsapp_number=None)
+    login_as("admin", business=mine)
+    attempts = [
+        ({"whatsapp_number": "+972507230011"}, "only the platform admin assigns the whatsapp number"),  # claim
+        ({"voice_number": "03-372-0099"}, "only the platform admin assigns the voice number"),         # change
+        ({"voice_number": None}, "only the platform admin assigns the voice number"),                  # release
+        ({"name": "שם חדש", "settings": {"agent_name": "נועה"}, "voice_number": "03-372-0099"},
+         "only the platform admin assigns the voice number"),
+    ]
+    for body, message in attempts:
+        r = client.put(f"/api/businesses/{mine.id}", json=body)
+        assert (r.status_code, r.get_json()) == (403, {"error": message}), body
+    db.session.expire_all()
+    business = db.session.get(Business, mine.id)
+    assert (business.name, business.voice_number, business.whatsapp_number, business.settings) == \
+        ("שלי", "+97233720010", None, {})
+    assert business_for_number("whatsapp", "+972507230011") is None
+    assert business_for_number("voice", "+97233720099") is None
+
+
+def test_business_admin_may_send_its_numbers_unchanged(client, login_as, make_business, db):
+    """The settings form sends every field: the same number, however written, is not a change."""
+    mine = make_business("שלי", voice_number="+97233720010")
+    login_as("admin", business=mine)
+    r = client.put(f"/api/businesses/{mine.id}", json={"name": "שלי מחודש", "voice_number": "03-372-0010",
+                                                       "whatsapp_number": None})
+    assert r.status_code == 200, r.get_json()
+    assert (r.get_json()["name"], r.get_json()["voice_number"]) == ("שלי מחודש", "+97233720010")
+
+
+def test_platform_admin_assigns_numbers_and_webhooks_follow(client, login_as, make_business, db, app, monkeypatch):
+    from server.services.businesses import business_for_number
+    mine = make_business("שלי", voice_number="+97233720010")
+    login_as("admin")
+    r = client.put(f"/api/businesses/{mine.id}", json={"voice_number": "03-372-0020", "whatsapp_number": "050-723-0021"})
+    assert r.status_code == 200, r.get_json()
+    assert business_for_number("voice", "+97233720020").id == mine.id
+    assert business_for_number("whatsapp", "+972507230021").id == mine.id
+    assert business_for_number("voice", "+97233720010") is None
+    # the inbound webhook routes by the assigned number: a WhatsApp message to it lands here
+    from server.models import WhatsAppMsg
+    from server.tests.whatsapp.conftest import HOST, TWILIO_TOKEN, post_twilio
+    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TWILIO_TOKEN)
+    monkeypatch.setitem(app.config, "HOST", HOST)
+    sid = "SM" + "7" * 32
+    r = post_twilio(client, {"MessageSid": sid, "From": "whatsapp:+972521112233", "To": "whatsapp:+972507230021",
+                             "Body": "שלום", "NumMedia": "0"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert [m.business_id for m in db.session.query(WhatsAppMsg)] == [mine.id]

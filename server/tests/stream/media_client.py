@@ -57,6 +57,10 @@ class MediaStreamClient:
     signature: str | None = None
     call_sid: str = field(default_factory=lambda: "CA" + uuid.uuid4().hex)
     stream_sid: str = field(default_factory=lambda: "MZ" + uuid.uuid4().hex)
+    # Like Twilio: announce the call to /webhook/incoming_call first and present the one-time
+    # token its <Stream> carries. False: open the stream without announcing (an attacker's view).
+    announce: bool = True
+    token: str | None = None
 
     def __post_init__(self):
         from simple_websocket import Client
@@ -100,11 +104,38 @@ class MediaStreamClient:
     def connected(self) -> None:
         self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
 
+    def announce_call(self, params: dict) -> str | None:
+        """What Twilio does before it opens a stream: POST the (signed) incoming_call webhook and
+        read the one-time token from the <Stream> it answers."""
+        import urllib.parse
+        import urllib.request
+        import xml.etree.ElementTree as ET
+        base = ("https" if self.url.startswith("wss") else "http") + "://" + self.url.split("://", 1)[1]
+        url = base.split("/webhook/", 1)[0] + "/webhook/incoming_call"
+        form = {"CallSid": self.call_sid, "From": params.get("From") or "", "To": params.get("To") or "",
+                "CallStatus": "ringing", "Direction": "inbound"}
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        if self.auth_token:
+            from twilio.request_validator import RequestValidator
+            headers["X-Twilio-Signature"] = RequestValidator(self.auth_token).compute_signature(url, form)
+        request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), headers=headers)
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            stream = ET.fromstring(answer.read()).find("Connect/Stream")
+        if stream is None:
+            return None
+        return {p.get("name"): p.get("value") for p in stream.findall("Parameter")}.get("token")
+
     def start(self, params: dict | None = None) -> None:
+        params = dict(params or {})
+        if "token" not in params and self.announce:
+            if self.token is None:
+                self.token = self.announce_call(params)
+            params["token"] = self.token
+        params = {k: v for k, v in params.items() if v is not None}
         self.send({"event": "start", "sequenceNumber": "next", "streamSid": self.stream_sid, "start": {
             "accountSid": "AC" + "0" * 32, "streamSid": self.stream_sid, "callSid": self.call_sid,
             "tracks": ["inbound"], "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
-            "customParameters": {"CallSid": self.call_sid, **(params or {})}}})
+            "customParameters": {"CallSid": self.call_sid, **params}}})
 
     def media_message(self, frame: bytes) -> dict:
         self.chunk += 1

@@ -24,9 +24,20 @@ def stream_stack(tmp_path):
                                 env=env, dist_dir=tmp_path, threads=8, python=sys.executable))
     try:
         s.start(timeout=60)
+        _stream_business(tmp_path / "stack.db")
         yield s
     finally:
         s.stop()
+
+
+def _stream_business(path) -> None:
+    """A business in voice_mode "stream": its signed incoming_call answers the <Stream> (and the
+    one-time token) that the client presents, as Twilio would."""
+    import sqlite3
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO business (name, active, voice_number, whatsapp_provider, whatsapp_config, settings,"
+                     " last_invoice_number, created_at, updated_at) VALUES ('סטרים', 1, '+97235551234', 'dev', '{}',"
+                     " '{\"voice_mode\": \"stream\"}', 0, datetime('now'), datetime('now'))")
 
 
 @needs_nginx

@@ -142,11 +142,17 @@ def events(monkeypatch):
     return seen
 
 
+# These tests are about the agent reading a caller's records; the second factor that guards
+# them by default is tested in test_caller_verification.py, so this business turns it off.
+NO_CALLER_VERIFICATION = {"invoices": False, "contracts": False, "tasks": False}
+
+
 @pytest.fixture()
 def voice_business(make_business):
     return make_business("מספרת רותי", voice_number="+97235551234",
                          settings={"hours": {"sun": "09:00-17:00", "mon": "09:00-17:00", "tue": "09:00-17:00",
-                                             "wed": "09:00-17:00", "thu": "09:00-17:00", "fri": "08:00-13:00"}})
+                                             "wed": "09:00-17:00", "thu": "09:00-17:00", "fri": "08:00-13:00"},
+                                   "caller_verification": NO_CALLER_VERIFICATION})
 
 
 def call_form(call_sid="CA0001", caller="+972502345678", to="+97235551234", **extra):

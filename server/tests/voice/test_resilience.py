@@ -110,7 +110,7 @@ def test_a_database_error_reading_the_callers_context_still_gives_the_seed_reply
     monkeypatch.setitem(app.config, "TTS_PROVIDER", "openai")
     fake_server.route("POST", "/v1/audio/speech", status=503, body={})
 
-    def lost(call, history=None):
+    def lost(call, history=None, transcript=None):
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))
     monkeypatch.setattr("server.services.agent_context.build_context", lost)
     root = _ask_the_hours(client, fake_server)

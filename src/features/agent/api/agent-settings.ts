@@ -7,6 +7,9 @@ export type Day = (typeof DAYS)[number]
 export type Hours = string | Partial<Record<Day, string | null>>
 export const PROVIDER_KINDS = ['asr', 'reply', 'tts'] as const
 export type ProviderKind = (typeof PROVIDER_KINDS)[number]
+/** Records the phone agent reads only after the caller's ID digits (caller ID can be forged). */
+export const PROTECTED_KINDS = ['invoices', 'contracts', 'tasks'] as const
+export type ProtectedKind = (typeof PROTECTED_KINDS)[number]
 /** What a business may choose (server/services/businesses.py VOICE_PROVIDERS). */
 export const PROVIDER_CHOICES: Record<ProviderKind, string[]> = {
   asr: ['local', 'openai'],
@@ -26,6 +29,8 @@ export interface AgentSettingsValues {
   transfer_number: string | null
   transfer_timeout: number
   providers: Record<ProviderKind, string>
+  /** What the agent guards with the caller's ID digits (the server fills in its defaults). */
+  caller_verification?: Record<ProtectedKind, boolean>
 }
 
 export interface AgentSettings {

@@ -83,6 +83,26 @@ describe('AgentSettings', () => {
     expect(puts(requests)).toHaveLength(1)
   })
 
+  it('asks for the caller\'s ID digits before money by default; the admin chooses what it guards', async () => {
+    const { requests } = fakeApi({
+      'GET /api/agent/settings': { body: fresh },
+      'GET /api/auth/csrf': { body: { csrf_token: 't' } },
+      'PUT /api/agent/settings': (r) => ({ body: { ...fresh, stored: r.body, settings: { ...fresh.settings, ...(r.body as object) } } }),
+    })
+    renderWithApp(<AgentSettings scope={{ business_id: 1 }} canEdit />, { user: admin })
+    const invoices = (await screen.findByRole('switch', { name: /אימות לפני מסירת חשבוניות/ })) as HTMLInputElement
+    expect(invoices.checked).toBe(true)
+    expect((screen.getByRole('switch', { name: /אימות לפני מסירת הסכמים/ }) as HTMLInputElement).checked).toBe(true)
+    const tasks = screen.getByRole('switch', { name: /אימות לפני מסירת הזמנות ופניות/ }) as HTMLInputElement
+    expect(tasks.checked).toBe(false)
+    expect(screen.getByText(/ארבע הספרות האחרונות של תעודת הזהות/)).toBeTruthy()
+    await userEvent.click(tasks)
+    await userEvent.click(invoices)
+    await userEvent.click(screen.getByRole('button', { name: 'שמירה' }))
+    expect(await screen.findByText('ההגדרות נשמרו.')).toBeTruthy()
+    expect(puts(requests)[0].body).toEqual({ caller_verification: { invoices: false, contracts: true, tasks: true } })
+  })
+
   it('clearing a setting sends null, which puts it back to its default', async () => {
     const { requests } = fakeApi({
       'GET /api/agent/settings': { body: saved },

@@ -5,8 +5,8 @@ import { ApiError } from '../../../lib/api-client'
 import { formatPhone } from '../../../lib/format'
 import { he, translateServerMessage } from '../../../lib/strings'
 import {
-  DAYS, PROVIDER_CHOICES, PROVIDER_KINDS, useAgentSettings, useSaveAgentSettings,
-  type AgentSettings as Settings, type AgentSettingsUpdate, type Day, type Hours, type ProviderKind,
+  DAYS, PROTECTED_KINDS, PROVIDER_CHOICES, PROVIDER_KINDS, useAgentSettings, useSaveAgentSettings,
+  type AgentSettings as Settings, type AgentSettingsUpdate, type Day, type Hours, type ProtectedKind, type ProviderKind,
 } from '../api/agent-settings'
 
 const t = he.agentSettings
@@ -57,6 +57,7 @@ interface FormState {
   transfer_number: string
   transfer_timeout: string
   providers: Record<ProviderKind, string>
+  caller_verification: Record<ProtectedKind, boolean>
 }
 
 /** A typical Israeli week, offered when an admin first switches to day-by-day hours. */
@@ -92,6 +93,8 @@ function fromServer({ settings, stored }: Settings): FormState {
     transfer_number: settings.transfer_number ? formatPhone(settings.transfer_number) : '',
     transfer_timeout: String(settings.transfer_timeout ?? ''),
     providers: { asr: stored.providers?.asr ?? '', reply: stored.providers?.reply ?? '', tts: stored.providers?.tts ?? '' },
+    // Older servers send none: money (invoices, contracts) protected, tasks not — the server's defaults.
+    caller_verification: { invoices: true, contracts: true, tasks: false, ...settings.caller_verification },
   }
 }
 
@@ -119,6 +122,7 @@ function toValues(form: FormState): AgentSettingsUpdate {
     transfer_timeout: whole(form.transfer_timeout),
     // The server replaces the whole choice, so it goes whole; none chosen: the deployment's.
     providers: Object.keys(providers).length ? providers : null,
+    caller_verification: { ...form.caller_verification },
   }
 }
 
@@ -143,6 +147,7 @@ type Save = ReturnType<typeof useSaveAgentSettings>
 const FIELD_OF: [RegExp, string][] = [
   [/^(settings\.)?hours(\.(\w+))?$/, 'hours'],
   [/^(settings\.)?providers(\.(\w+))?$/, 'providers'],
+  [/^(settings\.)?caller_verification(\.(\w+))?$/, 'caller_verification'],
 ]
 const FORM_KEYS = ['greeting', 'recording_notice', 'recording_notice_text', 'agent_name', 'agent_instructions', 'turn_limit',
   'transfer_number', 'transfer_timeout']
@@ -194,6 +199,16 @@ function AgentSettingsForm({ data, save }: { data: Settings; save: Save }) {
           error={err('recording_notice')} />
         <Field label={t.recordingNoticeText} name="recording_notice_text" multiline rows={2} value={form.recording_notice_text}
           maxLength={1000} onChange={(e) => set('recording_notice_text', e.target.value)} error={err('recording_notice_text')} />
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>{t.sectionVerification}</legend>
+        <p className="muted">{t.verificationIntro}</p>
+        {PROTECTED_KINDS.map((kind) => (
+          <Toggle key={kind} label={t.verificationToggle(t.verificationKinds[kind])} checked={form.caller_verification[kind]}
+            onChange={(v) => set('caller_verification', { ...form.caller_verification, [kind]: v })}
+            error={kind === PROTECTED_KINDS[0] ? err('caller_verification') : undefined} />
+        ))}
       </fieldset>
 
       <fieldset className="card">
@@ -372,6 +387,8 @@ export function AgentSettingsView({ data }: { data: Settings }) {
     [t.transferNumber, s.transfer_number ? <span dir="ltr">{formatPhone(s.transfer_number)}</span> : t.notSet],
     [t.transferTimeout, t.seconds(s.transfer_timeout)],
     ...PROVIDER_KINDS.map((kind): [string, ReactNode] => [t.providers[kind], providerName(s.providers?.[kind])]),
+    [t.sectionVerification, PROTECTED_KINDS.filter((k) => s.caller_verification?.[k] ?? k !== 'tasks')
+      .map((k) => t.verificationKinds[k]).join(', ') || t.off],
   ]
   return (
     <dl className="details card" aria-label={t.title}>

@@ -139,6 +139,42 @@ describe('BusinessesAdmin', () => {
   })
 })
 
+describe('BusinessesAdmin for a business admin', () => {
+  const businessAdmin = { id: 4, email: 'owner@kesher.test', role: 'admin' as const, business_id: 1, business_name: 'מספרת רותי' }
+
+  it('shows the numbers read-only with who assigns them, and never sends them', async () => {
+    const server = businessesServer([ruti])
+    renderWithApp(<BusinessesAdmin />, { user: businessAdmin })
+    await userEvent.click(within(await rowOf('מספרת רותי')).getByRole('button', { name: 'עריכה' }))
+
+    const dialog = screen.getByRole('dialog', { name: 'עריכת עסק' })
+    const voice = within(dialog).getByLabelText('מספר לשיחות') as HTMLInputElement
+    expect(voice.value).toBe('03-555-1234')
+    expect(voice.readOnly).toBe(true)
+    expect((within(dialog).getByLabelText('מספר WhatsApp') as HTMLInputElement).readOnly).toBe(true)
+    expect(dialog.textContent).toContain('רק מנהל המערכת משייך מספרים לעסק')
+    await userEvent.type(voice, '9')
+    expect(voice.value).toBe('03-555-1234')
+    await userEvent.click(within(dialog).getByRole('button', { name: 'שמירה' }))
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(server.writes().map((r) => [r.method, r.path, r.body])).toEqual([
+      ['PUT', '/api/businesses/1', { name: 'מספרת רותי', domain: 'ruti.co.il' }],
+    ])
+  })
+
+  it('shows the server refusal of a number change in Hebrew', async () => {
+    businessesServer([ruti], {
+      'PUT /api/businesses/1': { status: 403, body: { error: 'only the platform admin assigns the voice number' } },
+    })
+    renderWithApp(<BusinessesAdmin />, { user: platformAdmin })
+    await userEvent.click(within(await rowOf('מספרת רותי')).getByRole('button', { name: 'עריכה' }))
+    const dialog = screen.getByRole('dialog', { name: 'עריכת עסק' })
+    await userEvent.click(within(dialog).getByRole('button', { name: 'שמירה' }))
+    expect((await within(dialog).findByRole('alert')).textContent).toBe('רק מנהל המערכת יכול לשייך את המספר לשיחות')
+  })
+})
+
 describe('BusinessesAdmin failures show the server message', () => {
   it('when adding: a taken name (409) and a field the form has no input for (422)', async () => {
     let answer = { status: 409, body: { error: 'name exists' } as unknown }

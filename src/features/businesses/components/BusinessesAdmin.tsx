@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react'
 import { ConfirmDialog, Dialog } from '../../../components/Dialog'
 import { Field, FormError, fieldError } from '../../../components/Field'
 import { Empty, ErrorState, InlineError, Loading } from '../../../components/states'
+import { can, useUser } from '../../../lib/auth'
 import { formatDate, formatPhone } from '../../../lib/format'
 import { he } from '../../../lib/strings'
 import type { Business, BusinessInput } from '../../../types/api'
@@ -123,11 +124,16 @@ function BusinessForm({ business, pending, error, onSubmit, onCancel }: {
   const [voice, setVoice] = useState(business?.voice_number ? formatPhone(business.voice_number) : '')
   const [whatsapp, setWhatsapp] = useState(business?.whatsapp_number ? formatPhone(business.whatsapp_number) : '')
   const nameError = fieldError(error, 'name')
+  // A number routes a provider's calls and messages to this business: only the platform admin
+  // assigns one (the server refuses a business admin's change with 403); shown, not editable.
+  const { data: user } = useUser()
+  const numbersLocked = !can.platform(user)
+  const numberHint = numbersLocked ? he.businesses.numberAssignedHint : he.businesses.numberHint
   function submit(event: FormEvent) {
     event.preventDefault()
     onSubmit({
       name: name.trim(), domain: domain.trim() || null,
-      voice_number: voice.trim() || null, whatsapp_number: whatsapp.trim() || null,
+      ...(numbersLocked ? {} : { voice_number: voice.trim() || null, whatsapp_number: whatsapp.trim() || null }),
     })
   }
   return (
@@ -136,9 +142,9 @@ function BusinessForm({ business, pending, error, onSubmit, onCancel }: {
       <Field label={he.businesses.domain} name="domain" dir="ltr" value={domain} onChange={(e) => setDomain(e.target.value)}
         error={fieldError(error, 'domain')} />
       <Field label={he.businesses.voiceNumber} name="voice_number" type="tel" dir="ltr" placeholder="03-555-0000" value={voice}
-        onChange={(e) => setVoice(e.target.value)} error={fieldError(error, 'voice_number')} hint={he.businesses.numberHint} />
+        readOnly={numbersLocked} onChange={(e) => setVoice(e.target.value)} error={fieldError(error, 'voice_number')} hint={numberHint} />
       <Field label={he.businesses.whatsappNumber} name="whatsapp_number" type="tel" dir="ltr" value={whatsapp}
-        onChange={(e) => setWhatsapp(e.target.value)} error={fieldError(error, 'whatsapp_number')} hint={he.businesses.numberHint} />
+        readOnly={numbersLocked} onChange={(e) => setWhatsapp(e.target.value)} error={fieldError(error, 'whatsapp_number')} hint={numberHint} />
       <FormError error={error} shown={['name', 'domain', 'voice_number', 'whatsapp_number']} />
       <div className="dialog-actions">
         <button type="submit" className="btn btn-primary" disabled={pending}>{pending ? he.common.saving : he.common.save}</button>

@@ -16,10 +16,15 @@ export function CustomerForm({ customer, pending, error, onSubmit, onCancel }: {
   const [phone, setPhone] = useState(customer?.phone ? formatPhone(customer.phone) : '')
   const [email, setEmail] = useState(customer?.email ?? '')
   const [notes, setNotes] = useState(customer?.notes ?? '')
+  // Write-only: the server never sends it back, so empty means "leave as it is".
+  const [idLast4, setIdLast4] = useState('')
 
   function submit(event: FormEvent) {
     event.preventDefault()
-    onSubmit({ name: name.trim(), phone: phone.trim() || null, email: email.trim() || null, notes: notes.trim() || null })
+    onSubmit({
+      name: name.trim(), phone: phone.trim() || null, email: email.trim() || null, notes: notes.trim() || null,
+      ...(idLast4.trim() ? { id_last4: idLast4.trim() } : {}),
+    })
   }
 
   return (
@@ -32,7 +37,10 @@ export function CustomerForm({ customer, pending, error, onSubmit, onCancel }: {
         onChange={(e) => setEmail(e.target.value)} error={fieldError(error, 'email')} />
       <Field label={he.customers.notes} name="notes" multiline value={notes}
         onChange={(e) => setNotes((e.target as unknown as HTMLTextAreaElement).value)} error={fieldError(error, 'notes')} />
-      <FormError error={error} shown={['name', 'phone', 'email', 'notes']} />
+      <Field label={he.customers.idLast4} name="id_last4" dir="ltr" inputMode="numeric" maxLength={4} autoComplete="off"
+        className="input-short" value={idLast4} onChange={(e) => setIdLast4(e.target.value)}
+        error={fieldError(error, 'id_last4')} hint={he.customers.idLast4Hint} />
+      <FormError error={error} shown={['name', 'phone', 'email', 'notes', 'id_last4']} />
       <div className="dialog-actions">
         <button type="submit" className="btn btn-primary" disabled={pending}>
           {pending ? he.common.saving : he.common.save}

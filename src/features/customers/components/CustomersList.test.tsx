@@ -73,6 +73,25 @@ describe('CustomersList', () => {
     expect(screen.getByText('שדה חובה')).toBeTruthy()
   })
 
+  it('sends the ID digits only when typed, and shows their error in Hebrew', async () => {
+    const { requests } = fakeApi({
+      'GET /api/crm/customers': customersRoute([]),
+      'GET /api/auth/csrf': { body: { csrf_token: 't' } },
+      'POST /api/crm/customers': { status: 422, body: { error: 'validation', fields: { id_last4: 'the last 4 digits of the ID number' } } },
+    })
+    renderWithApp(<CustomersList scope={{ business_id: 1 }} canWrite />, { user: staff })
+    expect(await screen.findByText('אין עדיין לקוחות.')).toBeTruthy()
+    await userEvent.click(screen.getByRole('button', { name: 'לקוח חדש' }))
+    await userEvent.type(screen.getByLabelText('שם'), 'דנה')
+    await userEvent.click(screen.getByRole('button', { name: 'שמירה' }))
+    await userEvent.type(screen.getByLabelText('4 ספרות אחרונות של ת״ז'), '12a4')
+    await userEvent.click(screen.getByRole('button', { name: 'שמירה' }))
+    expect(await screen.findByText('יש להזין 4 ספרות בדיוק')).toBeTruthy()
+    const posts = requests.filter((r) => r.method === 'POST').map((r) => r.body as Record<string, unknown>)
+    expect(posts.map((b) => 'id_last4' in b)).toEqual([false, true])
+    expect(posts[1].id_last4).toBe('12a4')
+  })
+
   it('shows an error state when the server fails', async () => {
     fakeApi({ 'GET /api/crm/customers': { status: 500, body: { error: 'internal error' } } })
     renderWithApp(<CustomersList scope={{}} canWrite />, { user: staff })
