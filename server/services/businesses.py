@@ -23,6 +23,7 @@ from server.models import Business
 from server.models.base import utcnow
 from server.phones import InvalidPhone, normalize_phone, try_normalize_phone
 from server.services import audit
+from server.services.realtime import end_business_sockets
 
 NAME_MAX = 160
 WHATSAPP_PROVIDERS = ("dev", "twilio", "meta")
@@ -330,13 +331,16 @@ def _apply_channels(actor, business: Business, data: dict, except_id: int | None
 
 
 def set_business_active(actor, business_id: int, active: bool) -> Business:
-    """Platform admin only. A deactivated business's users are refused at once (authz)."""
+    """Platform admin only. A deactivated business's users are refused at once (authz),
+    and its open sockets are closed: no live event of it reaches a browser any more."""
     if not actor.is_platform_admin:
         raise Forbidden()
     business = get_business(actor, business_id)
     business.active = active
     audit.record("reactivate" if active else "deactivate", "business", business.id, business_id=business.id)
     db.session.commit()
+    if not active:
+        end_business_sockets(business.id)
     return business
 
 
@@ -352,3 +356,4 @@ def delete_business(actor, business_id: int) -> None:
     business.whatsapp_number = None
     audit.record("delete", "business", business.id, business_id=business.id, details={"soft": True})
     db.session.commit()
+    end_business_sockets(business.id)

@@ -153,3 +153,23 @@ def test_ending_a_businesss_sockets_disconnects_its_users_but_not_the_platform_a
     assert platform_sock.is_connected()
     assert _events(platform_sock) == [("whatsapp.message", {"id": 9, "text": "סודי"})]
     platform_sock.disconnect()
+
+
+def _platform_admin_http(app, make_user):
+    http = app.test_client()
+    login(http, make_user("admin", None).email)
+    return http
+
+
+def test_deactivating_a_business_disconnects_its_open_sockets(app, db, make_business, make_user):
+    business, _, _, _, sock = _listening_staff(app, make_business, make_user)
+    platform_http = _platform_admin_http(app, make_user)
+    assert platform_http.post(f"/api/businesses/{business.id}/deactivate").status_code == 200
+    _assert_ended(sock, business)
+
+
+def test_deleting_a_business_disconnects_its_open_sockets(app, db, make_business, make_user):
+    business, _, _, _, sock = _listening_staff(app, make_business, make_user)
+    platform_http = _platform_admin_http(app, make_user)
+    assert platform_http.delete(f"/api/businesses/{business.id}").status_code in (200, 204)
+    _assert_ended(sock, business)
