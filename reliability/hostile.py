@@ -244,14 +244,23 @@ _ACCOUNTS = {"admin": ("admin", None), "a_admin": ("admin", "business_a"), "a_st
              "a_revoked": ("staff", "business_a")}
 
 
+# The seeded businesses' numbers (reliability/harness.py _seed): the webhooks route by them.
+_NUMBERS = {"business_a": "+97235550001", "business_b": "+97235550002"}
+
+
 def _restore_accounts(h: Harness) -> None:
-    """schemathesis, as the platform admin, may have changed a seeded user's password, role
-    or state — which now ends that user's sessions. Put them back and log in afresh."""
+    """schemathesis, as the platform admin, may have deactivated or deleted a seeded business
+    or changed a seeded user's password, role or state (which ends that user's sessions).
+    Put them back and log in afresh."""
     from server.extensions import db
-    from server.models import User
+    from server.models import Business, User
     from server.services.auth import end_sessions, hash_password
 
     with h.app.app_context():
+        for key, number in _NUMBERS.items():
+            business = db.session.get(Business, h.ids[key])
+            business.active, business.deleted_at = True, None
+            business.voice_number = business.whatsapp_number = number
         hashed = hash_password(PASSWORD)
         for key, (role, business) in _ACCOUNTS.items():
             user = db.session.get(User, h.ids["users"][key][0])
