@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NPM_STAMP := node_modules/.installed
 
 .PHONY: run test install test-python clean prod nginx sysdeps reliability
 
@@ -12,7 +13,8 @@ run: install web
 
 test: install test-python test-web
 
-test-python:
+# node_modules first: a Python test regenerates the SPA's API types and compares them.
+test-python: $(NPM_STAMP)
 	$(PY) -m pytest
 
 # Production mode on this machine: nginx (loopback) → gunicorn web process(es) + job worker,
@@ -72,7 +74,6 @@ $(STAMP): server/requirements.txt server/requirements-dev.txt
 # Browsers are never downloaded: the end-to-end tests drive Debian's /usr/bin/chromium.
 .PHONY: web test-web test-js test-e2e
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
-NPM_STAMP := node_modules/.installed
 WEB_SOURCES := $(shell find src -type f 2>/dev/null) index.html vite.config.js tsconfig.json package.json
 
 $(NPM_STAMP): package.json package-lock.json

@@ -3,7 +3,8 @@
 `@validate(body=Model, query=Model, response=Model)` parses the request into a model
 instance passed to the view as `body=` / `query=`, turns failures into
 422 {"error": "validation", "fields": {...}}, and records the shapes for
-GET /api/openapi.json.
+GET /api/openapi.json. Under test (app.testing) every JSON answer is also checked against
+its response model, so a declared shape cannot drift from what the route really sends.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import re
 from functools import wraps
 from typing import Annotated, Any, Callable
 
-from flask import Flask, request
-from pydantic import BaseModel, ValidationError, WithJsonSchema, model_validator
+from flask import Flask, current_app, request
+from pydantic import BaseModel, TypeAdapter, ValidationError, WithJsonSchema, model_validator
+from pydantic.json_schema import GenerateJsonSchema
 
 from server.errors import AppError, BadRequest, ValidationFailed
 from server.json_input import refuse_unstorable
@@ -87,10 +89,35 @@ def raw_param(schema: dict) -> Any:
     return Annotated[str | None, WithJsonSchema(schema)]
 
 
+_ADAPTERS: dict[int, tuple[Any, TypeAdapter]] = {}
+
+
+def _adapter(response: Any) -> TypeAdapter:
+    # Keyed by identity: an Annotated union is not hashable. The type is kept alive with it.
+    if id(response) not in _ADAPTERS:
+        _ADAPTERS[id(response)] = (response, TypeAdapter(response))
+    return _ADAPTERS[id(response)][1]
+
+
+def check_response(response: Any, data: Any) -> None:
+    """Raise when `data` is not exactly what `response` describes: a missing or mistyped
+    field fails validation, an undeclared one is lost in the round trip."""
+    adapter = _adapter(response)
+    try:
+        again = adapter.dump_python(adapter.validate_python(data, strict=True), by_alias=True, exclude_unset=True)
+    except ValidationError as exc:
+        raise AssertionError(f"the answer does not match {response}: {exc}") from None
+    if again != data:
+        raise AssertionError(f"the answer has fields {response} does not declare: {data!r}")
+
+
 def validate(body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              response: type[BaseModel] | Any | None = None, summary: str | None = None,
-             status: int = 200, tags: list[str] | None = None, lenient_body: bool = False) -> Callable:
-    """`lenient_body`: a request without a JSON object (see `lenient_json_body`) reaches the
+             status: int = 200, tags: list[str] | None = None, lenient_body: bool = False,
+             files: dict[str, dict] | None = None) -> Callable:
+    """`response`: the JSON answer's model (or any type pydantic takes, such as list[Model]).
+    `files`: instead, a file answer's media types and schemas (`schemas.common.binary`).
+    `lenient_body`: a request without a JSON object (see `lenient_json_body`) reaches the
     view as body=None instead of a 400/415, so a route that also takes a multipart form, or
     answers such requests itself, keeps doing so; a JSON object is validated as usual."""
     def decorator(fn: Callable) -> Callable:
@@ -104,10 +131,15 @@ def validate(body: type[BaseModel] | None = None, query: type[BaseModel] | None 
                     kwargs["body"] = None if data is None else parse_model(body, data)
                 else:
                     kwargs["body"] = parse_model(body, json_body())
-            return fn(*args, **kwargs)
+            answer = fn(*args, **kwargs)
+            if current_app.testing and response is not None and not isinstance(response, dict):
+                answer = current_app.make_response(answer)
+                if 200 <= answer.status_code < 300 and answer.is_json:
+                    check_response(response, answer.get_json())
+            return answer
 
         wrapper._api_spec = {  # type: ignore[attr-defined]
-            "body": body, "query": query, "response": response,
+            "body": body, "query": query, "response": response, "files": files,
             "summary": summary or (fn.__doc__ or "").strip().split("\n")[0] or None,
             "status": status, "tags": tags,
         }
@@ -121,15 +153,61 @@ def validate(body: type[BaseModel] | None = None, query: type[BaseModel] | None 
 _ROUTE_PARAM = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
 
 
-def _schema_ref(model: Any, components: dict) -> dict:
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in schema.pop("$defs", {}).items():
-            components.setdefault(name, sub)
-        components.setdefault(model.__name__, schema)
-        return {"$ref": f"#/components/schemas/{model.__name__}"}
+class _Schema(GenerateJsonSchema):
+    def field_title_should_be_set(self, schema) -> bool:
+        return False  # "Business Id" for business_id says nothing (and fills the generated types)
+
+
+def _schema_ref(model: Any, components: dict, mode: str = "validation") -> dict:
+    """A request body is described as pydantic validates it; a response as it serializes
+    (`mode="serialization"`: aliases such as "from", and fields that are not always sent)."""
     if isinstance(model, dict):
         return model
+    if model is None:
+        return {}
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}", mode=mode,
+                                          schema_generator=_Schema)
+    else:
+        schema = _adapter(model).json_schema(ref_template="#/components/schemas/{model}", mode=mode,
+                                             schema_generator=_Schema)
+    if mode == "serialization":
+        _as_answered(schema)
+    for name, sub in schema.pop("$defs", {}).items():
+        _add_component(components, name, sub)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        _add_component(components, model.__name__, schema)
+        return {"$ref": f"#/components/schemas/{model.__name__}"}
+    return schema
+
+
+def _add_component(components: dict, name: str, schema: dict) -> None:
+    if components.setdefault(name, schema) != schema:
+        raise ValueError(f"two different schemas are both named {name}: rename one of the models")
+
+
+def _as_answered(schema: Any) -> None:
+    """An answer's field that is not always sent has `= None` in its model: that is no
+    default of the JSON (it is absent, never null), so the document claims none. A single
+    literal (`const`, unknown to OpenAPI 3.0's JSON Schema) also gets its one-value `enum`."""
+    if isinstance(schema, dict):
+        if schema.get("default", ...) is None:
+            del schema["default"]
+        if "const" in schema and "enum" not in schema:
+            schema["enum"] = [schema["const"]]
+        for value in list(schema.values()):
+            _as_answered(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _as_answered(value)
+
+
+def _success_content(spec: dict, components: dict) -> dict:
+    if spec.get("files"):
+        return {"content": {media_type: {"schema": schema} for media_type, schema in spec["files"].items()}}
+    if spec.get("response") is not None:
+        return {"content": {"application/json": {"schema": _schema_ref(spec["response"], components,
+                                                                       mode="serialization")}}}
     return {}
 
 
@@ -153,11 +231,7 @@ def build_openapi(app: Flask) -> dict:
             operation: dict[str, Any] = {
                 "operationId": f"{rule.endpoint}.{method.lower()}",
                 "responses": {
-                    str(spec.get("status", 200)): {
-                        "description": "OK",
-                        **({"content": {"application/json": {"schema": _schema_ref(spec["response"], components)}}}
-                           if spec.get("response") is not None else {}),
-                    },
+                    str(spec.get("status", 200)): {"description": "OK", **_success_content(spec, components)},
                     "default": {"description": "Error", "content": {"application/json": {"schema": error_schema}}},
                 },
             }
@@ -169,7 +243,7 @@ def build_openapi(app: Flask) -> dict:
             query = spec.get("query")
             if query is not None:
                 for name, field in query.model_fields.items():
-                    schema = query.model_json_schema()["properties"].get(name, {})
+                    schema = query.model_json_schema(schema_generator=_Schema)["properties"].get(name, {})
                     operation_params.append({"name": field.alias or name, "in": "query",
                                              "required": field.is_required(), "schema": schema})
             if operation_params:

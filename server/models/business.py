@@ -6,7 +6,8 @@ from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
-from server.models.base import JSONType, TimestampMixin, UTCDateTime, iso
+from server.models.base import JSONType, TimestampMixin, UTCDateTime
+from server.schemas.businesses import Business as BusinessOut
 
 
 class Business(TimestampMixin, db.Model):
@@ -32,13 +33,4 @@ class Business(TimestampMixin, db.Model):
     last_invoice_number: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "domain": self.domain,
-            "active": self.active,
-            "voice_number": self.voice_number,
-            "whatsapp_number": self.whatsapp_number,
-            "whatsapp_provider": self.whatsapp_provider,
-            "created_at": iso(self.created_at),
-        }
+        return BusinessOut.dump(self)

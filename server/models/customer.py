@@ -4,7 +4,8 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
-from server.models.base import TimestampMixin, iso
+from server.models.base import TimestampMixin
+from server.schemas.customers import Customer as CustomerOut
 
 
 class Customer(TimestampMixin, db.Model):
@@ -31,14 +32,4 @@ class Customer(TimestampMixin, db.Model):
     search_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "business_id": self.business_id,
-            "name": self.name,
-            "phone": self.phone,
-            "email": self.email,
-            "notes": self.notes,
-            "source": self.source,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-        }
+        return CustomerOut.dump(self)

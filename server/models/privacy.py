@@ -7,7 +7,8 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
-from server.models.base import JSONType, TimestampMixin, UTCDateTime, iso
+from server.models.base import JSONType, TimestampMixin, UTCDateTime
+from server.schemas.privacy import DataExportRow
 
 EXPORT_STATUSES = ("queued", "running", "done", "failed", "expired", "erased")
 
@@ -36,19 +37,4 @@ class DataExport(TimestampMixin, db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "business_id": self.business_id,
-            "customer_id": self.customer_id,
-            "requested_by_user_id": self.requested_by_user_id,
-            "status": self.status,
-            "progress": self.progress,
-            "step": self.step,
-            "error": self.error,
-            "size_bytes": self.size_bytes,
-            "summary": self.summary or {},
-            "created_at": iso(self.created_at),
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
-            "expires_at": iso(self.expires_at),
-        }
+        return DataExportRow.dump(self)

@@ -7,7 +7,8 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
-from server.models.base import TimestampMixin, UTCDateTime, iso
+from server.models.base import TimestampMixin, UTCDateTime
+from server.schemas.records import Contract as ContractOut, InvoiceRow, Task as TaskOut
 
 
 class Task(TimestampMixin, db.Model):
@@ -31,20 +32,7 @@ class Task(TimestampMixin, db.Model):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call_log.id"))
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "business_id": self.business_id,
-            "customer_id": self.customer_id,
-            "title": self.title,
-            "description": self.description,
-            "status": self.status,
-            "due_at": iso(self.due_at),
-            "completed_at": iso(self.completed_at),
-            "source": self.source,
-            "call_id": self.call_id,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-        }
+        return TaskOut.dump(self)
 
 
 class Invoice(TimestampMixin, db.Model):
@@ -84,31 +72,7 @@ class Invoice(TimestampMixin, db.Model):
     credit_for_invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoice.id"))
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "business_id": self.business_id,
-            "customer_id": self.customer_id,
-            "number": self.number,
-            "status": self.status,
-            "currency": self.currency,
-            "description": self.description,
-            "amount_agorot": self.amount_agorot,
-            "vat_rate_bp": self.vat_rate_bp,
-            "vat_agorot": self.vat_agorot,
-            "total_agorot": self.total_agorot,
-            "invoice_date": iso(self.invoice_date),
-            "issued_at": iso(self.issued_at),
-            "due_at": iso(self.due_at),
-            "paid_at": iso(self.paid_at),
-            "cancelled_at": iso(self.cancelled_at),
-            "is_b2b": self.is_b2b,
-            "customer_tax_id": self.customer_tax_id,
-            "allocation_number": self.allocation_number,
-            "bill_to_name": self.bill_to_name,
-            "credit_for_invoice_id": self.credit_for_invoice_id,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-        }
+        return InvoiceRow.dump(self)
 
 
 class Contract(TimestampMixin, db.Model):
@@ -128,17 +92,4 @@ class Contract(TimestampMixin, db.Model):
     notes: Mapped[str | None] = mapped_column(Text)
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "business_id": self.business_id,
-            "customer_id": self.customer_id,
-            "title": self.title,
-            "status": self.status,
-            "amount_agorot": self.amount_agorot,
-            "signed_at": iso(self.signed_at),
-            "starts_at": iso(self.starts_at),
-            "ends_at": iso(self.ends_at),
-            "notes": self.notes,
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-        }
+        return ContractOut.dump(self)

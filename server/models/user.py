@@ -6,7 +6,8 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
-from server.models.base import TimestampMixin, UTCDateTime, iso
+from server.models.base import TimestampMixin, UTCDateTime
+from server.schemas.users import User as UserOut
 
 ROLES = ("admin", "staff", "viewer")
 
@@ -44,13 +45,4 @@ class User(TimestampMixin, db.Model):
         return {**self.session_payload(), "session_version": self.session_version}
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "email": self.email,
-            "name": self.name,
-            "role": self.role,
-            "business_id": self.business_id,
-            "active": self.active,
-            "last_login_at": iso(self.last_login_at),
-            "created_at": iso(self.created_at),
-        }
+        return UserOut.dump(self)

@@ -6,7 +6,8 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
-from server.models.base import JSONType, TimestampMixin, UTCDateTime, iso
+from server.models.base import JSONType, TimestampMixin, UTCDateTime
+from server.schemas.whatsapp import WhatsAppMessage, WhatsAppTemplate as TemplateOut
 
 WHATSAPP_STATUSES = ("queued", "sending", "sent", "delivered", "read", "failed")
 
@@ -45,27 +46,7 @@ class WhatsAppMsg(TimestampMixin, db.Model):
     flags: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "business_id": self.business_id,
-            "customer_id": self.customer_id,
-            "direction": self.direction,
-            "status": self.status,
-            "provider": self.provider,
-            "provider_message_id": self.provider_message_id,
-            "from": self.from_number,
-            "to": self.to_number,
-            "text": self.body,
-            "template": self.template_name,
-            "error_code": self.error_code,
-            "error": self.error,
-            "attempts": self.attempts,
-            "flags": self.flags or {},
-            "created_at": iso(self.created_at),
-            "sent_at": iso(self.sent_at),
-            "delivered_at": iso(self.delivered_at),
-            "read_at": iso(self.read_at),
-        }
+        return WhatsAppMessage.dump(self)
 
 
 class WhatsAppTemplate(TimestampMixin, db.Model):
@@ -83,11 +64,4 @@ class WhatsAppTemplate(TimestampMixin, db.Model):
     meta_template_name: Mapped[str | None] = mapped_column(String(128))
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "language": self.language,
-            "body": self.body,
-            "twilio_content_sid": self.twilio_content_sid,
-            "meta_template_name": self.meta_template_name,
-        }
+        return TemplateOut.dump(self)

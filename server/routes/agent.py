@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from server.authz import auth_required, current_user, roles_required, scoped_business_id
 from server.errors import ValidationFailed
+from server.schemas.agent import AgentSettings, TryResult
 from server.services import agent_settings, agent_try
 from server.validation import validate
 
@@ -54,7 +55,7 @@ class TryBody(BaseModel):
 
 @agent_bp.get("/settings")
 @auth_required
-@validate(query=ScopeQuery)
+@validate(query=ScopeQuery, response=AgentSettings)
 def get_settings(query: ScopeQuery):
     """The agent's settings with the defaults it uses (`settings`) and what was set (`stored`)."""
     business_id = scoped_business_id(query.business_id)
@@ -63,7 +64,7 @@ def get_settings(query: ScopeQuery):
 
 @agent_bp.put("/settings")
 @roles_required("admin")
-@validate(query=ScopeQuery, body=AgentSettingsBody, lenient_body=True)
+@validate(query=ScopeQuery, body=AgentSettingsBody, response=AgentSettings, lenient_body=True)
 def put_settings(query: ScopeQuery, body: AgentSettingsBody | None):
     """Change some agent settings (business admin); null removes one. Unknown keys → 422."""
     business_id = scoped_business_id(query.business_id)
@@ -73,7 +74,7 @@ def put_settings(query: ScopeQuery, body: AgentSettingsBody | None):
 
 @agent_bp.post("/try")
 @roles_required("admin", "staff")
-@validate(query=ScopeQuery, body=TryBody, lenient_body=True)
+@validate(query=ScopeQuery, body=TryBody, response=TryResult, lenient_body=True)
 def try_agent(query: ScopeQuery, body: TryBody | None):
     """One turn: JSON {"text", "from"} or multipart {audio, from} → transcript, reply, audio_url,
     latencies, providers, fallbacks."""

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from server.authz import auth_required, current_user, start_session
 from server.extensions import limiter
 from server.rate_limits import refund_when
+from server.schemas.common import Ok
 from server.services import auth as auth_service
 from server.validation import validate
 
@@ -26,8 +27,17 @@ class SessionUser(BaseModel):
     business_id: int | None
 
 
+class CurrentUser(SessionUser):
+    name: str | None
+    business_name: str | None
+
+
 class LoginResponse(BaseModel):
     user: SessionUser
+    csrf_token: str
+
+
+class CsrfToken(BaseModel):
     csrf_token: str
 
 
@@ -61,7 +71,7 @@ def login(body: LoginBody):
 
 
 @auth_bp.post("/logout")
-@validate()
+@validate(response=Ok)
 def logout():
     """End the session, and every other session of the same user."""
     auth_service.logout(current_user())
@@ -71,7 +81,7 @@ def logout():
 
 @auth_bp.get("/me")
 @auth_required
-@validate(response=SessionUser)
+@validate(response=CurrentUser)
 def me():
     """The logged-in user."""
     user = current_user()
@@ -82,7 +92,7 @@ def me():
 
 
 @auth_bp.get("/csrf")
-@validate()
+@validate(response=CsrfToken)
 def csrf():
     """The session's CSRF token (created on first ask) for the X-CSRF-Token header."""
     if not session.get("csrf"):

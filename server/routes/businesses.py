@@ -7,6 +7,8 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel
 
 from server.authz import auth_required, current_user, platform_admin_required, roles_required
+from server.schemas.businesses import Business, BusinessDetails
+from server.schemas.common import Ok
 from server.services import businesses as service
 from server.validation import validate
 
@@ -30,7 +32,7 @@ def _fields(body: BusinessBody) -> dict:
 
 @businesses_bp.get("")
 @auth_required
-@validate()
+@validate(response=list[BusinessDetails | Business])
 def list_businesses():
     """Every business for the platform admin; your own business otherwise."""
     user = current_user()
@@ -41,7 +43,7 @@ def list_businesses():
 
 @businesses_bp.get("/<int:bid>")
 @auth_required
-@validate()
+@validate(response=BusinessDetails | Business)
 def get_business(bid: int):
     """One business (its settings for admins)."""
     user = current_user()
@@ -51,7 +53,7 @@ def get_business(bid: int):
 
 @businesses_bp.post("")
 @platform_admin_required
-@validate(body=BusinessBody, status=201)
+@validate(body=BusinessBody, response=BusinessDetails, status=201)
 def create_business(body: BusinessBody):
     """Create a business (platform admin)."""
     business = service.create_business(current_user(), _fields(body))
@@ -60,7 +62,7 @@ def create_business(body: BusinessBody):
 
 @businesses_bp.put("/<int:bid>")
 @roles_required("admin")
-@validate(body=BusinessBody)
+@validate(body=BusinessBody, response=BusinessDetails)
 def update_business(bid: int, body: BusinessBody):
     """Update name, domain, WhatsApp provider or settings (admin of the business); numbers: platform admin."""
     business = service.update_business(current_user(), bid, _fields(body))
@@ -69,7 +71,7 @@ def update_business(bid: int, body: BusinessBody):
 
 @businesses_bp.post("/<int:bid>/deactivate")
 @platform_admin_required
-@validate()
+@validate(response=Business)
 def deactivate_business(bid: int):
     """Deactivate: the business's users are refused until it is reactivated."""
     return jsonify(service.set_business_active(current_user(), bid, False).to_dict()), 200
@@ -77,7 +79,7 @@ def deactivate_business(bid: int):
 
 @businesses_bp.post("/<int:bid>/reactivate")
 @platform_admin_required
-@validate()
+@validate(response=Business)
 def reactivate_business(bid: int):
     """Reactivate a deactivated business."""
     return jsonify(service.set_business_active(current_user(), bid, True).to_dict()), 200
@@ -85,7 +87,7 @@ def reactivate_business(bid: int):
 
 @businesses_bp.delete("/<int:bid>")
 @platform_admin_required
-@validate()
+@validate(response=Ok)
 def delete_business(bid: int):
     """Soft delete: kept for the record, gone from lists."""
     service.delete_business(current_user(), bid)

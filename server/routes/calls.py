@@ -6,6 +6,8 @@ from flask import Blueprint, current_app, jsonify, send_file
 from pydantic import BaseModel, Field
 
 from server.authz import auth_required, scoped_business_id
+from server.schemas.calls import CallPage
+from server.schemas.common import binary
 from server.services import calls as calls_service
 from server.validation import validate
 
@@ -21,7 +23,7 @@ class CallsQuery(BaseModel):
 
 @calls_bp.get("")
 @auth_required
-@validate(query=CallsQuery)
+@validate(query=CallsQuery, response=CallPage)
 def list_calls(query: CallsQuery):
     """The calls log, newest first, with each call's turns (transcript, reply, audio) and
     the caller's customer name. A platform admin without business_id sees every business."""
@@ -35,7 +37,7 @@ class ScopeQuery(BaseModel):
 
 @calls_bp.get("/<int:call_id>/recording")
 @auth_required
-@validate(query=ScopeQuery, tags=["calls"])
+@validate(query=ScopeQuery, files=binary("audio/mpeg", "audio/wav"), tags=["calls"])
 def call_recording(call_id: int, query: ScopeQuery):
     """The call's recording (audio/mpeg), fetched from the provider with the account's
     credentials; the provider's URL never reaches the browser. No recording → 404."""

@@ -8,6 +8,8 @@ from pydantic import BaseModel
 
 from server.authz import auth_required, roles_required, scoped_business_id
 from server.errors import ValidationFailed
+from server.schemas.common import Ok, binary
+from server.schemas.customers import Customer, CustomerPage, ImportResult
 from server.services import customers as service
 from server.validation import ArgsQuery, raw_param, validate
 
@@ -60,7 +62,7 @@ def _business_arg(raw: str | None, required: bool) -> int | None:
 
 @crm_bp.get("/customers")
 @auth_required
-@validate(query=ListQuery, tags=["crm"])
+@validate(query=ListQuery, response=CustomerPage, tags=["crm"])
 def list_customers(query: ListQuery):
     """Customers newest first: ?page=&limit=&q= (name, phone in any Israeli format, email)."""
     page, limit = service.parse_paging(query.page, query.limit)
@@ -72,7 +74,7 @@ def list_customers(query: ListQuery):
 
 @crm_bp.post("/customers")
 @roles_required(*WRITERS)
-@validate(body=CustomerBody, status=201, tags=["crm"])
+@validate(body=CustomerBody, response=Customer, status=201, tags=["crm"])
 def create_customer(body: CustomerBody):
     """Create a customer (a platform admin names the business with business_id)."""
     business_id = scoped_business_id(body.business_id)
@@ -82,7 +84,7 @@ def create_customer(body: CustomerBody):
 
 @crm_bp.get("/customers/<int:cid>")
 @auth_required
-@validate(tags=["crm"])
+@validate(response=Customer, tags=["crm"])
 def get_customer(cid: int):
     """One customer of your business."""
     return jsonify(service.get_customer(scoped_business_id(None, required=False), cid).to_dict()), 200
@@ -90,7 +92,7 @@ def get_customer(cid: int):
 
 @crm_bp.put("/customers/<int:cid>")
 @roles_required(*WRITERS)
-@validate(body=CustomerBody, tags=["crm"])
+@validate(body=CustomerBody, response=Customer, tags=["crm"])
 def update_customer(cid: int, body: CustomerBody):
     """Update the given fields of a customer."""
     data = {key: getattr(body, key) for key in body.model_fields_set if key != "business_id"}
@@ -100,7 +102,7 @@ def update_customer(cid: int, body: CustomerBody):
 
 @crm_bp.delete("/customers/<int:cid>")
 @roles_required(*WRITERS)
-@validate(tags=["crm"])
+@validate(response=Ok, tags=["crm"])
 def delete_customer(cid: int):
     """Delete a customer that has no calls, messages, tasks, invoices or contracts."""
     service.delete_customer(scoped_business_id(None, required=False), cid)
@@ -109,7 +111,7 @@ def delete_customer(cid: int):
 
 @crm_bp.post("/customers/import")
 @roles_required(*WRITERS)
-@validate(query=ImportQuery, status=201, tags=["crm"])
+@validate(query=ImportQuery, response=ImportResult, status=201, tags=["crm"])
 def import_customers(query: ImportQuery):
     """CSV import (multipart `file` or a text/csv body): all rows or none, with a per-row report."""
     upload = request.files.get("file")
@@ -121,7 +123,7 @@ def import_customers(query: ImportQuery):
 
 @crm_bp.get("/customers/export")
 @auth_required
-@validate(query=ExportQuery, tags=["crm"])
+@validate(query=ExportQuery, files=binary("text/csv"), tags=["crm"])
 def export_customers(query: ExportQuery):
     """The current search (?q=) as a CSV file that Excel opens with the Hebrew intact."""
     rows = service.export_customers_csv(_business_arg(query.business_id, required=False), query.q)

@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, Field
 
 from server.authz import auth_required, scoped_business_id
+from server.schemas.dashboard import Dashboard
 from server.services import dashboard as dashboard_service
 from server.validation import validate
 
@@ -17,7 +18,7 @@ class DashboardQuery(BaseModel):
 
 @dashboard_bp.get("")
 @auth_required
-@validate(query=DashboardQuery)
+@validate(query=DashboardQuery, response=Dashboard)
 def get_dashboard(query: DashboardQuery):
     """Today's calls, messages and open tasks, and calls/messages per Israeli day.
 

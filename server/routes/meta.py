@@ -8,7 +8,7 @@ meta_bp = Blueprint("meta", __name__, url_prefix="/api")
 
 
 @meta_bp.get("/openapi.json")
-@validate()
+@validate(response={"type": "object", "description": "an OpenAPI 3 document"})
 def openapi():
     """The OpenAPI 3 document, generated from the request and response schemas."""
     return jsonify(build_openapi(current_app)), 200

@@ -7,6 +7,8 @@ from flask import Blueprint, jsonify, send_file
 from pydantic import BaseModel, Field
 
 from server.authz import current_user, roles_required, scoped_business_id
+from server.schemas.common import binary
+from server.schemas.privacy import DataExport, ErasureResult, ExportList
 from server.services.privacy import erasure, export as export_service
 from server.validation import ArgsQuery, raw_param, validate
 
@@ -27,7 +29,7 @@ class EraseBody(BaseModel):
 
 @privacy_bp.post("/customers/<int:customer_id>/export")
 @roles_required("admin")
-@validate(status=202, tags=["privacy"])
+@validate(response=DataExport, status=202, tags=["privacy"])
 def request_export(customer_id: int):
     """Start building a ZIP of everything Kesher holds about the customer."""
     export = export_service.request_export(scoped_business_id(None, required=False), customer_id,
@@ -37,7 +39,7 @@ def request_export(customer_id: int):
 
 @privacy_bp.get("/customers/<int:customer_id>/exports")
 @roles_required("admin")
-@validate(tags=["privacy"])
+@validate(response=ExportList, tags=["privacy"])
 def list_exports(customer_id: int):
     """The customer's exports, newest first."""
     items = export_service.list_exports(scoped_business_id(None, required=False), customer_id)
@@ -46,7 +48,7 @@ def list_exports(customer_id: int):
 
 @privacy_bp.get("/exports/<int:export_id>")
 @roles_required("admin")
-@validate(tags=["privacy"])
+@validate(response=DataExport, tags=["privacy"])
 def export_status(export_id: int):
     """Progress of an export; when done, a download link valid for EXPORT_LINK_TTL_SECONDS."""
     export = export_service.get_export(scoped_business_id(None, required=False), export_id)
@@ -55,7 +57,7 @@ def export_status(export_id: int):
 
 @privacy_bp.get("/exports/<int:export_id>/download")
 @roles_required("admin")
-@validate(query=DownloadQuery, tags=["privacy"])
+@validate(query=DownloadQuery, files=binary("application/zip"), tags=["privacy"])
 def download_export(export_id: int, query: DownloadQuery):
     """The ZIP, for a signed link that has not expired (and an admin of that business)."""
     path, name = export_service.open_download(scoped_business_id(None, required=False), export_id,
@@ -67,7 +69,7 @@ def download_export(export_id: int, query: DownloadQuery):
 
 @privacy_bp.post("/customers/<int:customer_id>/erase")
 @roles_required("admin")
-@validate(body=EraseBody, tags=["privacy"])
+@validate(body=EraseBody, response=ErasureResult, tags=["privacy"])
 def erase_customer(customer_id: int, body: EraseBody):
     """Erase the customer's personal data everywhere; issued invoices are kept as the law requires."""
     result = erasure.erase_customer(scoped_business_id(None, required=False), customer_id, body.reason)

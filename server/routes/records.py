@@ -15,6 +15,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from server.authz import auth_required, roles_required, scoped_business_id
 from server.errors import ValidationFailed
+from server.schemas.common import Ok
+from server.schemas.records import Contract, Invoice, InvoiceCancelled, Task
 from server.services import invoices as invoice_service
 from server.services import records as records_service
 from server.validation import ArgsQuery, raw_param, validate
@@ -89,7 +91,7 @@ class TaskUpdate(_Strict):
 
 @records_bp.get("/<int:cid>/tasks")
 @auth_required
-@validate(query=ScopeArgs, tags=["records"])
+@validate(query=ScopeArgs, response=list[Task], tags=["records"])
 def list_tasks(cid: int, query: ScopeArgs):
     """The customer's tasks: by due date, undated last."""
     return jsonify([t.to_dict() for t in records_service.list_tasks(_customer(cid, query))]), 200
@@ -97,7 +99,7 @@ def list_tasks(cid: int, query: ScopeArgs):
 
 @records_bp.post("/<int:cid>/tasks")
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, body=TaskCreate, status=201, tags=["records"])
+@validate(query=ScopeArgs, response=Task, body=TaskCreate, status=201, tags=["records"])
 def create_task(cid: int, body: TaskCreate, query: ScopeArgs):
     """Create a task (due_at optional: an undated task heads the timeline)."""
     task = records_service.create_task(_customer(cid, query), body.model_dump())
@@ -106,7 +108,7 @@ def create_task(cid: int, body: TaskCreate, query: ScopeArgs):
 
 @records_bp.get("/<int:cid>/tasks/<int:tid>")
 @auth_required
-@validate(query=ScopeArgs, tags=["records"])
+@validate(query=ScopeArgs, response=Task, tags=["records"])
 def get_task(cid: int, tid: int, query: ScopeArgs):
     """One task."""
     return jsonify(records_service.get_task(_customer(cid, query), tid).to_dict()), 200
@@ -114,7 +116,7 @@ def get_task(cid: int, tid: int, query: ScopeArgs):
 
 @records_bp.route("/<int:cid>/tasks/<int:tid>", methods=["PUT", "PATCH"])
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, body=TaskUpdate, tags=["records"])
+@validate(query=ScopeArgs, response=Task, body=TaskUpdate, tags=["records"])
 def update_task(cid: int, tid: int, body: TaskUpdate, query: ScopeArgs):
     """Change the fields sent; `"due_at": null` removes the due date."""
     task = records_service.update_task(_customer(cid, query), tid, _changes(body))
@@ -123,7 +125,7 @@ def update_task(cid: int, tid: int, body: TaskUpdate, query: ScopeArgs):
 
 @records_bp.delete("/<int:cid>/tasks/<int:tid>")
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, tags=["records"])
+@validate(query=ScopeArgs, response=Ok, tags=["records"])
 def delete_task(cid: int, tid: int, query: ScopeArgs):
     """Delete a task."""
     records_service.delete_task(_customer(cid, query), tid)
@@ -155,7 +157,7 @@ class ContractUpdate(ContractCreate):
 
 @records_bp.get("/<int:cid>/contracts")
 @auth_required
-@validate(query=ScopeArgs, tags=["records"])
+@validate(query=ScopeArgs, response=list[Contract], tags=["records"])
 def list_contracts(cid: int, query: ScopeArgs):
     """The customer's contracts, newest first."""
     return jsonify([c.to_dict() for c in records_service.list_contracts(_customer(cid, query))]), 200
@@ -163,7 +165,7 @@ def list_contracts(cid: int, query: ScopeArgs):
 
 @records_bp.post("/<int:cid>/contracts")
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, body=ContractCreate, status=201, tags=["records"])
+@validate(query=ScopeArgs, response=Contract, body=ContractCreate, status=201, tags=["records"])
 def create_contract(cid: int, body: ContractCreate, query: ScopeArgs):
     """Create a contract; status signed without signed_at is signed now."""
     contract = records_service.create_contract(_customer(cid, query), _changes(body))
@@ -172,7 +174,7 @@ def create_contract(cid: int, body: ContractCreate, query: ScopeArgs):
 
 @records_bp.get("/<int:cid>/contracts/<int:kid>")
 @auth_required
-@validate(query=ScopeArgs, tags=["records"])
+@validate(query=ScopeArgs, response=Contract, tags=["records"])
 def get_contract(cid: int, kid: int, query: ScopeArgs):
     """One contract."""
     return jsonify(records_service.get_contract(_customer(cid, query), kid).to_dict()), 200
@@ -180,7 +182,7 @@ def get_contract(cid: int, kid: int, query: ScopeArgs):
 
 @records_bp.route("/<int:cid>/contracts/<int:kid>", methods=["PUT", "PATCH"])
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, body=ContractUpdate, tags=["records"])
+@validate(query=ScopeArgs, response=Contract, body=ContractUpdate, tags=["records"])
 def update_contract(cid: int, kid: int, body: ContractUpdate, query: ScopeArgs):
     """Change the fields sent."""
     contract = records_service.update_contract(_customer(cid, query), kid, _changes(body))
@@ -189,7 +191,7 @@ def update_contract(cid: int, kid: int, body: ContractUpdate, query: ScopeArgs):
 
 @records_bp.delete("/<int:cid>/contracts/<int:kid>")
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, tags=["records"])
+@validate(query=ScopeArgs, response=Ok, tags=["records"])
 def delete_contract(cid: int, kid: int, query: ScopeArgs):
     """Delete a contract."""
     records_service.delete_contract(_customer(cid, query), kid)
@@ -248,7 +250,7 @@ def _invoice_json(invoice, status: int = 200):
 
 @records_bp.get("/<int:cid>/invoices")
 @auth_required
-@validate(query=ScopeArgs, tags=["records"])
+@validate(query=ScopeArgs, response=list[Invoice], tags=["records"])
 def list_invoices(cid: int, query: ScopeArgs):
     """The customer's invoices and credits, newest first."""
     return jsonify([invoice_service.invoice_to_dict(i) for i in invoice_service.list_invoices(_customer(cid, query))]), 200
@@ -256,7 +258,7 @@ def list_invoices(cid: int, query: ScopeArgs):
 
 @records_bp.post("/<int:cid>/invoices")
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, body=InvoiceCreate, status=201, tags=["records"])
+@validate(query=ScopeArgs, response=Invoice, body=InvoiceCreate, status=201, tags=["records"])
 def create_invoice(cid: int, body: InvoiceCreate, query: ScopeArgs):
     """Create a draft invoice (amount before VAT); it gets its number when issued."""
     data = _changes(body)
@@ -266,7 +268,7 @@ def create_invoice(cid: int, body: InvoiceCreate, query: ScopeArgs):
 
 @records_bp.get("/<int:cid>/invoices/<int:iid>")
 @auth_required
-@validate(query=ScopeArgs, tags=["records"])
+@validate(query=ScopeArgs, response=Invoice, tags=["records"])
 def get_invoice(cid: int, iid: int, query: ScopeArgs):
     """One invoice."""
     return _invoice_json(invoice_service.get_invoice(_customer(cid, query), iid))
@@ -274,7 +276,7 @@ def get_invoice(cid: int, iid: int, query: ScopeArgs):
 
 @records_bp.route("/<int:cid>/invoices/<int:iid>", methods=["PUT", "PATCH"])
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, body=InvoiceUpdate, tags=["records"])
+@validate(query=ScopeArgs, response=Invoice, body=InvoiceUpdate, tags=["records"])
 def update_invoice(cid: int, iid: int, body: InvoiceUpdate, query: ScopeArgs):
     """Edit a draft; an issued invoice is never edited (409) — cancel it with a credit."""
     data = _changes(body)
@@ -284,7 +286,7 @@ def update_invoice(cid: int, iid: int, body: InvoiceUpdate, query: ScopeArgs):
 
 @records_bp.delete("/<int:cid>/invoices/<int:iid>")
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, tags=["records"])
+@validate(query=ScopeArgs, response=Ok, tags=["records"])
 def delete_invoice(cid: int, iid: int, query: ScopeArgs):
     """Delete a draft; an issued invoice is never deleted (409)."""
     invoice_service.delete_draft(_customer(cid, query), iid)
@@ -293,7 +295,7 @@ def delete_invoice(cid: int, iid: int, query: ScopeArgs):
 
 @records_bp.post("/<int:cid>/invoices/<int:iid>/issue")
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, body=InvoiceIssue, tags=["records"])
+@validate(query=ScopeArgs, response=Invoice, body=InvoiceIssue, tags=["records"])
 def issue_invoice(cid: int, iid: int, body: InvoiceIssue, query: ScopeArgs):
     """Issue a draft: running number, VAT of its date, allocation number when required."""
     return _invoice_json(invoice_service.issue_invoice(_customer(cid, query), iid, body.model_dump(exclude_none=True)))
@@ -301,7 +303,7 @@ def issue_invoice(cid: int, iid: int, body: InvoiceIssue, query: ScopeArgs):
 
 @records_bp.post("/<int:cid>/invoices/<int:iid>/pay")
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, body=InvoicePay, tags=["records"])
+@validate(query=ScopeArgs, response=Invoice, body=InvoicePay, tags=["records"])
 def pay_invoice(cid: int, iid: int, body: InvoicePay, query: ScopeArgs):
     """Mark an issued invoice paid."""
     return _invoice_json(invoice_service.pay_invoice(_customer(cid, query), iid, body.paid_at))
@@ -309,7 +311,7 @@ def pay_invoice(cid: int, iid: int, body: InvoicePay, query: ScopeArgs):
 
 @records_bp.post("/<int:cid>/invoices/<int:iid>/cancel")
 @roles_required(*WRITERS)
-@validate(query=ScopeArgs, body=InvoiceCancel, status=201, tags=["records"])
+@validate(query=ScopeArgs, response=InvoiceCancelled, body=InvoiceCancel, status=201, tags=["records"])
 def cancel_invoice(cid: int, iid: int, body: InvoiceCancel, query: ScopeArgs):
     """Cancel an issued or paid invoice by issuing a credit invoice; answers both."""
     invoice, credit = invoice_service.cancel_with_credit(_customer(cid, query), iid, body.reason)

@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.authz import auth_required, scoped_business_id
+from server.schemas.timeline import Timeline
 from server.services import timeline as timeline_service
 from server.services.records import scoped_customer
 from server.validation import validate
@@ -24,15 +25,9 @@ class TimelineQuery(BaseModel):
     business_id: int | None = None
 
 
-TIMELINE_RESPONSE = {"type": "array", "items": {"type": "object", "required": ["type", "at", "data"], "properties": {
-    "type": {"type": "string", "enum": list(timeline_service.TYPES)},
-    "at": {"type": "string", "format": "date-time", "nullable": True},
-    "data": {"type": "object"}}}}
-
-
 @timeline_bp.get("/<int:cid>/timeline")
 @auth_required
-@validate(query=TimelineQuery, response=TIMELINE_RESPONSE, tags=["timeline"])
+@validate(query=TimelineQuery, response=Timeline, tags=["timeline"])
 def customer_timeline(cid: int, query: TimelineQuery):
     """The customer's calls, WhatsApp messages, tasks, invoices and contracts, newest first.
 

@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, Field
 
 from server.authz import current_user, renew_own_session, roles_required
+from server.schemas.users import User
 from server.services import users as service
 from server.validation import validate
 
@@ -32,7 +33,7 @@ class UserUpdateBody(BaseModel):
 
 @users_bp.get("")
 @roles_required("admin")
-@validate(query=UsersQuery)
+@validate(query=UsersQuery, response=list[User])
 def list_users(query: UsersQuery):
     """Users of your business; every user (or one business's) for the platform admin."""
     return jsonify([u.to_dict() for u in service.list_users(current_user(), query.business_id)]), 200
@@ -40,7 +41,7 @@ def list_users(query: UsersQuery):
 
 @users_bp.get("/<int:uid>")
 @roles_required("admin")
-@validate()
+@validate(response=User)
 def get_user(uid: int):
     """One user."""
     return jsonify(service.get_user(current_user(), uid).to_dict()), 200
@@ -48,7 +49,7 @@ def get_user(uid: int):
 
 @users_bp.post("")
 @roles_required("admin")
-@validate(body=UserCreateBody, status=201)
+@validate(body=UserCreateBody, response=User, status=201)
 def create_user(body: UserCreateBody):
     """Create a user with a role (and business)."""
     return jsonify(service.create_user_as(current_user(), body.model_dump()).to_dict()), 201
@@ -56,7 +57,7 @@ def create_user(body: UserCreateBody):
 
 @users_bp.put("/<int:uid>")
 @roles_required("admin")
-@validate(body=UserUpdateBody)
+@validate(body=UserUpdateBody, response=User)
 def update_user(uid: int, body: UserUpdateBody):
     """Change name, role, business or password."""
     data = {key: getattr(body, key) for key in body.model_fields_set}
@@ -67,7 +68,7 @@ def update_user(uid: int, body: UserUpdateBody):
 
 @users_bp.post("/<int:uid>/deactivate")
 @roles_required("admin")
-@validate()
+@validate(response=User)
 def deactivate_user(uid: int):
     """Deactivate: the user can no longer log in; an open session ends at once."""
     return jsonify(service.set_user_active(current_user(), uid, False).to_dict()), 200
@@ -75,7 +76,7 @@ def deactivate_user(uid: int):
 
 @users_bp.post("/<int:uid>/reactivate")
 @roles_required("admin")
-@validate()
+@validate(response=User)
 def reactivate_user(uid: int):
     """Reactivate a user."""
     return jsonify(service.set_user_active(current_user(), uid, True).to_dict()), 200

@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from server.authz import auth_required, roles_required, scoped_business_id
 from server.phones import InvalidPhone, normalize_phone
+from server.schemas.common import Ok
+from server.schemas.whatsapp import MessagePage, TemplateList, WhatsAppTemplate, WhatsAppTransport, WhatsAppWindow
 from server.services import whatsapp as service
 from server.validation import validate
 
@@ -105,7 +107,7 @@ def send(body: SendBody):
 
 @whatsapp_bp.get("/messages")
 @auth_required
-@validate(query=MessagesQuery)
+@validate(query=MessagesQuery, response=MessagePage)
 def messages(query: MessagesQuery):
     """A customer's conversation (or the business's messages), newest first, paged."""
     business_id = scoped_business_id(query.business_id, required=False)
@@ -114,7 +116,7 @@ def messages(query: MessagesQuery):
 
 @whatsapp_bp.get("/window")
 @auth_required
-@validate(query=WindowQuery)
+@validate(query=WindowQuery, response=WhatsAppWindow)
 def window(query: WindowQuery):
     """Whether free text may be sent to this customer (24 hours after their last message)."""
     business_id = scoped_business_id(None, required=False)
@@ -123,7 +125,7 @@ def window(query: WindowQuery):
 
 @whatsapp_bp.get("/transport")
 @auth_required
-@validate(query=BusinessQuery)
+@validate(query=BusinessQuery, response=WhatsAppTransport)
 def transport(query: BusinessQuery):
     """Which transport sends this business's messages, and whether it really delivers."""
     return jsonify(service.transport_state(scoped_business_id(query.business_id))), 200
@@ -131,7 +133,7 @@ def transport(query: BusinessQuery):
 
 @whatsapp_bp.get("/templates")
 @auth_required
-@validate(query=BusinessQuery)
+@validate(query=BusinessQuery, response=TemplateList)
 def list_templates(query: BusinessQuery):
     """The business's approved message templates."""
     rows = service.list_templates(scoped_business_id(query.business_id))
@@ -140,7 +142,7 @@ def list_templates(query: BusinessQuery):
 
 @whatsapp_bp.post("/templates")
 @roles_required("admin")
-@validate(body=TemplateBody, status=201)
+@validate(body=TemplateBody, response=WhatsAppTemplate, status=201)
 def create_template(body: TemplateBody):
     """Add an approved template (name, language, body with {{1}} placeholders, provider ids)."""
     business_id = scoped_business_id(body.business_id)
@@ -150,7 +152,7 @@ def create_template(body: TemplateBody):
 
 @whatsapp_bp.put("/templates/<int:template_id>")
 @roles_required("admin")
-@validate(body=TemplatePatch)
+@validate(body=TemplatePatch, response=WhatsAppTemplate)
 def update_template(template_id: int, body: TemplatePatch):
     """Change a template."""
     business_id = scoped_business_id(body.business_id)
@@ -160,7 +162,7 @@ def update_template(template_id: int, body: TemplatePatch):
 
 @whatsapp_bp.delete("/templates/<int:template_id>")
 @roles_required("admin")
-@validate(query=BusinessQuery)
+@validate(query=BusinessQuery, response=Ok)
 def delete_template(template_id: int, query: BusinessQuery):
     """Remove a template."""
     service.delete_template(scoped_business_id(query.business_id), template_id)

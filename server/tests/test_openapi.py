@@ -53,6 +53,54 @@ def test_every_api_write_documents_its_json_body_and_every_operation_its_respons
     assert no_responses == []
 
 
+def test_every_api_operation_declares_what_it_answers(client):
+    """A 2xx answer with a schema: JSON described by a response model, or a file by its media type."""
+    doc = client.get("/api/openapi.json").get_json()
+    undeclared = []
+    for path, ops in doc["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, op in ops.items():
+            ok = [answer for code, answer in op["responses"].items() if code.startswith("2")]
+            content = ok[0].get("content", {}) if ok else {}
+            if not content or not all(media.get("schema") for media in content.values()):
+                undeclared.append(f"{method.upper()} {path}")
+    assert undeclared == []
+
+
+def test_files_and_lists_are_documented_as_what_they_are(client):
+    doc = client.get("/api/openapi.json").get_json()
+
+    def content(path, method="get", status="200"):
+        return doc["paths"][path][method]["responses"][status]["content"]
+
+    assert set(content("/api/calls/{call_id}/recording")) == {"audio/mpeg", "audio/wav"}
+    assert set(content("/api/crm/customers/export")) == {"text/csv"}
+    assert set(content("/api/crm/exports/{export_id}/download")) == {"application/zip"}
+    users = content("/api/users")["application/json"]["schema"]
+    assert users["type"] == "array" and users["items"]["$ref"].endswith("/User")
+    message = doc["components"]["schemas"]["WhatsAppMessage"]
+    assert "from" in message["required"] and "from_" not in message["properties"]
+    assert "customer_name" not in message["required"]  # only the messages list sends it
+    timeline = content("/api/customers/{cid}/timeline")["application/json"]["schema"]
+    assert timeline["items"]["discriminator"]["propertyName"] == "type"
+
+
+def test_a_route_answering_an_undeclared_field_fails_under_test(app):
+    """Under test every JSON answer is checked against its declared model (server/validation.py)."""
+    import pytest
+    from server.schemas.users import User
+    from server.validation import check_response
+
+    user = {"id": 1, "email": "a@example.com", "name": None, "role": "staff", "business_id": 2,
+            "active": True, "last_login_at": None, "created_at": "2026-01-01T00:00:00+00:00"}
+    check_response(User, user)
+    with pytest.raises(AssertionError, match="does not declare"):
+        check_response(User, {**user, "password_hash": "x"})
+    with pytest.raises(AssertionError, match="does not match"):
+        check_response(User, {k: v for k, v in user.items() if k != "active"})
+
+
 def test_agent_settings_and_try_document_their_bodies(client):
     doc = client.get("/api/openapi.json").get_json()
     settings = _resolve(doc, doc["paths"]["/api/agent/settings"]["put"]["requestBody"]["content"]

@@ -1,63 +1,36 @@
-export interface CallTurn {
-  index: number
-  status: string
-  transcript: string | null
-  reply: string | null
-  audio_url: string | null
-  providers?: { asr?: string | null; reply?: string | null; tts?: string | null }
-  latencies?: Record<string, number>
-  fallbacks?: { stage?: string; reason?: string }[]
-  created_at?: string | null
-}
+// The API's shapes under the names the app uses. They come from api.generated.ts, which
+// `npm run gen:api` builds from the server's OpenAPI document (server/schemas/*): edit the
+// response model there, never a copy here.
+import type { components } from './api.generated'
 
-export interface Call {
-  id: number
-  call_sid: string
-  business_id: number | null
-  customer_id: number | null
-  customer_name?: string | null
-  from: string | null
-  to: string | null
-  direction: string
-  status: string
-  duration_seconds: number | null
-  /** Where the browser plays the recording: GET /api/calls/<id>/recording, or null.
-   *  The provider's own URL never leaves the server (it needs the account's credentials). */
-  recording: string | null
-  summary: string | null
-  intent: string | null
-  started_at: string | null
-  ended_at: string | null
-  turns?: CallTurn[]
-}
-export interface Business {
-  id: number
-  name: string
-  domain: string | null
-  active: boolean
-  voice_number: string | null
-  whatsapp_number: string | null
-  whatsapp_provider?: string
-  created_at: string | null
-}
+type Schemas = components['schemas']
 
+export type Business = Schemas['Business']
+export type BusinessDetails = Schemas['BusinessDetails']
+export type AppUser = Schemas['User']
+export type Customer = Schemas['Customer']
+export type Call = Schemas['Call']
+export type CallTurn = Schemas['CallTurn']
+export type WhatsAppMessage = Schemas['WhatsAppMessage']
+export type Task = Schemas['Task']
+export type Invoice = Schemas['Invoice']
+export type Contract = Schemas['Contract']
+export type TimelineItem = Schemas['CallItem'] | Schemas['WhatsAppItem'] | Schemas['TaskItem']
+  | Schemas['InvoiceItem'] | Schemas['ContractItem']
+export type Dashboard = Schemas['Dashboard']
+/** Whether free text may be sent: a real transport refuses it outside the 24-hour window. */
+export type WhatsAppWindow = Schemas['WhatsAppWindow']
+export type WhatsAppTemplate = Schemas['WhatsAppTemplate']
+/** One turn of the agent tried from the browser. */
+export type AgentTurn = Schemas['TryResult']
+
+// What the forms send: the request bodies are validated by the server's body schemas, whose
+// generated types are looser (every field optional) than what these forms always send.
 export interface BusinessInput {
   name: string
   domain?: string | null
   voice_number?: string | null
   whatsapp_number?: string | null
-}
-
-export interface Customer {
-  id: number
-  business_id: number
-  name: string
-  phone: string | null
-  email: string | null
-  notes: string | null
-  source: string
-  created_at: string | null
-  updated_at: string | null
 }
 
 export interface CustomerInput {
@@ -69,94 +42,19 @@ export interface CustomerInput {
   id_last4?: string | null
 }
 
+export interface AppUserInput {
+  email?: string
+  name?: string | null
+  password?: string
+  role?: AppUser['role']
+  business_id?: number | null
+}
+
 export interface Page<T> {
   page: number
   limit: number
   total: number
   items: T[]
-}
-
-export interface WhatsAppMessage {
-  id: number
-  business_id: number | null
-  customer_id: number | null
-  customer_name?: string | null
-  direction: 'inbound' | 'outbound'
-  status: string
-  provider: string
-  from: string | null
-  to: string | null
-  text: string | null
-  template: string | null
-  error_code: string | null
-  error: string | null
-  flags: Record<string, unknown>
-  created_at: string | null
-  sent_at?: string | null
-  delivered_at?: string | null
-  read_at?: string | null
-}
-
-export interface Task {
-  id: number
-  title: string
-  description: string | null
-  status: string
-  due_at: string | null
-  completed_at?: string | null
-  source?: string
-}
-
-export interface Invoice {
-  id: number
-  number: number | null
-  status: string
-  currency?: string
-  description: string | null
-  amount_agorot: number
-  vat_rate_bp: number | null
-  vat_agorot: number | null
-  total_agorot: number | null
-  allocation_number: string | null
-  issued_at: string | null
-  due_at?: string | null
-}
-
-export interface Contract {
-  id: number
-  title: string
-  status: string
-  amount_agorot: number | null
-  signed_at: string | null
-  starts_at?: string | null
-  ends_at?: string | null
-  notes?: string | null
-}
-
-export type TimelineItem =
-  | { type: 'call'; at: string | null; data: Call }
-  | { type: 'whatsapp'; at: string | null; data: WhatsAppMessage }
-  | { type: 'task'; at: string | null; data: Task }
-  | { type: 'invoice'; at: string | null; data: Invoice }
-  | { type: 'contract'; at: string | null; data: Contract }
-
-export interface AppUser {
-  id: number
-  email: string
-  name: string | null
-  role: 'admin' | 'staff' | 'viewer'
-  business_id: number | null
-  active: boolean
-  last_login_at: string | null
-  created_at: string | null
-}
-
-export interface AppUserInput {
-  email?: string
-  name?: string | null
-  password?: string
-  role?: 'admin' | 'staff' | 'viewer'
-  business_id?: number | null
 }
 
 /** Lists arrive either as a bare array or as a page object: accept both. */

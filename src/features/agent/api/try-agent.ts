@@ -1,15 +1,6 @@
 import { useMutation } from '@tanstack/react-query'
 import { api } from '../../../lib/api-client'
-
-export interface AgentTurn {
-  transcript?: string | null
-  reply: string
-  audio_url?: string | null
-  latencies?: Record<string, number>
-  timings?: Record<string, number>
-  providers?: Record<string, string | null>
-  fallbacks?: { stage?: string; reason?: string }[]
-}
+import type { AgentTurn } from '../../../types/api'
 
 export type AgentInput = { text: string; from?: string } | { audio: Blob; from?: string }
 

@@ -3,14 +3,12 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import { fakeApi, type Recorded } from '../../../test/fake-api'
 import { platformAdmin, renderWithApp } from '../../../test/render'
+import { aBusiness } from '../../../test/fixtures'
 import type { Business } from '../../../types/api'
 import { BusinessesAdmin } from './BusinessesAdmin'
 
 function business(id: number, name: string, fields: Partial<Business> = {}): Business {
-  return {
-    id, name, domain: null, active: true, voice_number: null, whatsapp_number: null,
-    created_at: '2026-11-01T08:00:00+00:00', ...fields,
-  }
+  return aBusiness({ id, name, created_at: '2026-11-01T08:00:00+00:00', ...fields })
 }
 
 /** A server that keeps its businesses, so a change shows when the list is read again. */

@@ -3,16 +3,16 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import { fakeApi } from '../../../test/fake-api'
 import { renderWithApp, viewer } from '../../../test/render'
-import type { Call } from '../../../types/api'
+import { aCall, aTurn } from '../../../test/fixtures'
 import { CallsLog } from './CallsLog'
 
-const call: Call = {
+const call = aCall({
   id: 12, call_sid: 'CA12', business_id: 1, customer_id: 7, customer_name: 'דנה כהן', from: '+972501234567',
   to: '+97235550000', direction: 'inbound', status: 'completed', duration_seconds: 65,
   recording: '/api/calls/12/recording',
   summary: 'קביעת תור', intent: null, started_at: '2026-11-23T08:00:00+00:00', ended_at: null,
-  turns: [{ index: 0, status: 'ready', transcript: 'אפשר לקבוע תור?', reply: 'בשמחה, לאיזה יום?', audio_url: '/media/t.mp3' }],
-}
+  turns: [aTurn({ index: 0, status: 'ready', transcript: 'אפשר לקבוע תור?', reply: 'בשמחה, לאיזה יום?', audio_url: '/media/t.mp3' })],
+})
 
 describe('CallsLog', () => {
   it("plays a call's recording through the API, not the provider's URL", async () => {

@@ -1,19 +1,8 @@
 import { useQuery } from '@tanstack/react-query'
 import { api } from '../../../lib/api-client'
-import type { Call } from '../../../types/api'
+import type { Dashboard } from '../../../types/api'
 
-export interface DayActivity {
-  day: string
-  calls: number
-  messages: number
-}
-
-export interface Dashboard {
-  time_zone: string
-  today: { day: string; calls: number; messages: number; open_tasks: number; overdue_tasks: number }
-  days: DayActivity[]
-  recent_calls: Call[]
-}
+export type DayActivity = Dashboard['days'][number]
 
 export function getDashboard(params: { business_id?: number; days?: number }) {
   return api.get<Dashboard>('/api/dashboard', { query: params })

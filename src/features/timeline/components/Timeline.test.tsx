@@ -1,45 +1,46 @@
 import { render, screen, within } from '@testing-library/react'
 import { describe, expect, it } from 'vitest'
+import { aCall, aContract, aMessage, aTask, aTurn, anInvoice } from '../../../test/fixtures'
 import type { TimelineItem } from '../../../types/api'
 import { TimelineList } from './Timeline'
 
 const items: TimelineItem[] = [
   {
     type: 'whatsapp', at: '2026-11-24T10:00:00+00:00',
-    data: {
+    data: aMessage({
       id: 1, business_id: 1, customer_id: 7, direction: 'outbound', status: 'read', provider: 'dev', from: null,
       to: '+972501234567', text: 'התור שלך מחר ב-10', template: null, error_code: null, error: null,
       flags: { dev_transport: true }, created_at: '2026-11-24T10:00:00+00:00',
-    },
+    }),
   },
   {
     type: 'call', at: '2026-11-23T08:00:00+00:00',
-    data: {
+    data: aCall({
       id: 3, call_sid: 'CA1', business_id: 1, customer_id: 7, from: '+972501234567', to: '+97235550000',
       direction: 'inbound', status: 'completed', duration_seconds: 75, recording: null, summary: 'שאלה על הזמנה',
       intent: 'order_status', started_at: '2026-11-23T08:00:00+00:00', ended_at: null,
-      turns: [{ index: 0, status: 'ready', transcript: 'מה הסטטוס של ההזמנה?', reply: 'ההזמנה נשלחה היום.', audio_url: '/media/a.wav' }],
-    },
+      turns: [aTurn({ index: 0, status: 'ready', transcript: 'מה הסטטוס של ההזמנה?', reply: 'ההזמנה נשלחה היום.', audio_url: '/media/a.wav' })],
+    }),
   },
-  { type: 'task', at: null, data: { id: 4, title: 'לחזור ללקוחה', description: null, status: 'open', due_at: null } },
+  { type: 'task', at: null, data: aTask({ id: 4, title: 'לחזור ללקוחה', description: null, status: 'open', due_at: null }) },
   {
     type: 'invoice', at: '2026-11-01T08:00:00+00:00',
-    data: { id: 5, number: 12, status: 'issued', description: null, amount_agorot: 10000, vat_rate_bp: 1800, vat_agorot: 1800, total_agorot: 11800, allocation_number: null, issued_at: '2026-11-01T08:00:00+00:00' },
+    data: anInvoice({ id: 5, number: 12, status: 'issued', description: null, amount_agorot: 10000, vat_rate_bp: 1800, vat_agorot: 1800, total_agorot: 11800, allocation_number: null, issued_at: '2026-11-01T08:00:00+00:00' }),
   },
   {
     type: 'contract', at: '2026-10-15T09:00:00+00:00',
-    data: { id: 6, title: 'מנוי שנתי לתספורות', status: 'signed', amount_agorot: 120000, signed_at: '2026-10-15T09:00:00+00:00' },
+    data: aContract({ id: 6, title: 'מנוי שנתי לתספורות', status: 'signed', amount_agorot: 120000, signed_at: '2026-10-15T09:00:00+00:00' }),
   },
 ]
 
 const recordedCall: TimelineItem = {
   type: 'call', at: '2026-11-22T08:00:00+00:00',
-  data: {
+  data: aCall({
     id: 9, call_sid: 'CA9', business_id: 1, customer_id: 7, from: '+972501234567', to: '+97235550000',
     direction: 'inbound', status: 'completed', duration_seconds: 42,
     recording: '/api/calls/9/recording',
     summary: 'ביטול תור', intent: null, started_at: '2026-11-22T08:00:00+00:00', ended_at: null, turns: [],
-  },
+  }),
 }
 
 describe('TimelineList', () => {

@@ -3,13 +3,12 @@ import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import { fakeApi } from '../../../test/fake-api'
 import { platformAdmin, renderWithApp } from '../../../test/render'
+import { aBusiness } from '../../../test/fixtures'
 import type { AppUser, Business } from '../../../types/api'
 import { UsersAdmin } from './UsersAdmin'
 
 const businessAdmin = { id: 5, email: 'ruti@ruti.co.il', role: 'admin' as const, business_id: 1, business_name: 'מספרת רותי' }
-const ruti: Business = {
-  id: 1, name: 'מספרת רותי', domain: null, active: true, voice_number: null, whatsapp_number: null, created_at: null,
-}
+const ruti: Business = aBusiness({ id: 1, name: 'מספרת רותי', created_at: null })
 const avi: Business = { ...ruti, id: 2, name: 'מוסך אבי' }
 const owner: AppUser = {
   id: 5, email: 'ruti@ruti.co.il', name: 'רותי לוי', role: 'admin', business_id: 1, active: true,

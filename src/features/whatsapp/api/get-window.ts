@@ -1,22 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
 import { api } from '../../../lib/api-client'
-
-export interface WhatsAppWindow {
-  customer_id: number
-  open: boolean
-  until: string | null
-  last_inbound_at: string | null
-  provider: string
-  /** A real transport refuses free text outside the window; the development one only flags it. */
-  enforced: boolean
-}
-
-export interface WhatsAppTemplate {
-  id: number
-  name: string
-  language: string
-  body: string
-}
+import type { WhatsAppTemplate, WhatsAppWindow } from '../../../types/api'
 
 export function useWindow(customerId: number | undefined) {
   return useQuery({

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { aMessage } from '../../../test/fixtures'
 import type { WhatsAppMessage } from '../../../types/api'
 import { groupConversations } from './Inbox'
 
-const msg = (id: number, over: Partial<WhatsAppMessage>): WhatsAppMessage => ({
+const msg = (id: number, over: Partial<WhatsAppMessage>): WhatsAppMessage => aMessage({
   id, business_id: 1, customer_id: null, direction: 'inbound', status: 'delivered', provider: 'dev',
   from: '+972501234567', to: '+97235550101', text: `הודעה ${id}`, template: null, error_code: null, error: null,
   flags: {}, created_at: `2026-11-24T10:0${id}:00+00:00`, ...over,

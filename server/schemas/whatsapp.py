@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field
+
+from server.schemas.common import IsoTime, OrmModel
+
+
+def _column(name: str, column: str) -> Any:
+    """A field the API names `name`, read from a row's `column`."""
+    return Field(alias=name, validation_alias=AliasChoices(name, column))
+
+
+class WhatsAppMessage(OrmModel):
+    id: int
+    business_id: int | None
+    customer_id: int | None
+    direction: Literal["inbound", "outbound"]
+    status: str
+    provider: str
+    provider_message_id: str | None
+    from_: str | None = _column("from", "from_number")
+    to: str | None = _column("to", "to_number")
+    text: str | None = _column("text", "body")
+    template: str | None = _column("template", "template_name")
+    error_code: str | None
+    error: str | None
+    attempts: int
+    flags: Annotated[dict[str, Any], BeforeValidator(lambda value: value or {})] = Field(
+        description='visible caveats, e.g. {"dev_transport": true}')
+    created_at: IsoTime
+    sent_at: IsoTime
+    delivered_at: IsoTime
+    read_at: IsoTime
+    customer_name: str | None = Field(default=None, description="the messages list only")
+
+
+class MessagePage(BaseModel):
+    items: list[WhatsAppMessage]
+    page: int
+    limit: int
+    total: int
+
+
+class WhatsAppWindow(BaseModel):
+    customer_id: int
+    phone: str | None
+    open: bool
+    until: IsoTime
+    last_inbound_at: IsoTime
+    provider: str
+    enforced: bool
+
+
+class WhatsAppTransport(BaseModel):
+    business_id: int
+    configured: str
+    provider: str
+    delivers: bool
+    fallback: str | None
+    warning: str | None
+
+
+class WhatsAppTemplate(OrmModel):
+    id: int
+    name: str
+    language: str
+    body: str
+    twilio_content_sid: str | None
+    meta_template_name: str | None
+
+
+class TemplateList(BaseModel):
+    items: list[WhatsAppTemplate]
