@@ -14,6 +14,7 @@ from functools import wraps
 
 from flask import jsonify, request, session
 
+from server.error_codes import ErrorCode
 from server.errors import Forbidden, NotFound
 from server.tenancy import ALL_BUSINESSES, BusinessScope
 
@@ -85,9 +86,9 @@ def _refusal():
     """401/403 response when the session cannot act, else None."""
     user = _load_current_user()
     if user is None:
-        return jsonify({"error": "unauthorized"}), 401
+        return jsonify({"error": "unauthorized", "code": ErrorCode.UNAUTHORIZED}), 401
     if user.business is not None and (not user.business.active or user.business.deleted_at is not None):
-        return jsonify({"error": "business inactive"}), 403
+        return jsonify({"error": "business inactive", "code": ErrorCode.BUSINESS_INACTIVE}), 403
     return None
 
 
@@ -109,7 +110,7 @@ def roles_required(*roles):
             if refusal:
                 return refusal
             if current_user().role not in roles:
-                return jsonify({"error": "forbidden"}), 403
+                return jsonify({"error": "forbidden", "code": ErrorCode.FORBIDDEN}), 403
             return fn(*args, **kwargs)
         return wrapper
     return deco
@@ -123,7 +124,7 @@ def platform_admin_required(fn):
         if refusal:
             return refusal
         if not current_user().is_platform_admin:
-            return jsonify({"error": "forbidden"}), 403
+            return jsonify({"error": "forbidden", "code": ErrorCode.FORBIDDEN}), 403
         return fn(*args, **kwargs)
     return wrapper
 
@@ -138,14 +139,15 @@ def scoped_business_id(requested: int | None = None, *, required: bool = True) -
     """
     user = _load_current_user()
     if user is None:
-        raise Forbidden("unauthorized")
+        raise Forbidden("unauthorized", code=ErrorCode.UNAUTHORIZED)
     if user.business_id is not None:
         if requested is not None and requested != user.business_id:
             raise NotFound()
         return user.business_id
     if requested is None and required:
-        from server.errors import ValidationFailed
-        raise ValidationFailed({"business_id": "business_id required for a platform admin"})
+        from server.errors import FieldError, ValidationFailed
+        raise ValidationFailed({"business_id": FieldError(ErrorCode.BUSINESS_ID_REQUIRED,
+                                                         "business_id required for a platform admin")})
     return ALL_BUSINESSES if requested is None else requested
 
 
@@ -158,5 +160,5 @@ def check_csrf():
     expected = session.get("csrf") or ""
     given = request.headers.get(CSRF_HEADER, "")
     if not expected or not hmac.compare_digest(expected, given):
-        return jsonify({"error": "csrf"}), 403
+        return jsonify({"error": "csrf", "code": ErrorCode.CSRF}), 403
     return None

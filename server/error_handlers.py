@@ -1,4 +1,4 @@
-"""One JSON error contract for /api/* and /webhook/*: {"error": "..."} (+ "fields")."""
+"""One JSON error contract for /api/* and /webhook/*: {"error": "...", "code": "..."} (+ "fields", "field_codes")."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +8,7 @@ from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, Operationa
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from server.error_codes import ErrorCode
 from server.errors import AppError
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,25 @@ SHORT_MESSAGES = {
     500: "internal error",
     503: "service unavailable",
 }
+STATUS_CODES = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHORIZED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    409: ErrorCode.CONFLICT,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.VALIDATION,
+    429: ErrorCode.TOO_MANY_REQUESTS,
+    500: ErrorCode.INTERNAL_ERROR,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+}
+
+
+def error_body(status: int) -> dict:
+    """The body of an error that has nothing more to say than its status."""
+    return {"error": SHORT_MESSAGES[status], "code": str(STATUS_CODES[status])}
 
 
 def wants_json() -> bool:
@@ -42,7 +62,9 @@ def register_error_handlers(app: Flask) -> None:
     def handle_http_error(exc: HTTPException):
         if not wants_json():
             return exc
-        body = {"error": SHORT_MESSAGES.get(exc.code or 500, (exc.name or "error").lower())}
+        status = exc.code or 500
+        body = {"error": SHORT_MESSAGES.get(status, (exc.name or "error").lower()),
+                "code": str(STATUS_CODES.get(status, ErrorCode.HTTP_ERROR))}
         response = jsonify(body)
         response.status_code = exc.code or 500
         if exc.code == 405 and exc.valid_methods:
@@ -59,7 +81,7 @@ def register_error_handlers(app: Flask) -> None:
         from server.extensions import db
         db.session.rollback()
         if wants_json():
-            return jsonify({"error": "bad request"}), 400
+            return jsonify(error_body(400)), 400
         return "Bad Request", 400
 
     @app.errorhandler(StatementError)
@@ -82,8 +104,8 @@ def register_error_handlers(app: Flask) -> None:
         from server.extensions import db
         db.session.rollback()
         if isinstance(exc, StaleDataError):
-            return jsonify({"error": "conflict"}), 409
-        return jsonify({"error": "not found"}), 404
+            return jsonify(error_body(409)), 409
+        return jsonify(error_body(404)), 404
 
     @app.errorhandler(IntegrityError)
     def handle_integrity_race(exc: IntegrityError):
@@ -94,7 +116,7 @@ def register_error_handlers(app: Flask) -> None:
                   getattr(exc, "orig", exc).__class__.__name__, exc_info=exc)
         from server.extensions import db
         db.session.rollback()
-        return jsonify({"error": "conflict"}), 409
+        return jsonify(error_body(409)), 409
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -107,7 +129,7 @@ def register_error_handlers(app: Flask) -> None:
                   exc_info=exc)
         from server.extensions import db
         db.session.rollback()
-        body = jsonify({"error": "service unavailable"}) if wants_json() else "Service Unavailable"
+        body = jsonify(error_body(503)) if wants_json() else "Service Unavailable"
         return body, 503, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
@@ -117,5 +139,5 @@ def register_error_handlers(app: Flask) -> None:
         from server.extensions import db
         db.session.rollback()
         if wants_json():
-            return jsonify({"error": "internal error"}), 500
+            return jsonify(error_body(500)), 500
         return "Internal Server Error", 500

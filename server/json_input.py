@@ -21,15 +21,16 @@ from typing import Any
 
 from flask import Request
 
-from server.errors import BadRequest, ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import BadRequest, FieldError, ValidationFailed
 
 # Deeper than any body this API or a provider sends (a Meta webhook is about 7 levels), and far
 # below the interpreter's recursion limit, so the answer does not depend on the stack in use.
 MAX_DEPTH = 64
 
 TOO_DEEP = "invalid json: nested too deep"
-NUL_MESSAGE = "must not contain a NUL character"
-SURROGATE_MESSAGE = "must be valid Unicode text"
+NUL_MESSAGE = FieldError(ErrorCode.UNSTORABLE_NUL, "must not contain a NUL character")
+SURROGATE_MESSAGE = FieldError(ErrorCode.UNSTORABLE_TEXT, "must be valid Unicode text")
 
 
 class InvalidJSON(ValueError):
@@ -112,7 +113,7 @@ def refuse_unstorable(data: Any) -> Any:
     try:
         fields = unstorable_fields(data)
     except JSONTooDeep:
-        raise BadRequest(TOO_DEEP) from None
+        raise BadRequest(TOO_DEEP, code=ErrorCode.JSON_TOO_DEEP) from None
     if fields:
         raise ValidationFailed(fields)
     return data
@@ -127,5 +128,5 @@ class KesherRequest(Request):
         try:
             data = super().get_json(force=force, silent=silent, cache=cache)
         except RecursionError:
-            raise BadRequest(TOO_DEEP) from None
+            raise BadRequest(TOO_DEEP, code=ErrorCode.JSON_TOO_DEEP) from None
         return refuse_unstorable(data)

@@ -9,6 +9,9 @@ import re
 
 import phonenumbers
 
+from server.error_codes import ErrorCode
+from server.errors import FieldError
+
 DEFAULT_REGION = "IL"
 
 
@@ -32,16 +35,16 @@ def _acceptable(number: phonenumbers.PhoneNumber) -> bool:
 def normalize_phone(raw: str | None, region: str = DEFAULT_REGION) -> str:
     """E.164 for a valid number; raises InvalidPhone with a reason a person can act on."""
     if raw is None or not str(raw).strip():
-        raise InvalidPhone("phone required")
+        raise InvalidPhone(FieldError(ErrorCode.PHONE_REQUIRED, "phone required"))
     text = str(raw).strip()
     if text.lower().startswith("whatsapp:"):
         text = text[len("whatsapp:"):]
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone("invalid phone number") from exc
+        raise InvalidPhone(FieldError(ErrorCode.INVALID_PHONE, "invalid phone number")) from exc
     if not _acceptable(number):
-        raise InvalidPhone("invalid phone number")
+        raise InvalidPhone(FieldError(ErrorCode.INVALID_PHONE, "invalid phone number"))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

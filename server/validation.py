@@ -2,9 +2,10 @@
 
 `@validate(body=Model, query=Model, response=Model)` parses the request into a model
 instance passed to the view as `body=` / `query=`, turns failures into
-422 {"error": "validation", "fields": {...}}, and records the shapes for
-GET /api/openapi.json. Under test (app.testing) every JSON answer is also checked against
-its response model, so a declared shape cannot drift from what the route really sends.
+422 {"error": "validation", "code": "validation", "fields": {...}, "field_codes": {...}}, and
+records the shapes for GET /api/openapi.json. Under test (app.testing) every JSON answer is
+also checked against its response model, so a declared shape cannot drift from what the
+route really sends.
 """
 from __future__ import annotations
 
@@ -16,13 +17,76 @@ from flask import Flask, current_app, request
 from pydantic import BaseModel, TypeAdapter, ValidationError, WithJsonSchema, model_validator
 from pydantic.json_schema import GenerateJsonSchema
 
-from server.errors import AppError, BadRequest, ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import AppError, BadRequest, FieldError, ValidationFailed, field_message
 from server.json_input import refuse_unstorable
 
 
 class UnsupportedMediaType(AppError):
     status_code = 415
     message = "unsupported media type"
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+
+# pydantic's error types → (code, {param: ctx key}); any other type is `invalid`.
+_PYDANTIC_CODES: dict[str, tuple[ErrorCode, dict[str, str]]] = {
+    "missing": (ErrorCode.REQUIRED, {}),
+    "string_type": (ErrorCode.NOT_TEXT, {}),
+    "string_too_short": (ErrorCode.TOO_SHORT, {"min": "min_length"}),
+    "string_too_long": (ErrorCode.TOO_LONG, {"max": "max_length"}),
+    "string_pattern_mismatch": (ErrorCode.INVALID_FORMAT, {}),
+    "too_short": (ErrorCode.TOO_FEW, {"min": "min_length"}),
+    "too_long": (ErrorCode.TOO_MANY, {"max": "max_length"}),
+    "int_type": (ErrorCode.NOT_INTEGER, {}),
+    "int_parsing": (ErrorCode.NOT_INTEGER, {}),
+    "int_parsing_size": (ErrorCode.NOT_INTEGER, {}),
+    "int_from_float": (ErrorCode.NOT_INTEGER, {}),
+    "float_type": (ErrorCode.NOT_NUMBER, {}),
+    "float_parsing": (ErrorCode.NOT_NUMBER, {}),
+    "decimal_type": (ErrorCode.NOT_NUMBER, {}),
+    "decimal_parsing": (ErrorCode.NOT_NUMBER, {}),
+    "finite_number": (ErrorCode.NOT_NUMBER, {}),
+    "bool_type": (ErrorCode.NOT_BOOLEAN, {}),
+    "bool_parsing": (ErrorCode.NOT_BOOLEAN, {}),
+    "dict_type": (ErrorCode.NOT_OBJECT, {}),
+    "model_type": (ErrorCode.NOT_OBJECT, {}),
+    "model_attributes_type": (ErrorCode.NOT_OBJECT, {}),
+    "list_type": (ErrorCode.NOT_LIST, {}),
+    "greater_than_equal": (ErrorCode.MIN_VALUE, {"min": "ge"}),
+    "greater_than": (ErrorCode.GREATER_THAN, {"limit": "gt"}),
+    "less_than_equal": (ErrorCode.MAX_VALUE, {"max": "le"}),
+    "less_than": (ErrorCode.LESS_THAN, {"limit": "lt"}),
+    "literal_error": (ErrorCode.ONE_OF, {"choices": "expected"}),
+    "enum": (ErrorCode.ONE_OF, {"choices": "expected"}),
+    "extra_forbidden": (ErrorCode.UNKNOWN_FIELD, {}),
+    "date_type": (ErrorCode.INVALID_DATE, {}),
+    "date_parsing": (ErrorCode.INVALID_DATE, {}),
+    "date_from_datetime_parsing": (ErrorCode.INVALID_DATE, {}),
+    "date_from_datetime_inexact": (ErrorCode.INVALID_DATE, {}),
+    "datetime_type": (ErrorCode.INVALID_DATE, {}),
+    "datetime_parsing": (ErrorCode.INVALID_DATE, {}),
+    "datetime_from_date_parsing": (ErrorCode.INVALID_DATE, {}),
+    "datetime_object_invalid": (ErrorCode.INVALID_DATE, {}),
+    "timezone_aware": (ErrorCode.TIMEZONE_REQUIRED, {}),
+    "value_error": (ErrorCode.INVALID, {}),
+}
+
+
+def _coded(err: dict, message: str) -> FieldError:
+    """The field's message with its code: a validator's own FieldError, else pydantic's type."""
+    raised = (err.get("ctx") or {}).get("error")
+    if isinstance(raised, BaseException):
+        carried = field_message(raised)
+        if isinstance(carried, FieldError):
+            return FieldError(carried.code, message, **carried.params)
+    code, param_keys = _PYDANTIC_CODES.get(err["type"], (ErrorCode.INVALID, {}))
+    ctx = err.get("ctx") or {}
+    params = {name: ctx[key] for name, key in param_keys.items() if key in ctx}
+    if code is ErrorCode.ONE_OF and isinstance(params.get("choices"), str):
+        # pydantic gives "'a', 'b' or 'c'"; the client gets the list.
+        params["choices"] = re.findall(r"'([^']*)'", params["choices"]) or [params["choices"]]
+    return FieldError(code, message, **{k: v if isinstance(v, (int, float, str, list)) else str(v)
+                                       for k, v in params.items()})
 
 
 def field_errors(exc: ValidationError) -> dict[str, str]:
@@ -32,7 +96,8 @@ def field_errors(exc: ValidationError) -> dict[str, str]:
         message = err["msg"]
         # pydantic prefixes custom ValueError messages; the client needs only the reason.
         message = re.sub(r"^(Value|Assertion) error, ", "", message)
-        fields.setdefault(loc, message)
+        if loc not in fields:
+            fields[loc] = _coded(err, message)
     return fields
 
 
@@ -52,9 +117,9 @@ def json_body() -> dict:
         raise UnsupportedMediaType()
     data = request.get_json(force=True, silent=True)  # deep nesting and unstorable text: refused there
     if data is None:
-        raise BadRequest("invalid json")
+        raise BadRequest("invalid json", code=ErrorCode.INVALID_JSON)
     if not isinstance(data, dict):
-        raise BadRequest("invalid json: expected an object")
+        raise BadRequest("invalid json: expected an object", code=ErrorCode.JSON_NOT_OBJECT)
     return data
 
 
@@ -214,8 +279,17 @@ def _success_content(spec: dict, components: dict) -> dict:
 def build_openapi(app: Flask) -> dict:
     components: dict[str, dict] = {}
     paths: dict[str, dict] = {}
-    error_schema = {"type": "object", "properties": {"error": {"type": "string"},
-                                                     "fields": {"type": "object"}}, "required": ["error"]}
+    components["ErrorCode"] = {"type": "string", "enum": [code.value for code in ErrorCode],
+                               "description": "Stable error code (server/error_codes.py); clients translate it."}
+    components["FieldCode"] = {"type": "object", "required": ["code", "params"], "properties": {
+        "code": {"$ref": "#/components/schemas/ErrorCode"},
+        "params": {"type": "object", "additionalProperties": True}}}
+    components["Error"] = {"type": "object", "required": ["error", "code"], "properties": {
+        "error": {"type": "string", "description": "short English text (the seed's contract)"},
+        "code": {"$ref": "#/components/schemas/ErrorCode"},
+        "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+        "field_codes": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/FieldCode"}}}}
+    error_schema = {"$ref": "#/components/schemas/Error"}
     for rule in app.url_map.iter_rules():
         if not (rule.rule.startswith("/api") or rule.rule.startswith("/webhook") or rule.rule == "/health"):
             continue

@@ -18,6 +18,7 @@ import logging
 
 from flask import current_app, request
 
+from server.error_codes import ErrorCode
 from server.errors import Forbidden
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def webhook_secret(key: str) -> str | None:
         return secret
     if current_app.config.get("APP_ENV") == "production":
         log.error("rejected %s: %s is not set, so its signature cannot be verified", request.path, key)
-        raise Forbidden("invalid signature")
+        raise Forbidden("invalid signature", code=ErrorCode.INVALID_SIGNATURE)
     return None
 
 
@@ -55,7 +56,7 @@ def verify_twilio_signature() -> None:
     params = request.form.to_dict(flat=True) if request.method == "POST" else {}
     if not signature or not RequestValidator(token).validate(public_url(), params, signature):
         log.warning("rejected %s: invalid Twilio signature", request.path)
-        raise Forbidden("invalid signature")
+        raise Forbidden("invalid signature", code=ErrorCode.INVALID_SIGNATURE)
 
 
 def verify_meta_signature() -> None:
@@ -67,4 +68,4 @@ def verify_meta_signature() -> None:
     expected = "sha256=" + hmac.new(app_secret.encode(), request.get_data(cache=True), hashlib.sha256).hexdigest()
     if not header or not hmac.compare_digest(header, expected):
         log.warning("rejected %s: invalid Meta signature", request.path)
-        raise Forbidden("invalid signature")
+        raise Forbidden("invalid signature", code=ErrorCode.INVALID_SIGNATURE)

@@ -7,7 +7,8 @@ from flask import Blueprint, current_app, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from server.authz import auth_required, current_user, roles_required, scoped_business_id
-from server.errors import ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import FieldError, ValidationFailed
 from server.schemas.agent import AgentSettings, TryResult
 from server.services import agent_settings, agent_try
 from server.validation import validate
@@ -83,11 +84,11 @@ def try_agent(query: ScopeQuery, body: TryBody | None):
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("audio")
         if upload is None:
-            raise ValidationFailed({"audio": "audio file required"})
+            raise ValidationFailed({"audio": FieldError(ErrorCode.AUDIO_REQUIRED, "audio file required")})
         result = agent_try.try_turn(business_id, base_url, audio=upload.read(),
                                     filename=upload.filename or "recording.webm", from_phone=request.form.get("from"))
     else:
         if body is None:
-            raise ValidationFailed({"text": "text or audio required"})
+            raise ValidationFailed({"text": FieldError(ErrorCode.TEXT_OR_AUDIO_REQUIRED, "text or audio required")})
         result = agent_try.try_turn(business_id, base_url, text=body.text, from_phone=body.from_)
     return jsonify(result), 200

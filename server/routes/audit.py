@@ -8,6 +8,8 @@ from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field, field_validator
 
 from server.authz import current_user, roles_required, scoped_business_id
+from server.error_codes import ErrorCode
+from server.errors import FieldError
 from server.services import audit as audit_service
 from server.validation import validate
 
@@ -51,7 +53,7 @@ def _parse_when(value, end_of_day: bool):
         # 9999 once the offset is applied) is a field error rather than a failure in the query.
         return parsed.astimezone(timezone.utc) if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     except OverflowError:
-        raise ValueError("date out of range") from None
+        raise ValueError(FieldError(ErrorCode.DATE_OUT_OF_RANGE, "date out of range")) from None
 
 
 class AuditQuery(BaseModel):
@@ -83,7 +85,7 @@ class AuditQuery(BaseModel):
             return None
         unknown = [a for a in value.split(",") if a.strip() not in audit_service.ACTIONS]
         if unknown:
-            raise ValueError(f"unknown action: {', '.join(unknown)}")
+            raise ValueError(FieldError(ErrorCode.UNKNOWN_ACTIONS, f"unknown action: {', '.join(unknown)}", actions=unknown))
         return value
 
 

@@ -7,7 +7,8 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from pydantic import BaseModel
 
 from server.authz import auth_required, roles_required, scoped_business_id
-from server.errors import ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import FieldError, ValidationFailed
 from server.schemas.common import Ok, binary
 from server.schemas.customers import Customer, CustomerPage, ImportResult
 from server.services import customers as service
@@ -57,7 +58,7 @@ def _business_arg(raw: str | None, required: bool) -> int | None:
     try:
         return scoped_business_id(int(raw), required=required)
     except ValueError:
-        raise ValidationFailed({"business_id": "must be a whole number"}) from None
+        raise ValidationFailed({"business_id": FieldError(ErrorCode.NOT_INTEGER, "must be a whole number")}) from None
 
 
 @crm_bp.get("/customers")

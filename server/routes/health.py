@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from server.error_codes import ErrorCode
 from server.extensions import db
 
 health_bp = Blueprint("health", __name__)
@@ -21,5 +22,5 @@ def health():
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.error("health check: database unreachable: %s", exc.__class__.__name__)
-        return jsonify({"status": "error", "error": "database unreachable"}), 503
+        return jsonify({"status": "error", "error": "database unreachable", "code": ErrorCode.SERVICE_UNAVAILABLE}), 503
     return jsonify({"status": "ok", "database": "ok"}), 200

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_sock import Sock
 from twilio.twiml.voice_response import VoiceResponse
 
+from server.error_codes import ErrorCode
 from server.errors import Forbidden
 from server.services import media_stream as stream_service
 from server.webhooks import public_url, verify_twilio_signature, webhook_secret
@@ -48,7 +49,7 @@ def verify_stream_signature() -> None:
     validator = RequestValidator(token)
     if not signature or not any(validator.validate(url, {}, signature) for url in _ws_urls()):
         log.warning("rejected %s: invalid Twilio signature on the websocket upgrade", request.path)
-        raise Forbidden("invalid signature")
+        raise Forbidden("invalid signature", code=ErrorCode.INVALID_SIGNATURE)
 
 
 @media_stream_bp.before_request

@@ -14,7 +14,8 @@ from flask import Blueprint, jsonify
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from server.authz import auth_required, roles_required, scoped_business_id
-from server.errors import ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import FieldError, ValidationFailed
 from server.schemas.common import Ok
 from server.schemas.records import Contract, Invoice, InvoiceCancelled, Task
 from server.services import invoices as invoice_service
@@ -34,7 +35,7 @@ def _customer(cid: int, query: ScopeArgs):
     """The customer, scoped: another business's customer is a 404 like a missing one."""
     raw = query.business_id
     if raw is not None and not raw.isdigit():
-        raise ValidationFailed({"business_id": "must be an integer"})
+        raise ValidationFailed({"business_id": FieldError(ErrorCode.NOT_INTEGER, "must be an integer")})
     return records_service.scoped_customer(scoped_business_id(int(raw) if raw else None, required=False), cid)
 
 
@@ -61,7 +62,7 @@ class _Money(_Strict):
         if self.amount is not None:
             agorot = int(self.amount * 100)
             if self.amount_agorot is not None and self.amount_agorot != agorot:
-                raise ValueError("amount and amount_agorot disagree")
+                raise ValueError(FieldError(ErrorCode.AMOUNTS_DISAGREE, "amount and amount_agorot disagree"))
             self.amount_agorot = agorot
         return self
 
@@ -85,7 +86,7 @@ class TaskUpdate(_Strict):
     @classmethod
     def _not_null(cls, value):
         if value is None:
-            raise ValueError("may not be null")
+            raise ValueError(FieldError(ErrorCode.NOT_NULL, "may not be null"))
         return value
 
 
@@ -151,7 +152,7 @@ class ContractUpdate(ContractCreate):
     @classmethod
     def _not_null(cls, value):
         if value is None:
-            raise ValueError("may not be null")
+            raise ValueError(FieldError(ErrorCode.NOT_NULL, "may not be null"))
         return value
 
 
@@ -219,7 +220,7 @@ class InvoiceCreate(_InvoiceFields):
     @model_validator(mode="after")
     def _amount_given(self):
         if self.amount_agorot is None:
-            raise ValueError("amount (ILS) or amount_agorot required")
+            raise ValueError(FieldError(ErrorCode.AMOUNT_REQUIRED, "amount (ILS) or amount_agorot required"))
         return self
 
 
@@ -228,7 +229,7 @@ class InvoiceUpdate(_InvoiceFields):
     @classmethod
     def _not_null(cls, value):
         if value is None:
-            raise ValueError("may not be null")
+            raise ValueError(FieldError(ErrorCode.NOT_NULL, "may not be null"))
         return value
 
 

@@ -7,6 +7,8 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from server.authz import auth_required, roles_required, scoped_business_id
+from server.error_codes import ErrorCode
+from server.errors import FieldError, field_message
 from server.phones import InvalidPhone, normalize_phone
 from server.schemas.common import Ok
 from server.schemas.whatsapp import MessagePage, TemplateList, WhatsAppTemplate, WhatsAppTransport, WhatsAppWindow
@@ -31,19 +33,19 @@ class SendBody(BaseModel):
         try:
             return normalize_phone(value)
         except InvalidPhone as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(field_message(exc)) from None
 
     @field_validator("text")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
         if value is not None and not (1 <= len(value) <= MAX_TEXT and value.strip()):
-            raise ValueError(f"text must be 1 to {MAX_TEXT} characters")
+            raise ValueError(FieldError(ErrorCode.TEXT_LENGTH, f"text must be 1 to {MAX_TEXT} characters", max=MAX_TEXT))
         return value
 
     @model_validator(mode="after")
     def _one_kind(self):
         if (self.text is None) == (self.template is None):
-            raise ValueError("send either text or template")
+            raise ValueError(FieldError(ErrorCode.TEXT_OR_TEMPLATE, "send either text or template"))
         return self
 
 
@@ -82,7 +84,7 @@ class TemplateBody(BaseModel):
     @classmethod
     def _name(cls, value: str | None) -> str | None:
         if value is not None and not TEMPLATE_NAME.match(value):
-            raise ValueError("lower-case letters, digits and underscores only")
+            raise ValueError(FieldError(ErrorCode.TEMPLATE_NAME_CHARACTERS, "lower-case letters, digits and underscores only"))
         return value
 
 

@@ -14,6 +14,7 @@ from typing import Callable
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from server import json_input
+from server.error_codes import ErrorCode
 from server.errors import BadRequest, Forbidden
 from server.services import whatsapp as service
 from server.sqlite_locking import write_lock_first
@@ -43,9 +44,10 @@ def _meta_json():
     try:
         data = json_input.loads(request.get_data(cache=True))
     except json_input.InvalidJSON as exc:
-        raise BadRequest(str(exc)) from None
+        raise BadRequest(str(exc), code=ErrorCode.JSON_TOO_DEEP if isinstance(exc, json_input.JSONTooDeep)
+                         else ErrorCode.INVALID_JSON) from None
     if not isinstance(data, dict):
-        raise BadRequest("invalid json")
+        raise BadRequest("invalid json", code=ErrorCode.INVALID_JSON)
     return data
 
 

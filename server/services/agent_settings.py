@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from server.errors import ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import FieldError, ValidationFailed
 from server.services import businesses
 
 AGENT_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_limit", "recording_notice",
@@ -45,8 +46,8 @@ def get_settings(actor, business_id: int) -> dict:
 
 def put_settings(actor, business_id: int, data: dict) -> dict:
     if not isinstance(data, dict):
-        raise ValidationFailed({"body": "must be an object"})
-    unknown = {k: "not an agent setting" for k in data if k not in AGENT_KEYS}
+        raise ValidationFailed({"body": FieldError(ErrorCode.NOT_OBJECT, "must be an object")})
+    unknown = {k: FieldError(ErrorCode.NOT_AGENT_SETTING, "not an agent setting") for k in data if k not in AGENT_KEYS}
     if unknown:
         raise ValidationFailed(unknown)
     businesses.update_business(actor, business_id, {"settings": data})

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 from flask import current_app
 from sqlalchemy import select
 
-from server.errors import ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import FieldError, ValidationFailed
 from server.extensions import db
 from server.models import Business, Customer
 from server.phones import try_normalize_phone
@@ -30,14 +31,14 @@ def try_turn(business_id: int, base_url: str, text: str | None = None, audio: by
     errors = {}
     if audio is None:
         if not isinstance(text, str) or not text.strip():
-            errors["text"] = "text or audio required"
+            errors["text"] = FieldError(ErrorCode.TEXT_OR_AUDIO_REQUIRED, "text or audio required")
         elif len(text) > MAX_TEXT:
-            errors["text"] = f"at most {MAX_TEXT} characters"
+            errors["text"] = FieldError(ErrorCode.TOO_LONG, f"at most {MAX_TEXT} characters", max=MAX_TEXT)
     elif not audio:
-        errors["audio"] = "empty recording"
+        errors["audio"] = FieldError(ErrorCode.EMPTY_RECORDING, "empty recording")
     caller = try_normalize_phone(from_phone) if isinstance(from_phone, str) else None
     if from_phone not in (None, "") and caller is None:
-        errors["from"] = "invalid phone number"
+        errors["from"] = FieldError(ErrorCode.INVALID_PHONE, "invalid phone number")
     if errors:
         raise ValidationFailed(errors)
 

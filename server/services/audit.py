@@ -22,7 +22,8 @@ from typing import Any, Callable
 
 from sqlalchemy import event, func, select
 
-from server.errors import ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import FieldError, ValidationFailed
 from server.extensions import db
 from server.models import AuditEntry
 from server.tenancy import BusinessScope, scope_filter
@@ -163,7 +164,7 @@ def list_entries(*, business_id: BusinessScope, page: int = 1, limit: int = 50, 
                  until: datetime | None = None) -> dict:
     """A page of entries, newest first, of every business under ALL_BUSINESSES (platform admin)."""
     if since is not None and until is not None and since > until:
-        raise ValidationFailed({"since": "must not be after until"})
+        raise ValidationFailed({"since": FieldError(ErrorCode.SINCE_AFTER_UNTIL, "must not be after until")})
     query = select(AuditEntry).where(scope_filter(AuditEntry.business_id, business_id))
     if action:
         query = query.where(AuditEntry.action.in_(action))

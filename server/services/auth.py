@@ -5,6 +5,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select, update
 
+from server.error_codes import ErrorCode
 from server.errors import Forbidden, Unauthorized
 from server.extensions import db
 from server.models import User
@@ -32,12 +33,13 @@ def authenticate(email: str, password: str) -> User:
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is None:
         verify_password(_DUMMY_HASH, password)
-        _refuse(Unauthorized("invalid credentials"), email, "unknown email")
+        _refuse(Unauthorized("invalid credentials", code=ErrorCode.INVALID_CREDENTIALS), email, "unknown email")
     password_ok = verify_password(user.password_hash, password)
     if not password_ok or not user.active:
-        _refuse(Unauthorized("invalid credentials"), email, "user inactive" if password_ok else "wrong password", user)
+        _refuse(Unauthorized("invalid credentials", code=ErrorCode.INVALID_CREDENTIALS), email,
+                "user inactive" if password_ok else "wrong password", user)
     if user.business is not None and (not user.business.active or user.business.deleted_at is not None):
-        _refuse(Forbidden("business inactive"), email, "business inactive", user)
+        _refuse(Forbidden("business inactive", code=ErrorCode.BUSINESS_INACTIVE), email, "business inactive", user)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from server.error_codes import ErrorCode
 from server.errors import BadRequest, Conflict
 
 PG_MAGIC = b"PGDMP"
@@ -27,6 +28,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 
 class BackupError(Conflict):
     """A backup tool failed; the message says which and why (without secrets)."""
+    code = ErrorCode.BACKUP_REFUSED
 
 
 def backend(database_url: str) -> str:
@@ -73,7 +75,7 @@ def _run(argv: list[str], env: dict[str, str], stdin=None) -> None:
 def _sqlite_path(database_url: str) -> Path:
     database = make_url(database_url).database
     if not database or database == ":memory:":
-        raise BadRequest("an in-memory SQLite database cannot be backed up")
+        raise BadRequest("an in-memory SQLite database cannot be backed up", code=ErrorCode.BACKUP_REFUSED)
     return Path(database)
 
 
@@ -81,7 +83,7 @@ def backup_database(database_url: str, target: Path) -> Path:
     """Write a consistent backup of the live database to `target` (created, never overwritten)."""
     target = Path(target)
     if target.exists():
-        raise Conflict(f"{target} exists: choose another file")
+        raise Conflict(f"{target} exists: choose another file", code=ErrorCode.BACKUP_TARGET_EXISTS)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     try:
@@ -110,14 +112,15 @@ def backup_kind(path: Path) -> str:
         return "postgresql"
     if head == SQLITE_MAGIC:
         return "sqlite"
-    raise BadRequest(f"{path} is not a Kesher backup (neither a pg_dump custom file nor SQLite)")
+    raise BadRequest(f"{path} is not a Kesher backup (neither a pg_dump custom file nor SQLite)",
+                     code=ErrorCode.BACKUP_REFUSED)
 
 
 def verify_backup(path: Path) -> str:
     """Check a backup file is readable and complete before anything is touched."""
     path = Path(path)
     if not path.is_file():
-        raise BadRequest(f"{path} not found")
+        raise BadRequest(f"{path} not found", code=ErrorCode.BACKUP_REFUSED)
     kind = backup_kind(path)
     if kind == "postgresql":
         _run([_tool("pg_restore"), "--list", str(path)], dict(os.environ))
@@ -125,9 +128,9 @@ def verify_backup(path: Path) -> str:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise BadRequest(f"{path} is a damaged SQLite file")
+                raise BadRequest(f"{path} is a damaged SQLite file", code=ErrorCode.BACKUP_REFUSED)
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name='alembic_version'").fetchone():
-                raise BadRequest(f"{path} is not a Kesher database (no alembic_version)")
+                raise BadRequest(f"{path} is not a Kesher database (no alembic_version)", code=ErrorCode.BACKUP_REFUSED)
         finally:
             conn.close()
     return kind
@@ -138,7 +141,7 @@ def restore_database(database_url: str, source: Path) -> None:
     kind = verify_backup(source)
     target_kind = "postgresql" if backend(database_url) == "postgresql" else "sqlite"
     if kind != target_kind:
-        raise BadRequest(f"this is a {kind} backup but DATABASE_URL is {target_kind}")
+        raise BadRequest(f"this is a {kind} backup but DATABASE_URL is {target_kind}", code=ErrorCode.BACKUP_REFUSED)
     if kind == "postgresql":
         env = _pg_env(database_url)
         script = subprocess.run([_tool("pg_restore"), "--no-owner", "--no-acl", "--file", "-", str(source)],

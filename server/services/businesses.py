@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound, ValidationFailed, field_message
 from server.extensions import db
 from server.models import Business
 from server.models.base import utcnow
@@ -54,9 +55,9 @@ def list_businesses(actor) -> list[Business]:
 def get_business(actor, business_id: int) -> Business:
     business = db.session.get(Business, business_id)
     if business is None or business.deleted_at is not None:
-        raise NotFound("business not found")
+        raise NotFound("business not found", code=ErrorCode.BUSINESS_NOT_FOUND)
     if not actor.is_platform_admin and actor.business_id != business.id:
-        raise NotFound("business not found")
+        raise NotFound("business not found", code=ErrorCode.BUSINESS_NOT_FOUND)
     return business
 
 
@@ -69,16 +70,20 @@ def business_details(business: Business) -> dict:
 
 # ---- validation -------------------------------------------------------------------------
 
-def _clean_name(raw: Any, missing_message: str) -> str:
+_NAME_REQUIRED = FieldError(ErrorCode.NAME_REQUIRED, "name required")
+_INVALID_NAME = FieldError(ErrorCode.INVALID_NAME, "invalid name")
+
+
+def _clean_name(raw: Any, missing: FieldError) -> str:
     if raw is None:
-        raise BadRequest(missing_message)
+        raise BadRequest(missing, code=missing.code)
     if not isinstance(raw, str):
-        raise BadRequest("invalid name")
+        raise BadRequest(_INVALID_NAME, code=_INVALID_NAME.code)
     name = raw.strip()
     if not name:
-        raise BadRequest(missing_message)
+        raise BadRequest(missing, code=missing.code)
     if len(name) > NAME_MAX:
-        raise BadRequest("invalid name")
+        raise BadRequest(_INVALID_NAME, code=_INVALID_NAME.code)
     return name
 
 
@@ -86,10 +91,10 @@ def _clean_domain(raw: Any) -> str | None:
     if raw is None:
         return None
     if not isinstance(raw, str):
-        raise ValidationFailed({"domain": "must be text"})
+        raise ValidationFailed({"domain": FieldError(ErrorCode.NOT_TEXT, "must be text")})
     domain = raw.strip().lower() or None
     if domain and (len(domain) > 160 or not re.fullmatch(r"[a-z0-9\u0590-\u05ff.-]+(:\d+)?", domain)):
-        raise ValidationFailed({"domain": "invalid domain"})
+        raise ValidationFailed({"domain": FieldError(ErrorCode.INVALID_DOMAIN, "invalid domain")})
     return domain
 
 
@@ -102,11 +107,11 @@ def _name_taken(name: str, except_id: int | None = None) -> bool:
 
 def _text(value: Any, key: str, max_len: int, errors: dict) -> str | None:
     if not isinstance(value, str):
-        errors[key] = "must be text"
+        errors[key] = FieldError(ErrorCode.NOT_TEXT, "must be text")
         return None
     value = value.strip()
     if len(value) > max_len:
-        errors[key] = f"at most {max_len} characters"
+        errors[key] = FieldError(ErrorCode.TOO_LONG, f"at most {max_len} characters", max=max_len)
         return None
     return value
 
@@ -114,7 +119,7 @@ def _text(value: Any, key: str, max_len: int, errors: dict) -> str | None:
 def clean_settings(raw: Any) -> dict:
     """Validated settings updates: known keys only; a null value removes the key."""
     if not isinstance(raw, dict):
-        raise ValidationFailed({"settings": "must be an object"})
+        raise ValidationFailed({"settings": FieldError(ErrorCode.NOT_OBJECT, "must be an object")})
     errors: dict[str, str] = {}
     out: dict[str, Any] = {}
     for key, value in raw.items():
@@ -123,7 +128,7 @@ def clean_settings(raw: Any) -> dict:
             if key in SETTINGS_KEYS:
                 out[key] = None
             else:
-                errors[field] = "unknown setting"
+                errors[field] = FieldError(ErrorCode.UNKNOWN_SETTING, "unknown setting")
             continue
         if key == "hours" and isinstance(value, dict):
             out[key] = _clean_hours(value, field, errors)
@@ -141,22 +146,22 @@ def clean_settings(raw: Any) -> dict:
                 out[key] = _text(value, field, 1000, errors)
         elif key == "turn_limit":
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 50:
-                errors[field] = "a whole number from 1 to 50"
+                errors[field] = FieldError(ErrorCode.WHOLE_NUMBER_RANGE, "a whole number from 1 to 50", min=1, max=50)
             else:
                 out[key] = value
         elif key == "transfer_number":
             try:
                 out[key] = normalize_phone(value if isinstance(value, str) else None)
             except InvalidPhone as exc:
-                errors[field] = str(exc)
+                errors[field] = field_message(exc)
         elif key == "voice_mode":
             if value not in ("record", "stream"):
-                errors[field] = "record or stream"
+                errors[field] = FieldError(ErrorCode.ONE_OF, "record or stream", choices=["record", "stream"])
             else:
                 out[key] = value
         elif key == "transfer_timeout":
             if isinstance(value, bool) or not isinstance(value, int) or not 5 <= value <= 60:
-                errors[field] = "seconds, a whole number from 5 to 60"
+                errors[field] = FieldError(ErrorCode.SECONDS_RANGE, "seconds, a whole number from 5 to 60", min=5, max=60)
             else:
                 out[key] = value
         elif key == "providers":
@@ -171,11 +176,11 @@ def clean_settings(raw: Any) -> dict:
             out[key] = clean_policy(value, field, errors)
         elif key == "language":
             if value not in ("he", "he-IL", "en", "ar"):
-                errors[field] = "one of he, he-IL, en, ar"
+                errors[field] = FieldError(ErrorCode.ONE_OF, "one of he, he-IL, en, ar", choices=["he", "he-IL", "en", "ar"])
             else:
                 out[key] = value
         else:
-            errors[field] = "unknown setting"
+            errors[field] = FieldError(ErrorCode.UNKNOWN_SETTING, "unknown setting")
     if errors:
         raise ValidationFailed(errors)
     return out
@@ -189,7 +194,8 @@ def _clean_retention(value: Any, field: str, errors: dict) -> Any:
         return value  # one period, in days, for everything kept
     if isinstance(value, dict) and value and all(k in RETENTION_KEYS and days(v) for k, v in value.items()):
         return dict(value)
-    errors[field] = f"days (1..36500) or an object of {', '.join(RETENTION_KEYS)} in days"
+    errors[field] = FieldError(ErrorCode.RETENTION, f"days (1..36500) or an object of {', '.join(RETENTION_KEYS)} in days",
+                               min=1, max=36500, keys=list(RETENTION_KEYS))
     return None
 
 
@@ -209,9 +215,9 @@ def _clean_hours(value: dict, field: str, errors: dict) -> dict | None:
     out = {}
     for day, span in value.items():
         if day not in _DAYS:
-            errors[f"{field}.{day}"] = f"one of {', '.join(_DAYS)}"
+            errors[f"{field}.{day}"] = FieldError(ErrorCode.ONE_OF, f"one of {', '.join(_DAYS)}", choices=list(_DAYS))
         elif span is not None and not (isinstance(span, str) and _SPAN.match(span.strip())):
-            errors[f"{field}.{day}"] = "HH:MM-HH:MM or null"
+            errors[f"{field}.{day}"] = FieldError(ErrorCode.HOURS_SPAN, "HH:MM-HH:MM or null")
         else:
             out[day] = span.strip() if span else None
     return out
@@ -220,14 +226,15 @@ def _clean_hours(value: dict, field: str, errors: dict) -> dict | None:
 def _clean_providers(value: Any, field: str, errors: dict) -> dict | None:
     """{"asr": "local", "reply": "openai", "tts": "espeak"}: any subset; the rest follow the deployment."""
     if not isinstance(value, dict):
-        errors[field] = "must be an object"
+        errors[field] = FieldError(ErrorCode.NOT_OBJECT, "must be an object")
         return None
     out = {}
     for kind, name in value.items():
         if kind not in VOICE_PROVIDERS:
-            errors[f"{field}.{kind}"] = "unknown provider kind"
+            errors[f"{field}.{kind}"] = FieldError(ErrorCode.UNKNOWN_PROVIDER_KIND, "unknown provider kind")
         elif name is not None and name not in VOICE_PROVIDERS[kind]:
-            errors[f"{field}.{kind}"] = f"one of {', '.join(VOICE_PROVIDERS[kind])}"
+            errors[f"{field}.{kind}"] = FieldError(ErrorCode.ONE_OF, f"one of {', '.join(VOICE_PROVIDERS[kind])}",
+                                                   choices=list(VOICE_PROVIDERS[kind]))
         elif name is not None:
             out[kind] = name
     return out
@@ -239,17 +246,17 @@ def _clean_number(raw: Any, field: str) -> str | None:
     try:
         return normalize_phone(raw if isinstance(raw, str) else None)
     except InvalidPhone as exc:
-        raise ValidationFailed({field: str(exc)}) from None
+        raise ValidationFailed({field: field_message(exc)}) from None
 
 
-def _check_number_free(column, number: str | None, except_id: int | None, label: str) -> None:
+def _check_number_free(column, number: str | None, except_id: int | None, label: str, code: ErrorCode) -> None:
     if number is None:
         return
     query = select(Business.id).where(column == number)
     if except_id is not None:
         query = query.where(Business.id != except_id)
     if db.session.scalar(query) is not None:
-        raise Conflict(f"{label} exists")
+        raise Conflict(f"{label} exists", code=code)
 
 
 # ---- writing ----------------------------------------------------------------------------
@@ -258,11 +265,11 @@ def create_business(actor, data: dict) -> Business:
     """Platform admin only. 400 "name required", 409 "name exists" (the seed's contract)."""
     if not actor.is_platform_admin:
         raise Forbidden()
-    name = _clean_name(data.get("name"), "name required")
+    name = _clean_name(data.get("name"), _NAME_REQUIRED)
     business = Business(name=name, domain=_clean_domain(data.get("domain")), settings={}, whatsapp_config={})
     _apply_channels(actor, business, data, except_id=None)
     if _name_taken(name):
-        raise Conflict("name exists")
+        raise Conflict("name exists", code=ErrorCode.NAME_EXISTS)
     db.session.add(business)
     db.session.flush()
     audit.record("create", "business", business.id, business_id=business.id,
@@ -278,9 +285,9 @@ def update_business(actor, business_id: int, data: dict) -> Business:
         raise Forbidden()
     new_name = None
     if "name" in data:
-        new_name = _clean_name(data["name"], "invalid name")
+        new_name = _clean_name(data["name"], _INVALID_NAME)
         if new_name != business.name and _name_taken(new_name, except_id=business.id):
-            raise Conflict("name exists")
+            raise Conflict("name exists", code=ErrorCode.NAME_EXISTS)
     domain = _clean_domain(data["domain"]) if "domain" in data else business.domain
     settings_update = clean_settings(data["settings"]) if data.get("settings") is not None else {}
     _apply_channels(actor, business, data, except_id=business.id)
@@ -315,14 +322,15 @@ def _apply_channels(actor, business: Business, data: dict, except_id: int | None
     if "whatsapp_provider" in data:
         provider = data["whatsapp_provider"]
         if provider not in WHATSAPP_PROVIDERS:
-            raise ValidationFailed({"whatsapp_provider": f"one of {', '.join(WHATSAPP_PROVIDERS)}"})
+            raise ValidationFailed({"whatsapp_provider": FieldError(
+                ErrorCode.ONE_OF, f"one of {', '.join(WHATSAPP_PROVIDERS)}", choices=list(WHATSAPP_PROVIDERS))})
     numbers: dict[str, str | None] = {}
     for key, column, label in ROUTING_NUMBERS:
         if key in data:
             number = _clean_number(data[key], key)
             if number != getattr(business, key) and not actor.is_platform_admin:
-                raise Forbidden(f"only the platform admin assigns the {label}")
-            _check_number_free(column, number, except_id, label)
+                raise Forbidden(f"only the platform admin assigns the {label}", code=ErrorCode(f"{key}_admin_only"))
+            _check_number_free(column, number, except_id, label, ErrorCode(f"{key}_exists"))
             numbers[key] = number
     if "whatsapp_provider" in data:
         business.whatsapp_provider = data["whatsapp_provider"]

@@ -18,6 +18,8 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from server.error_codes import ErrorCode
+from server.errors import FieldError
 from server.hebrew import fold_final_letters
 
 PROTECTED = ("invoices", "contracts", "tasks")
@@ -36,14 +38,15 @@ DIGIT_WORDS = {"אפס": "0", "אחת": "1", "אחד": "1", "שתימ": "2", "ש
 
 def clean_policy(value: Any, field: str, errors: dict) -> dict | None:
     if not isinstance(value, dict) or not value:
-        errors[field] = f"an object of {', '.join(PROTECTED)} (true or false)"
+        errors[field] = FieldError(ErrorCode.NOT_OBJECT, f"an object of {', '.join(PROTECTED)} (true or false)")
         return None
     out = {}
     for kind, on in value.items():
         if kind not in PROTECTED:
-            errors[f"{field}.{kind}"] = f"one of {', '.join(PROTECTED)}"
+            errors[f"{field}.{kind}"] = FieldError(ErrorCode.ONE_OF, f"one of {', '.join(PROTECTED)}",
+                                                   choices=list(PROTECTED))
         elif not isinstance(on, bool):
-            errors[f"{field}.{kind}"] = "true or false"
+            errors[f"{field}.{kind}"] = FieldError(ErrorCode.TRUE_OR_FALSE, "true or false")
         else:
             out[kind] = on
     return out

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from server.error_codes import ErrorCode
 from server.errors import AppError, NotFound
 from server.extensions import db
 from server.models import CallLog
@@ -25,7 +26,7 @@ def call_recording(business_id: BusinessScope, call_id: int, config) -> tuple[by
     if call is None or not in_scope(business_id, call.business_id):
         raise NotFound()
     if not call.recording_url:
-        raise NotFound("no recording")
+        raise NotFound("no recording", code=ErrorCode.RECORDING_NOT_FOUND)
     try:
         audio = download_recording(call.recording_url, config)
     except ProviderError as exc:
@@ -34,7 +35,7 @@ def call_recording(business_id: BusinessScope, call_id: int, config) -> tuple[by
         # would let whoever planted the URL map which local ports are open. The log
         # keeps the cause for the operator.
         log.warning("call %s: recording not fetched: %s", call.call_sid, exc.reason)
-        raise AppError("recording unavailable", status_code=502) from None
+        raise AppError("recording unavailable", status_code=502, code=ErrorCode.RECORDING_UNAVAILABLE) from None
     mimetype = "audio/wav" if call.recording_url.lower().endswith(".wav") or audio[:4] == b"RIFF" else "audio/mpeg"
     return audio, mimetype
 

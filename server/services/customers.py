@@ -23,7 +23,8 @@ from typing import Any, Iterator
 from sqlalchemy import and_, func, insert, literal_column, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
-from server.errors import AppError, BadRequest, Conflict, ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import AppError, BadRequest, Conflict, FieldError, ValidationFailed, field_message
 from server.extensions import db
 from server.hebrew import normalize_for_search
 from server.models import Customer
@@ -52,7 +53,7 @@ def get_customer(business_id: BusinessScope, customer_id: int):
 
     customer = db.session.get(Customer, customer_id)
     if customer is None or not in_scope(business_id, customer.business_id):
-        raise NotFound("customer not found")
+        raise NotFound("customer not found", code=ErrorCode.CUSTOMER_NOT_FOUND)
     return customer
 
 
@@ -127,9 +128,9 @@ def clean_customer_fields(data: dict, *, partial: bool = False) -> dict:
     if not partial or "name" in data:
         name = data.get("name")
         if not isinstance(name, str) or not name.strip():
-            errors["name"] = "name required"
+            errors["name"] = FieldError(ErrorCode.NAME_REQUIRED, "name required")
         elif len(name.strip()) > NAME_MAX:
-            errors["name"] = f"at most {NAME_MAX} characters"
+            errors["name"] = FieldError(ErrorCode.TOO_LONG, f"at most {NAME_MAX} characters", max=NAME_MAX)
         else:
             out["name"] = name.strip()
     if "phone" in data:
@@ -137,29 +138,29 @@ def clean_customer_fields(data: dict, *, partial: bool = False) -> dict:
         if phone is None or (isinstance(phone, str) and not phone.strip()):
             out["phone"] = None
         elif not isinstance(phone, str):
-            errors["phone"] = "invalid phone number"
+            errors["phone"] = FieldError(ErrorCode.INVALID_PHONE, "invalid phone number")
         else:
             try:
                 out["phone"] = normalize_phone(phone)
             except InvalidPhone as exc:
-                errors["phone"] = str(exc)
+                errors["phone"] = field_message(exc)
     if "email" in data:
         email = data.get("email")
         if email is None or (isinstance(email, str) and not email.strip()):
             out["email"] = None
         elif not isinstance(email, str):
-            errors["email"] = "invalid email"
+            errors["email"] = FieldError(ErrorCode.INVALID_EMAIL, "invalid email")
         else:
             try:
                 out["email"] = validate_email(email.strip(), check_deliverability=False).normalized.lower()
             except EmailNotValidError:
-                errors["email"] = "invalid email"
+                errors["email"] = FieldError(ErrorCode.INVALID_EMAIL, "invalid email")
     if "notes" in data:
         notes = data.get("notes")
         if notes is None or (isinstance(notes, str) and not notes.strip()):
             out["notes"] = None
         elif not isinstance(notes, str) or len(notes) > NOTES_MAX:
-            errors["notes"] = f"text of at most {NOTES_MAX} characters"
+            errors["notes"] = FieldError(ErrorCode.TOO_LONG, f"text of at most {NOTES_MAX} characters", max=NOTES_MAX)
         else:
             out["notes"] = notes.strip()
     if "id_last4" in data:
@@ -167,7 +168,7 @@ def clean_customer_fields(data: dict, *, partial: bool = False) -> dict:
         if last4 is None or (isinstance(last4, str) and not last4.strip()):
             out["id_last4"] = None
         elif not isinstance(last4, str) or not re.fullmatch(r"\d{4}", last4.strip()):
-            errors["id_last4"] = "the last 4 digits of the ID number"
+            errors["id_last4"] = FieldError(ErrorCode.ID_LAST4, "the last 4 digits of the ID number")
         else:
             out["id_last4"] = last4.strip()
     if errors:
@@ -201,7 +202,7 @@ def create_customer(business_id: int, data: dict, source: str = "manual") -> Cus
     """A new customer of `business_id`. 422 on bad fields, 409 "phone exists"."""
     fields = clean_customer_fields(data)
     if _phone_taken(business_id, fields.get("phone")):
-        raise Conflict("phone exists")
+        raise Conflict("phone exists", code=ErrorCode.PHONE_EXISTS)
     customer = Customer(business_id=business_id, name=fields["name"], phone=fields.get("phone"),
                         email=fields.get("email"), notes=fields.get("notes"), id_last4=fields.get("id_last4"),
                         source=source)
@@ -213,7 +214,7 @@ def create_customer(business_id: int, data: dict, source: str = "manual") -> Cus
         db.session.commit()
     except IntegrityError:  # a concurrent create with the same phone won the race
         db.session.rollback()
-        raise Conflict("phone exists") from None
+        raise Conflict("phone exists", code=ErrorCode.PHONE_EXISTS) from None
     _publish(customer, "customer.created")
     return customer
 
@@ -223,7 +224,7 @@ def update_customer(business_id: BusinessScope, customer_id: int, data: dict) ->
     customer = get_customer(business_id, customer_id)
     fields = clean_customer_fields(data, partial=True)
     if "phone" in fields and _phone_taken(customer.business_id, fields["phone"], except_id=customer.id):
-        raise Conflict("phone exists")
+        raise Conflict("phone exists", code=ErrorCode.PHONE_EXISTS)
     for key in ("name", "phone", "email", "notes", "id_last4"):  # a whitelist, never the request's keys
         if key in fields:
             setattr(customer, key, fields[key])
@@ -233,7 +234,7 @@ def update_customer(business_id: BusinessScope, customer_id: int, data: dict) ->
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("phone exists") from None
+        raise Conflict("phone exists", code=ErrorCode.PHONE_EXISTS) from None
     _publish(customer, "customer.updated")
     return customer
 
@@ -256,7 +257,8 @@ def delete_customer(business_id: BusinessScope, customer_id: int) -> None:
     customer = get_customer(business_id, customer_id)
     history = _history_counts(customer.id)
     if history:
-        raise Conflict("customer has history: " + ", ".join(f"{k} {v}" for k, v in history.items()))
+        raise Conflict("customer has history: " + ", ".join(f"{k} {v}" for k, v in history.items()),
+                       code=ErrorCode.CUSTOMER_HAS_HISTORY)
     owner = customer.business_id
     _audit("delete", customer.id, owner, {})
     db.session.delete(customer)
@@ -264,7 +266,7 @@ def delete_customer(business_id: BusinessScope, customer_id: int) -> None:
         db.session.commit()
     except IntegrityError:  # a record attached meanwhile
         db.session.rollback()
-        raise Conflict("customer has history") from None
+        raise Conflict("customer has history", code=ErrorCode.CUSTOMER_HAS_HISTORY) from None
     from server.services.realtime import publish
     publish(owner, "customer.deleted", {"id": customer_id, "business_id": owner})
 
@@ -300,7 +302,7 @@ def parse_paging(page_raw: Any, limit_raw: Any) -> tuple[int, int]:
         page = max(int(page_raw if page_raw is not None else 1), 1)
         limit = min(max(int(limit_raw if limit_raw is not None else DEFAULT_LIMIT), 1), MAX_LIMIT)
     except (TypeError, ValueError):
-        raise BadRequest("invalid paging") from None
+        raise BadRequest("invalid paging", code=ErrorCode.INVALID_PAGING) from None
     return page, limit
 
 
@@ -498,8 +500,9 @@ class ImportRejected(AppError):
     status_code = 422
 
     def __init__(self, rejected: list[dict], total_rows: int):
-        super().__init__("validation", fields={"file": f"{len(rejected)} of {total_rows} rows rejected; "
-                                                         "nothing was imported"})
+        super().__init__("validation", code=ErrorCode.VALIDATION, fields={"file": FieldError(
+            ErrorCode.FILE_ROWS_REJECTED, f"{len(rejected)} of {total_rows} rows rejected; nothing was imported",
+            rejected=len(rejected), total=total_rows)})
         self.rejected = rejected
 
     def to_dict(self) -> dict:
@@ -522,7 +525,7 @@ def _decode_csv(raw: bytes) -> str:
     try:
         return raw.decode("cp1255")
     except UnicodeDecodeError:
-        raise ValidationFailed({"file": "not UTF-8 or Windows-1255 text"}) from None
+        raise ValidationFailed({"file": FieldError(ErrorCode.FILE_ENCODING, "not UTF-8 or Windows-1255 text")}) from None
 
 
 def _invisible(ch: str) -> bool:
@@ -556,11 +559,11 @@ def import_customers_csv(business_id: int, raw: bytes, on_duplicate: str = "reje
     the file is rejected; a phone the business already has is rejected, or skipped with
     on_duplicate="skip". Any rejection: ImportRejected with every bad row and why."""
     if on_duplicate not in ("reject", "skip"):
-        raise ValidationFailed({"on_duplicate": "reject or skip"})
+        raise ValidationFailed({"on_duplicate": FieldError(ErrorCode.REJECT_OR_SKIP, "reject or skip")})
     max_rows = max_rows or IMPORT_MAX_ROWS
     content = _decode_csv(raw)
     if not content.strip():
-        raise ValidationFailed({"file": "empty file"})
+        raise ValidationFailed({"file": FieldError(ErrorCode.FILE_EMPTY, "empty file")})
     try:
         dialect = csv.Sniffer().sniff(content.split("\n", 1)[0], delimiters=",;\t")
         delimiter = dialect.delimiter
@@ -578,7 +581,7 @@ def import_customers_csv(business_id: int, raw: bytes, on_duplicate: str = "reje
         elif _header_key(cell) and _header_key(cell) not in CSV_EXPORT_ONLY:
             ignored.append(cell.strip())
     if "name" not in columns:
-        raise ValidationFailed({"file": "a name column is required (שם / name)"})
+        raise ValidationFailed({"file": FieldError(ErrorCode.FILE_NAME_COLUMN, "a name column is required (שם / name)")})
 
     rejected: list[dict] = []
     parsed: list[tuple[int, dict]] = []
@@ -589,7 +592,8 @@ def import_customers_csv(business_id: int, raw: bytes, on_duplicate: str = "reje
             continue
         seen += 1
         if seen > max_rows:
-            raise ValidationFailed({"file": f"at most {max_rows} rows per import"})
+            raise ValidationFailed({"file": FieldError(ErrorCode.FILE_TOO_MANY_ROWS, f"at most {max_rows} rows per import",
+                                                               max=max_rows)})
         data = {key: _uncell(cells[i]) if i < len(cells) else "" for key, i in columns.items()}
         try:
             fields = clean_customer_fields(data)
@@ -630,7 +634,7 @@ def import_customers_csv(business_id: int, raw: bytes, on_duplicate: str = "reje
         db.session.commit()
     except IntegrityError:  # a customer with one of these phones was created meanwhile
         db.session.rollback()
-        raise Conflict("phone exists") from None
+        raise Conflict("phone exists", code=ErrorCode.PHONE_EXISTS) from None
     if rows:
         from server.services.realtime import publish
         publish(business_id, "customer.imported", {"business_id": business_id, "count": len(rows)})

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from server.error_codes import ErrorCode
 from server.errors import AppError
 from server.extensions import db
 from server.models import Business, Contract, Customer, Task, User
@@ -30,6 +31,7 @@ DEMO_CUSTOMERS = (
 
 class DemoRefused(AppError):
     status_code = 409
+    code = ErrorCode.DEMO_REFUSED
 
 
 def seed_demo(app_env: str) -> dict:

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from server.errors import Conflict, NotFound, ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import Conflict, FieldError, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Business, Invoice
 from server.models.base import utcnow
@@ -70,7 +71,9 @@ def vat_rate_bp(moment: datetime) -> int:
     """The VAT rate in force on the Israel date of `moment`, in basis points (1800 = 18%)."""
     rate = _in_force(VAT_RATES, israel_date(moment))
     if rate is None:
-        raise ValidationFailed({"invoice_date": f"אין שיעור מע״מ ידוע לתאריך {israel_date(moment).isoformat()}"},
+        day = israel_date(moment).isoformat()
+        raise ValidationFailed({"invoice_date": FieldError(ErrorCode.VAT_RATE_UNKNOWN, f"אין שיעור מע״מ ידוע לתאריך {day}",
+                                                           date=day)},
                                message="אין שיעור מע״מ ידוע לתאריך החשבונית")
     return rate
 
@@ -129,11 +132,11 @@ def _price(invoice: Invoice, when: datetime) -> None:
 def _check_fields(invoice: Invoice) -> None:
     fields = {}
     if invoice.amount_agorot is None or invoice.amount_agorot < 0:
-        fields["amount"] = "הסכום חייב להיות אפס או יותר"
+        fields["amount"] = FieldError(ErrorCode.AMOUNT_NEGATIVE, "הסכום חייב להיות אפס או יותר")
     if invoice.allocation_number and not ALLOCATION_RE.match(invoice.allocation_number):
-        fields["allocation_number"] = "מספר הקצאה הוא 9 ספרות"
+        fields["allocation_number"] = FieldError(ErrorCode.INVALID_ALLOCATION_NUMBER, "מספר הקצאה הוא 9 ספרות")
     if invoice.customer_tax_id and not valid_israeli_id(invoice.customer_tax_id):
-        fields["customer_tax_id"] = "מספר עוסק / ח״פ אינו תקין"
+        fields["customer_tax_id"] = FieldError(ErrorCode.INVALID_TAX_ID, "מספר עוסק / ח״פ אינו תקין")
     if fields:
         raise ValidationFailed(fields)
 
@@ -165,13 +168,13 @@ def create_invoice(customer, data: dict) -> Invoice:
 
 def get_invoice(customer, invoice_id: int, *, lock: bool = False) -> Invoice:
     if not 0 < invoice_id <= MAX_ID:
-        raise NotFound("invoice not found")
+        raise NotFound("invoice not found", code=ErrorCode.INVOICE_NOT_FOUND)
     query = select(Invoice).where(Invoice.id == invoice_id, Invoice.customer_id == customer.id)
     if lock:
         query = query.with_for_update()
     invoice = db.session.scalar(query)
     if invoice is None:
-        raise NotFound("invoice not found")
+        raise NotFound("invoice not found", code=ErrorCode.INVOICE_NOT_FOUND)
     return invoice
 
 
@@ -184,7 +187,8 @@ def list_invoices(customer) -> list[Invoice]:
 def update_draft(customer, invoice_id: int, data: dict) -> Invoice:
     invoice = get_invoice(customer, invoice_id, lock=True)
     if invoice.status != "draft":
-        raise Conflict("לא ניתן לערוך חשבונית שהופקה; יש לבטל אותה בחשבונית זיכוי")
+        raise Conflict("לא ניתן לערוך חשבונית שהופקה; יש לבטל אותה בחשבונית זיכוי",
+                       code=ErrorCode.INVOICE_ISSUED_NOT_EDITABLE)
     for field in EDITABLE_FIELDS:
         if field in data:
             setattr(invoice, field, data[field])
@@ -203,7 +207,8 @@ def update_draft(customer, invoice_id: int, data: dict) -> Invoice:
 def delete_draft(customer, invoice_id: int) -> None:
     invoice = get_invoice(customer, invoice_id, lock=True)
     if invoice.status != "draft":
-        raise Conflict("לא ניתן למחוק חשבונית שהופקה; יש לבטל אותה בחשבונית זיכוי")
+        raise Conflict("לא ניתן למחוק חשבונית שהופקה; יש לבטל אותה בחשבונית זיכוי",
+                       code=ErrorCode.INVOICE_ISSUED_NOT_DELETABLE)
     audited("delete", invoice)
     db.session.delete(invoice)
     event = change_event(invoice, "delete")
@@ -236,13 +241,14 @@ def _require_allocation(invoice: Invoice, when: datetime) -> None:
         amount = f"{threshold // 100:,}"
         message = (f"נדרש מספר הקצאה מרשות המסים (9 ספרות) כדי להפיק חשבונית לעוסק בסכום של "
                    f"{amount} ₪ ומעלה לפני מע״מ")
-        raise ValidationFailed({"allocation_number": message}, message=message)
+        field = FieldError(ErrorCode.ALLOCATION_NUMBER_REQUIRED, message, amount=threshold // 100)
+        raise ValidationFailed({"allocation_number": field}, message=message)
 
 
 def issue_draft(invoice: Invoice, allocation_number: str | None = None) -> Invoice:
     """Give a draft its running number and fix its date, VAT and totals. Flushes, no commit."""
     if invoice.status != "draft":
-        raise Conflict("החשבונית כבר הופקה")
+        raise Conflict("החשבונית כבר הופקה", code=ErrorCode.INVOICE_ALREADY_ISSUED)
     if allocation_number:
         invoice.allocation_number = allocation_number
     now = utcnow()
@@ -251,7 +257,7 @@ def issue_draft(invoice: Invoice, allocation_number: str | None = None) -> Invoi
     _check_fields(invoice)
     if invoice.is_b2b and not invoice.customer_tax_id:
         message = "חשבונית לעוסק דורשת מספר עוסק מורשה / ח״פ של הלקוח"
-        raise ValidationFailed({"customer_tax_id": message}, message=message)
+        raise ValidationFailed({"customer_tax_id": FieldError(ErrorCode.TAX_ID_REQUIRED, message)}, message=message)
     _require_allocation(invoice, invoice.invoice_date)
     _price(invoice, invoice.invoice_date)
     invoice.number = _next_number(invoice.business_id)
@@ -276,9 +282,9 @@ def issue_invoice(customer, invoice_id: int, data: dict | None = None) -> Invoic
 def pay_invoice(customer, invoice_id: int, paid_at: datetime | None = None) -> Invoice:
     invoice = get_invoice(customer, invoice_id, lock=True)
     if invoice.credit_for_invoice_id is not None:
-        raise Conflict("חשבונית זיכוי אינה משולמת")
+        raise Conflict("חשבונית זיכוי אינה משולמת", code=ErrorCode.CREDIT_NOTE_NOT_PAYABLE)
     if invoice.status != "issued":
-        raise Conflict("רק חשבונית שהופקה ולא שולמה יכולה להיות מסומנת כשולמה")
+        raise Conflict("רק חשבונית שהופקה ולא שולמה יכולה להיות מסומנת כשולמה", code=ErrorCode.INVOICE_NOT_PAYABLE)
     invoice.status = "paid"
     invoice.paid_at = paid_at or utcnow()
     audited("update", invoice, {"event": "pay"})
@@ -297,11 +303,11 @@ def cancel_with_credit(customer, invoice_id: int, reason: str | None = None) -> 
     """
     invoice = get_invoice(customer, invoice_id, lock=True)
     if invoice.status == "draft":
-        raise Conflict("טיוטה אינה מבוטלת בזיכוי; אפשר למחוק אותה")
+        raise Conflict("טיוטה אינה מבוטלת בזיכוי; אפשר למחוק אותה", code=ErrorCode.DRAFT_NOT_CANCELLABLE)
     if invoice.status == "cancelled":
-        raise Conflict("החשבונית כבר בוטלה")
+        raise Conflict("החשבונית כבר בוטלה", code=ErrorCode.INVOICE_ALREADY_CANCELLED)
     if invoice.credit_for_invoice_id is not None:
-        raise Conflict("לא ניתן לבטל חשבונית זיכוי")
+        raise Conflict("לא ניתן לבטל חשבונית זיכוי", code=ErrorCode.CREDIT_NOTE_NOT_CANCELLABLE)
     now = utcnow()
     credit = Invoice(
         business_id=invoice.business_id, customer_id=invoice.customer_id, status="issued", currency=invoice.currency,

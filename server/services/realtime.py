@@ -155,7 +155,8 @@ def _send_to_relay(business_id: int, event: str, payload: dict) -> None:
 
 def accept_relayed(body: bytes, signature: str, secret: str) -> None:
     """The web process's side: check the worker's signature, then emit to the browsers here."""
-    from server.errors import Forbidden, ValidationFailed
+    from server.error_codes import ErrorCode
+    from server.errors import FieldError, Forbidden, ValidationFailed
 
     if not signature or not hmac.compare_digest(relay_signature(secret, body), signature):
         raise Forbidden("forbidden")
@@ -167,5 +168,5 @@ def accept_relayed(body: bytes, signature: str, secret: str) -> None:
         message = None
     if (not isinstance(message, dict) or not isinstance(message.get("business_id"), int)
             or not isinstance(message.get("event"), str) or not isinstance(message.get("payload"), dict)):
-        raise ValidationFailed({"body": "business_id, event and payload required"})
+        raise ValidationFailed({"body": FieldError(ErrorCode.EVENT_FIELDS_REQUIRED, "business_id, event and payload required")})
     emit_locally(message["business_id"], message["event"], message["payload"])

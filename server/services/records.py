@@ -10,7 +10,8 @@ from functools import wraps
 
 from sqlalchemy import select
 
-from server.errors import NotFound, ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import FieldError, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Contract, Task
 from server.models.base import utcnow
@@ -29,7 +30,7 @@ def scoped_customer(business_id: BusinessScope, customer_id: int):
     """get_customer, with ids beyond the column's range answered 404 like any unknown id."""
     from server.services.customers import get_customer
     if not 0 < customer_id <= MAX_ID:
-        raise NotFound("customer not found")
+        raise NotFound("customer not found", code=ErrorCode.CUSTOMER_NOT_FOUND)
     return get_customer(business_id, customer_id)
 
 
@@ -75,7 +76,7 @@ def _get_record(model, customer, record_id: int, label: str):
     record = db.session.scalar(select(model).where(model.id == record_id, model.customer_id == customer.id)) \
         if 0 < record_id <= MAX_ID else None
     if record is None:
-        raise NotFound(f"{label} not found")
+        raise NotFound(f"{label} not found", code=ErrorCode(f"{label}_not_found"))
     return record
 
 
@@ -151,9 +152,9 @@ def _apply_contract(contract: Contract, data: dict) -> None:
         contract.signed_at = utcnow()
     fields = {}
     if contract.signed_at is not None and contract.status in ("draft", "sent"):
-        fields["signed_at"] = "signed_at requires status signed"
+        fields["signed_at"] = FieldError(ErrorCode.SIGNED_AT_NEEDS_SIGNED, "signed_at requires status signed")
     if contract.starts_at and contract.ends_at and contract.ends_at < contract.starts_at:
-        fields["ends_at"] = "ends_at is before starts_at"
+        fields["ends_at"] = FieldError(ErrorCode.ENDS_BEFORE_STARTS, "ends_at is before starts_at")
     if fields:
         raise ValidationFailed(fields)
 

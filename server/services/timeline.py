@@ -28,7 +28,8 @@ from datetime import datetime
 from sqlalchemy import Integer, literal_column, select, union_all
 from sqlalchemy.orm import selectinload
 
-from server.errors import ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import FieldError, ValidationFailed
 from server.extensions import db
 from server.models import CallLog, Contract, Invoice, Task, WhatsAppMsg
 from server.services.invoices import format_ils, invoice_to_dict
@@ -72,7 +73,8 @@ def parse_types(value) -> tuple[str, ...]:
     wanted = {p.strip() for part in parts for p in str(part).split(",") if p.strip()}
     unknown = sorted(wanted - set(TYPES))
     if unknown:
-        raise ValidationFailed({"types": f"unknown type(s): {', '.join(unknown)}; use {','.join(TYPES)}"})
+        message = f"unknown type(s): {', '.join(unknown)}; use {','.join(TYPES)}"
+        raise ValidationFailed({"types": FieldError(ErrorCode.UNKNOWN_TYPES, message, types=unknown, allowed=list(TYPES))})
     return tuple(t for t in TYPES if t in wanted) or TYPES
 
 
@@ -93,9 +95,10 @@ def parse_before(value: str | None) -> Position | None:
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
-            raise ValidationFailed({"before": "invalid ISO 8601 time"}) from None
+            raise ValidationFailed({"before": FieldError(ErrorCode.INVALID_DATE, "invalid ISO 8601 time")}) from None
         if moment.tzinfo is None:
-            raise ValidationFailed({"before": "time zone required (e.g. 2025-01-01T10:00:00+02:00)"})
+            raise ValidationFailed({"before": FieldError(ErrorCode.TIMEZONE_REQUIRED,
+                                                         "time zone required (e.g. 2025-01-01T10:00:00+02:00)")})
         return Position(False, moment, len(TYPES), 0)
     try:
         padded = value + "=" * (-len(value) % 4)
@@ -106,7 +109,7 @@ def parse_before(value: str | None) -> Position | None:
             raise ValueError
         return Position(bool(undated), moment, rank, row_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
-        raise ValidationFailed({"before": "invalid cursor"}) from None
+        raise ValidationFailed({"before": FieldError(ErrorCode.INVALID_CURSOR, "invalid cursor")}) from None
 
 
 def _after(key_col, id_col, rank: int, cursor: Position):

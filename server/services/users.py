@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from server.errors import Conflict, NotFound, ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import Conflict, FieldError, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Business, User
 from server.models.user import ROLES
@@ -17,19 +18,20 @@ def create_user(email: str, password: str, role: str, business_id: int | None = 
     email = (email or "").strip().lower()
     errors: dict[str, str] = {}
     if "@" not in email:
-        errors["email"] = "invalid email"
+        errors["email"] = FieldError(ErrorCode.INVALID_EMAIL, "invalid email")
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"at least {MIN_PASSWORD_LENGTH} characters"
+        errors["password"] = FieldError(ErrorCode.TOO_SHORT, f"at least {MIN_PASSWORD_LENGTH} characters",
+                                        min=MIN_PASSWORD_LENGTH)
     if role not in ROLES:
-        errors["role"] = f"one of {', '.join(ROLES)}"
+        errors["role"] = FieldError(ErrorCode.ONE_OF, f"one of {', '.join(ROLES)}", choices=list(ROLES))
     if role in ("staff", "viewer") and business_id is None:
-        errors["business_id"] = "staff and viewers belong to a business"
+        errors["business_id"] = FieldError(ErrorCode.BUSINESS_REQUIRED, "staff and viewers belong to a business")
     if errors:
         raise ValidationFailed(errors)
     if business_id is not None and db.session.get(Business, business_id) is None:
-        raise NotFound("business not found")
+        raise NotFound("business not found", code=ErrorCode.BUSINESS_NOT_FOUND)
     if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-        raise Conflict("email exists")
+        raise Conflict("email exists", code=ErrorCode.EMAIL_EXISTS)
     user = User(email=email, password_hash=hash_password(password), role=role,
                 business_id=business_id, name=name)
     db.session.add(user)
@@ -46,10 +48,10 @@ def _target_business_id(actor, requested: int | None) -> int | None:
         if requested is not None:
             business = db.session.get(Business, requested)
             if business is None or business.deleted_at is not None:
-                raise NotFound("business not found")
+                raise NotFound("business not found", code=ErrorCode.BUSINESS_NOT_FOUND)
         return requested
     if requested is not None and requested != actor.business_id:
-        raise NotFound("business not found")
+        raise NotFound("business not found", code=ErrorCode.BUSINESS_NOT_FOUND)
     return actor.business_id
 
 
@@ -64,7 +66,7 @@ def list_users(actor, business_id: int | None = None) -> list[User]:
 def get_user(actor, user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or (not actor.is_platform_admin and user.business_id != actor.business_id):
-        raise NotFound("user not found")
+        raise NotFound("user not found", code=ErrorCode.USER_NOT_FOUND)
     return user
 
 
@@ -82,7 +84,7 @@ def create_user_as(actor, data: dict) -> User:
 def _clean_user_name(raw) -> str | None:
     name = (raw or "").strip() if isinstance(raw, str) else None
     if name and len(name) > 160:
-        raise ValidationFailed({"name": "at most 160 characters"})
+        raise ValidationFailed({"name": FieldError(ErrorCode.TOO_LONG, "at most 160 characters", max=160)})
     return name or None
 
 
@@ -91,21 +93,22 @@ def update_user(actor, user_id: int, data: dict) -> User:
     user = get_user(actor, user_id)
     if user.id == actor.id and (data.get("role", user.role) != user.role
                                 or data.get("business_id", user.business_id) != user.business_id):
-        raise Conflict("cannot change your own role")
+        raise Conflict("cannot change your own role", code=ErrorCode.CANNOT_CHANGE_OWN_ROLE)
     errors: dict[str, str] = {}
     role = data.get("role", user.role)
     if role not in ROLES:
-        errors["role"] = f"one of {', '.join(ROLES)}"
+        errors["role"] = FieldError(ErrorCode.ONE_OF, f"one of {', '.join(ROLES)}", choices=list(ROLES))
     business_id = user.business_id
     if "business_id" in data:
         business_id = _target_business_id(actor, data["business_id"])
         if not actor.is_platform_admin:
             business_id = actor.business_id
     if role in ("staff", "viewer") and business_id is None:
-        errors["business_id"] = "staff and viewers belong to a business"
+        errors["business_id"] = FieldError(ErrorCode.BUSINESS_REQUIRED, "staff and viewers belong to a business")
     password = data.get("password")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = f"at least {MIN_PASSWORD_LENGTH} characters"
+        errors["password"] = FieldError(ErrorCode.TOO_SHORT, f"at least {MIN_PASSWORD_LENGTH} characters",
+                                        min=MIN_PASSWORD_LENGTH)
     if errors:
         raise ValidationFailed(errors)
     from server.services import audit
@@ -137,7 +140,7 @@ def set_user_active(actor, user_id: int, active: bool) -> User:
     """A deactivated user cannot log in, and an open session of theirs is refused at once."""
     user = get_user(actor, user_id)
     if user.id == actor.id and not active:
-        raise Conflict("cannot deactivate yourself")
+        raise Conflict("cannot deactivate yourself", code=ErrorCode.CANNOT_DEACTIVATE_SELF)
     from server.services import audit
     revoke = user.active and not active
     user.active = active

@@ -29,7 +29,8 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from server.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from server.extensions import db
 from server.json_input import has_lone_surrogate
 from server.models import Business, WhatsAppMsg, WhatsAppTemplate
@@ -58,6 +59,10 @@ MAX_STORED_TEXT = 65536
 class RejectedInbound(Exception):
     """An inbound message that cannot be stored: no valid sender, or no business owns the number."""
 
+    def __init__(self, message: str, code: ErrorCode):
+        super().__init__(message)
+        self.code = code
+
 
 def _cfg(key: str):
     return current_app.config[key]
@@ -85,7 +90,7 @@ def transport_state(business_id: int) -> dict:
 def _business(business_id: int) -> Business:
     business = db.session.get(Business, business_id)
     if business is None or business.deleted_at is not None:
-        raise NotFound("business not found")
+        raise NotFound("business not found", code=ErrorCode.BUSINESS_NOT_FOUND)
     return business
 
 
@@ -125,7 +130,7 @@ def list_templates(business_id: int) -> list[WhatsAppTemplate]:
 def _template(business_id: int, template_id: int) -> WhatsAppTemplate:
     row = db.session.get(WhatsAppTemplate, template_id)
     if row is None or row.business_id != business_id:
-        raise NotFound("template not found")
+        raise NotFound("template not found", code=ErrorCode.TEMPLATE_NOT_FOUND)
     return row
 
 
@@ -156,7 +161,7 @@ def _save_template(row: WhatsAppTemplate, action: str, fields: list[str]) -> Wha
             db.session.add(row)
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("template exists") from None
+        raise Conflict("template exists", code=ErrorCode.TEMPLATE_EXISTS) from None
     # Template names are the business's own wording ids, not personal data: the entry says which.
     audit.record(action, "whatsapp_template", row.id, business_id=row.business_id,
                  details={"name": row.name, "fields": fields})
@@ -199,17 +204,19 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
     if template:
         template_row = _find_template(business.id, template)
         if template_row is None:
-            raise ValidationFailed({"template": "unknown template"})
+            raise ValidationFailed({"template": FieldError(ErrorCode.UNKNOWN_TEMPLATE, "unknown template")})
         missing = missing_variables(template_row.body, variables)
         if missing:
-            raise ValidationFailed({"variables": "missing: " + ", ".join(missing)})
+            raise ValidationFailed({"variables": FieldError(ErrorCode.MISSING_VARIABLES, "missing: " + ", ".join(missing),
+                                                             names=list(missing))})
         if provider == "twilio" and not template_row.twilio_content_sid:
-            raise ValidationFailed({"template": "template has no Twilio ContentSid"})
+            raise ValidationFailed({"template": FieldError(ErrorCode.TEMPLATE_WITHOUT_CONTENT_SID,
+                                                            "template has no Twilio ContentSid")})
         body = render_template(template_row.body, variables)
     else:
         if not window_for_phone(business.id, to_e164, now)["open"]:
             if provider != "dev":
-                raise Conflict("outside 24h window")
+                raise Conflict("outside 24h window", code=ErrorCode.OUTSIDE_24H_WINDOW)
             flags["outside_window"] = True  # a real provider would refuse this free text
         body = text or ""
     customer = find_customer_by_phone(business.id, to_e164)
@@ -532,7 +539,7 @@ def ingest_webhook(provider: str, payload, args: dict | None = None, *, strict: 
                         provider, position, len(events), field_name)
             counts["rejected"] += 1
             if strict:
-                raise BadRequest("invalid text") from None
+                raise BadRequest("invalid text", code=ErrorCode.INVALID_TEXT) from None
             continue
         if isinstance(event, InboundMessage):
             try:
@@ -540,7 +547,7 @@ def ingest_webhook(provider: str, payload, args: dict | None = None, *, strict: 
             except RejectedInbound as exc:
                 counts["rejected"] += 1
                 if strict:
-                    raise BadRequest(str(exc)) from None
+                    raise BadRequest(str(exc), code=exc.code) from None
                 continue
             counts["inbound" if created else "duplicate"] += 1
         elif isinstance(event, StatusUpdate):
@@ -592,7 +599,7 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
     if sender is None:
         log.warning("whatsapp inbound %s from %s rejected: the sender is not a valid phone number",
                     event.provider_message_id, event.provider)
-        raise RejectedInbound("invalid sender")
+        raise RejectedInbound("invalid sender", ErrorCode.INVALID_SENDER)
     existing = _message_by_provider_id(event.provider, event.provider_message_id)
     if existing is not None:
         log.info("whatsapp inbound %s from %s delivered again; already stored as %s",
@@ -602,7 +609,7 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
     if business is None:
         log.warning("whatsapp inbound %s from %s to %s (phone-number id %s) rejected: no business has this number",
                     event.provider_message_id, event.provider, event.to_number, event.account_id)
-        raise RejectedInbound("unknown business number")
+        raise RejectedInbound("unknown business number", ErrorCode.UNKNOWN_BUSINESS_NUMBER)
     customer = find_or_create_lead(business.id, sender, (event.profile_name or "").replace("\x00", "") or None,
                                    "whatsapp")
     flags: dict = {}

@@ -17,7 +17,7 @@ def test_login_returns_user_and_csrf_token(client, make_user, make_business):
 
 
 def test_me_shows_role_after_login_and_401_before(client, login_as):
-    assert client.get("/api/auth/me").get_json() == {"error": "unauthorized"}
+    assert client.get("/api/auth/me").get_json() == {"error": "unauthorized", "code": "unauthorized"}
     assert client.get("/api/auth/me").status_code == 401
     user = login_as("viewer")
     r = client.get("/api/auth/me")
@@ -30,9 +30,9 @@ def test_wrong_password_is_401_with_one_message(client, make_user):
     user = make_user(role="admin")
     r = client.post("/api/auth/login", json={"email": user.email, "password": "nope-nope"})
     assert r.status_code == 401
-    assert r.get_json() == {"error": "invalid credentials"}
+    assert r.get_json() == {"error": "invalid credentials", "code": "invalid_credentials"}
     r = client.post("/api/auth/login", json={"email": "nobody@test.local", "password": "nope-nope"})
-    assert r.get_json() == {"error": "invalid credentials"}
+    assert r.get_json() == {"error": "invalid credentials", "code": "invalid_credentials"}
 
 
 def test_deactivated_user_cannot_log_in_and_loses_session(client, make_user, db):
@@ -53,11 +53,11 @@ def test_inactive_business_users_are_refused(client, make_user, make_business, d
     db.session.commit()
     r = client.get("/api/auth/me")
     assert r.status_code == 403
-    assert r.get_json() == {"error": "business inactive"}
+    assert r.get_json() == {"error": "business inactive", "code": "business_inactive"}
     client.environ_base.pop("HTTP_X_CSRF_TOKEN", None)
     r = client.post("/api/auth/login", json={"email": user.email, "password": TEST_PASSWORD})
     assert r.status_code == 403
-    assert r.get_json() == {"error": "business inactive"}
+    assert r.get_json() == {"error": "business inactive", "code": "business_inactive"}
 
 
 def test_login_validation_errors_are_422_with_fields(client):
@@ -70,13 +70,13 @@ def test_login_validation_errors_are_422_with_fields(client):
 def test_malformed_json_is_400(client):
     r = client.post("/api/auth/login", data="{not json", content_type="application/json")
     assert r.status_code == 400
-    assert r.get_json() == {"error": "invalid json"}
+    assert r.get_json() == {"error": "invalid json", "code": "invalid_json"}
 
 
 def test_form_body_to_json_endpoint_is_415(client):
     r = client.post("/api/auth/login", data={"email": "a@b.c", "password": "x"})
     assert r.status_code == 415
-    assert r.get_json() == {"error": "unsupported media type"}
+    assert r.get_json() == {"error": "unsupported media type", "code": "unsupported_media_type"}
 
 
 def test_unsafe_call_without_csrf_token_is_refused(client, login_as):
@@ -84,9 +84,9 @@ def test_unsafe_call_without_csrf_token_is_refused(client, login_as):
     token = client.environ_base.pop("HTTP_X_CSRF_TOKEN")
     r = client.post("/api/auth/logout")
     assert r.status_code == 403
-    assert r.get_json() == {"error": "csrf"}
+    assert r.get_json() == {"error": "csrf", "code": "csrf"}
     r = client.post("/api/auth/logout", headers={"X-CSRF-Token": "forged"})
-    assert r.get_json() == {"error": "csrf"}
+    assert r.get_json() == {"error": "csrf", "code": "csrf"}
     assert client.get("/api/auth/me").status_code == 200  # still logged in: nothing changed
     r = client.post("/api/auth/logout", headers={"X-CSRF-Token": token})
     assert r.status_code == 200
@@ -117,7 +117,7 @@ def test_failed_logins_are_rate_limited_per_ip(client, make_user):
     assert codes[5] == 429
     r = client.post("/api/auth/login", json={"email": user.email, "password": TEST_PASSWORD})
     assert r.status_code == 429
-    assert r.get_json() == {"error": "too many requests"}
+    assert r.get_json() == {"error": "too many requests", "code": "too_many_requests"}
 
 
 def test_failed_logins_are_rate_limited_per_email_across_ips(client, make_user):
@@ -190,13 +190,13 @@ def test_401_when_logged_out_and_403_for_the_wrong_role(db, make_user, make_busi
     app = _app_with_guarded_routes()
     client = app.test_client()
     assert client.get("/api/guarded/admin").status_code == 401
-    assert client.get("/api/guarded/admin").get_json() == {"error": "unauthorized"}
+    assert client.get("/api/guarded/admin").get_json() == {"error": "unauthorized", "code": "unauthorized"}
     viewer = make_user(role="viewer", business=make_business())
     login(client, viewer.email)
     assert client.get("/api/guarded/any").status_code == 200
     r = client.get("/api/guarded/admin")
     assert r.status_code == 403
-    assert r.get_json() == {"error": "forbidden"}
+    assert r.get_json() == {"error": "forbidden", "code": "forbidden"}
     admin = make_user(role="admin")
     login(client, admin.email)
     assert client.get("/api/guarded/admin").status_code == 200
@@ -207,5 +207,5 @@ def test_500_is_json_without_a_stack_trace(db):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     r = app.test_client().get("/api/guarded/boom")
     assert r.status_code == 500
-    assert r.get_json() == {"error": "internal error"}
+    assert r.get_json() == {"error": "internal error", "code": "internal_error"}
     assert b"Traceback" not in r.data and b"passwd" not in r.data

@@ -5,7 +5,7 @@ import pytest
 def test_unknown_api_path_is_json_404_not_the_spa(client):
     r = client.get("/api/no-such-thing")
     assert r.status_code == 404
-    assert r.get_json() == {"error": "not found"}
+    assert r.get_json() == {"error": "not found", "code": "not_found"}
     r = client.post("/api/no/such/thing", json={})
     assert r.status_code == 404
     assert r.is_json
@@ -14,13 +14,13 @@ def test_unknown_api_path_is_json_404_not_the_spa(client):
 def test_unknown_webhook_path_is_json_404(client):
     r = client.post("/webhook/nope")
     assert r.status_code == 404
-    assert r.get_json() == {"error": "not found"}
+    assert r.get_json() == {"error": "not found", "code": "not_found"}
 
 
 def test_wrong_method_is_json_405(client):
     r = client.get("/api/auth/login")
     assert r.status_code == 405
-    assert r.get_json() == {"error": "method not allowed"}
+    assert r.get_json() == {"error": "method not allowed", "code": "method_not_allowed"}
     assert "POST" in r.headers["Allow"]
 
 
@@ -28,7 +28,7 @@ def test_oversized_body_is_json_413(client, app, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
     r = client.post("/api/auth/login", data="x" * 4096, content_type="application/json")
     assert r.status_code == 413
-    assert r.get_json() == {"error": "payload too large"}
+    assert r.get_json() == {"error": "payload too large", "code": "payload_too_large"}
 
 
 def test_client_side_routes_fall_back_to_the_spa_shell(client):
@@ -75,7 +75,7 @@ def test_database_outage_answers_503_json_not_500(client, login_as, monkeypatch,
     monkeypatch.setattr(db.session, "get", refused)
     response = client.get("/api/auth/me")
     assert response.status_code == 503
-    assert response.get_json() == {"error": "service unavailable"}
+    assert response.get_json() == {"error": "service unavailable", "code": "service_unavailable"}
     assert response.headers["Retry-After"] == "5"
 
 
@@ -89,7 +89,7 @@ def test_a_value_the_database_cannot_hold_is_a_400_not_a_500(client, login_as, d
     for query in queries:
         response = client.get("/api/audit?" + query)
         assert response.status_code == 400, (query, response.get_json())
-        assert response.get_json() == {"error": "bad request"}
+        assert response.get_json() == {"error": "bad request", "code": "bad_request"}
     assert client.get("/api/audit").status_code == 200  # the session's transaction was rolled back
 
 
@@ -118,6 +118,6 @@ def test_a_constraint_a_concurrent_request_tripped_is_409_and_nothing_is_written
 
     monkeypatch.setattr(records, "_save", customer_deleted_meanwhile)
     r = client.post(f"/api/customers/{customer.id}/tasks", json={"title": "להתקשר"})
-    assert (r.status_code, r.get_json()) == (409, {"error": "conflict"})
+    assert (r.status_code, r.get_json()) == (409, {"error": "conflict", "code": "conflict"})
     db.session.expire_all()
     assert db.session.query(Task).count() == 0

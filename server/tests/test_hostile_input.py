@@ -13,7 +13,7 @@ import pytest
 from server.models import Customer
 
 DEEP = "[" * 100_000 + "]" * 100_000
-TOO_DEEP = {"error": "invalid json: nested too deep"}
+TOO_DEEP = {"error": "invalid json: nested too deep", "code": "json_too_deep"}
 
 
 @pytest.fixture()
@@ -56,7 +56,8 @@ def test_a_lone_surrogate_in_a_customer_name_is_a_422_naming_the_field(client, d
     r = client.post("/api/crm/customers", data='{"name": "דנה \\ud800", "phone": "+972501112233"}',
                     content_type="application/json")
     assert r.status_code == 422
-    assert r.get_json() == {"error": "validation", "fields": {"name": "must be valid Unicode text"}}
+    assert r.get_json() == {"error": "validation", "code": "validation", "fields": {"name": "must be valid Unicode text"},
+                            "field_codes": {"name": {"code": "unstorable_text", "params": {}}}}
     assert _customers(db) == []
 
 

@@ -62,7 +62,7 @@ def test_concurrent_wrong_passwords_from_one_ip_are_limited(app, db, make_user, 
         "email": email if i % 2 else f"nobody{i}@test.local", "password": "wrong-pass"}).status_code)
     _assert_held(codes)
     r = requests.post(f"{base}/api/auth/login", json={"email": email, "password": TEST_PASSWORD}, timeout=60)
-    assert r.status_code == 429 and r.json() == {"error": "too many requests"}
+    assert r.status_code == 429 and r.json() == {"error": "too many requests", "code": "too_many_requests"}
 
 
 def test_concurrent_wrong_passwords_for_one_email_from_many_ips_are_limited(app, db, make_user):

@@ -73,7 +73,7 @@ def test_a_relay_event_signed_with_the_published_development_key_is_refused(defa
                       realtime.relay_signature(PUBLISHED, body)):
         response = client.post(realtime.RELAY_PATH, data=body, content_type="application/json",
                                headers={realtime.RELAY_SIGNATURE_HEADER: signature})
-        assert response.status_code == 403 and response.get_json() == {"error": "forbidden"}
+        assert response.status_code == 403 and response.get_json() == {"error": "forbidden", "code": "forbidden"}
 
 
 def test_the_relay_signs_with_its_own_key_not_secret_key_itself():

@@ -32,7 +32,7 @@ def test_a_copied_cookie_cannot_act_after_logout(app, db, make_business, make_us
 
     assert thief.get("/api/auth/me").status_code == 401
     r = thief.post("/api/crm/customers", json={"name": "לקוח מזויף", "phone": "0501234567"})
-    assert r.status_code == 401 and r.get_json() == {"error": "unauthorized"}
+    assert r.status_code == 401 and r.get_json() == {"error": "unauthorized", "code": "unauthorized"}
     from server.models import Customer
     assert db.session.query(Customer).count() == 0
 

@@ -64,7 +64,7 @@ def test_production_refuses_every_unsigned_webhook_without_its_secret(production
         else:
             response = client.post(rule, data=FORM)
         refused[(rule, method)] = (response.status_code, response.get_json())
-    assert refused == {key: (403, {"error": "invalid signature"}) for key in refused}
+    assert refused == {key: (403, {"error": "invalid signature", "code": "invalid_signature"}) for key in refused}
     assert _rows(db) == (0, 0, 0)
 
 

@@ -1,13 +1,13 @@
 import { useId, type InputHTMLAttributes, type ReactNode } from 'react'
 import { ApiError } from '../lib/api-client'
-import { he, translateServerMessage } from '../lib/strings'
+import { errorText, he } from '../lib/strings'
 import { InlineError } from './states'
 
-/** The server's message for one field of a 422 {"error":"validation","fields":{...}}. */
+/** The Hebrew for one field of a 422 (its code in "field_codes"), or undefined when the field is fine. */
 export function fieldError(error: unknown, name: string): string | undefined {
   if (!(error instanceof ApiError)) return undefined
-  const message = error.fields[name]
-  return message ? translateServerMessage(message) : undefined
+  const field = error.fieldCode(name)
+  return field ? errorText(field.code, field.params) : undefined
 }
 
 /**
@@ -23,7 +23,7 @@ export function FormError({ error, shown }: { error: unknown; shown: string[] })
   return (
     <div className="form-error" role="alert">
       {others.length < names.length && <p>{he.errors.fixFields}</p>}
-      {others.map((name) => <p key={name}>{translateServerMessage(error.fields[name])}</p>)}
+      {others.map((name) => <p key={name}>{fieldError(error, name)}</p>)}
     </div>
   )
 }

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react'
 import { ApiError } from '../lib/api-client'
-import { he, translateServerMessage } from '../lib/strings'
+import { errorText, he } from '../lib/strings'
 
 export function Loading({ label = he.common.loading }: { label?: string }) {
   return (
@@ -14,7 +14,7 @@ export function Loading({ label = he.common.loading }: { label?: string }) {
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 0) return he.errors.network
-    return translateServerMessage(error.code)
+    return errorText(error.code)
   }
   return he.errors.unknown
 }

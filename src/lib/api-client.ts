@@ -1,21 +1,44 @@
 // The one HTTP client: same-origin cookies, the CSRF header on unsafe calls, JSON errors
-// turned into ApiError (with the server's per-field messages), and 401 → the login page.
+// turned into ApiError (the server's error code, and each field's code), and 401 → the login page.
+// Errors are told apart by their `code` (server/error_codes.py), never by their English text.
 
+/** Field name → the server's English text (for logs and tests; people read `fieldCodes`). */
 export type FieldErrors = Record<string, string>
+export interface FieldCode {
+  code: string
+  params: Record<string, unknown>
+}
+export type FieldCodes = Record<string, FieldCode>
+
+interface ErrorBody {
+  error?: string
+  code?: string
+  fields?: FieldErrors
+  field_codes?: FieldCodes
+}
 
 export class ApiError extends Error {
   readonly status: number
+  /** The server's error code; 'network' when no answer came, 'http_error' when the answer had none. */
   readonly code: string
   readonly fields: FieldErrors
+  readonly fieldCodes: FieldCodes
   readonly body: unknown
 
-  constructor(status: number, code: string, fields: FieldErrors = {}, body: unknown = null) {
+  constructor(status: number, code: string, fields: FieldErrors = {}, body: unknown = null, fieldCodes: FieldCodes = {}) {
     super(code)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.fields = fields
+    this.fieldCodes = fieldCodes
     this.body = body
+  }
+
+  /** The field's code, for every field the server named (`invalid` when it sent none). */
+  fieldCode(name: string): FieldCode | undefined {
+    if (this.fieldCodes[name]) return this.fieldCodes[name]
+    return Object.hasOwn(this.fields, name) ? { code: 'invalid', params: {} } : undefined
   }
 }
 
@@ -98,8 +121,8 @@ async function sendFull(method: string, path: string, options: RequestOptions, r
   }
   const data = await parse(response)
   if (response.ok) return { data, headers: response.headers }
-  const payload = (data && typeof data === 'object' ? data : {}) as { error?: string; fields?: FieldErrors }
-  const code = payload.error || `http ${response.status}`
+  const payload = (data && typeof data === 'object' ? data : {}) as ErrorBody
+  const code = payload.code || 'http_error'
   if (response.status === 403 && code === 'csrf' && !retried) {
     // The token went stale (a new session in another tab): fetch the current one, retry once.
     csrfToken = null
@@ -109,7 +132,7 @@ async function sendFull(method: string, path: string, options: RequestOptions, r
     csrfToken = null
     onUnauthorized?.()
   }
-  throw new ApiError(response.status, code, payload.fields || {}, data)
+  throw new ApiError(response.status, code, payload.fields || {}, data, payload.field_codes || {})
 }
 
 export const api = {

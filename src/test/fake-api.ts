@@ -25,7 +25,7 @@ export function fakeApi(routes: Record<string, Handler | Answer>) {
     const route = routes[`${method} ${url.pathname}`]
     const answer = typeof route === 'function' ? route(request) : route
     const status = answer?.status ?? (route ? 200 : 404)
-    const payload = answer ? answer.body ?? null : { error: 'not found' }
+    const payload = answer ? answer.body ?? null : { error: 'not found', code: 'not_found' }
     return new Response(payload === null ? null : JSON.stringify(payload), {
       status,
       headers: { 'Content-Type': 'application/json', ...answer?.headers },
@@ -33,4 +33,17 @@ export function fakeApi(routes: Record<string, Handler | Answer>) {
   })
   vi.stubGlobal('fetch', fetchMock)
   return { requests, fetchMock }
+}
+
+type FieldSpec = [text: string, code: string, params?: Record<string, unknown>]
+
+/** A 422 body as the server sends it: each field's English text beside its code and parameters. */
+export function validationBody(fields: Record<string, FieldSpec>) {
+  const entries = Object.entries(fields)
+  return {
+    error: 'validation',
+    code: 'validation',
+    fields: Object.fromEntries(entries.map(([name, [text]]) => [name, text])),
+    field_codes: Object.fromEntries(entries.map(([name, [, code, params]]) => [name, { code, params: params ?? {} }])),
+  }
 }

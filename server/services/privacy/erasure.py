@@ -22,7 +22,8 @@ import re
 from flask import current_app
 from sqlalchemy import select
 
-from server.errors import Conflict, ValidationFailed
+from server.error_codes import ErrorCode
+from server.errors import Conflict, FieldError, ValidationFailed
 from server.extensions import db
 from server.models import AuditEntry, Business, DataExport
 from server.services import audit
@@ -57,10 +58,10 @@ def _scrub(text: str, customer) -> str:
 def erase_customer(business_id: BusinessScope, customer_id: int, reason: str) -> dict:
     reason = (reason or "").strip()
     if len(reason) < 3:
-        raise ValidationFailed({"reason": "a reason is required"})
+        raise ValidationFailed({"reason": FieldError(ErrorCode.REASON_REQUIRED, "a reason is required")})
     customer = get_customer(business_id, customer_id)
     if is_erased(customer):
-        raise Conflict("customer already erased")
+        raise Conflict("customer already erased", code=ErrorCode.CUSTOMER_ALREADY_ERASED)
     data = scope.collect(customer)
     # The business's own number stays on the row (in whatever shape it was stored): it is
     # not the person's, and the row still counts as a call or message the business had.

@@ -25,6 +25,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from server.error_codes import ErrorCode
 from server.errors import AppError, Forbidden, NotFound
 from server.extensions import db
 from server.models import Business, DataExport
@@ -46,6 +47,7 @@ MAX_REQUEUES = 3
 class Gone(AppError):
     status_code = 410
     message = "gone"
+    code = ErrorCode.GONE
 
 
 def export_dir() -> Path:
@@ -57,7 +59,7 @@ def export_dir() -> Path:
 def get_export(business_id: BusinessScope, export_id: int) -> DataExport:
     export = db.session.get(DataExport, export_id)
     if export is None or not in_scope(business_id, export.business_id):
-        raise NotFound("export not found")
+        raise NotFound("export not found", code=ErrorCode.EXPORT_NOT_FOUND)
     return export
 
 
@@ -276,18 +278,18 @@ def open_download(business_id: BusinessScope, export_id: int, token: str) -> tup
     try:
         data = _serializer().loads(token or "", max_age=current_app.config["EXPORT_LINK_TTL_SECONDS"])
     except SignatureExpired:
-        raise Gone("link expired") from None
+        raise Gone("link expired", code=ErrorCode.LINK_EXPIRED) from None
     except BadSignature:
-        raise Forbidden("invalid link") from None
+        raise Forbidden("invalid link", code=ErrorCode.INVALID_LINK) from None
     if data != {"e": export.id, "b": export.business_id}:
-        raise Forbidden("invalid link")
+        raise Forbidden("invalid link", code=ErrorCode.INVALID_LINK)
     if export.status in ("expired", "erased") or (export.expires_at and export.expires_at <= utcnow()):
-        raise Gone("export expired")
+        raise Gone("export expired", code=ErrorCode.EXPORT_EXPIRED)
     if export.status != "done" or not export.file_name:
-        raise AppError("export not ready", status_code=409)
+        raise AppError("export not ready", status_code=409, code=ErrorCode.EXPORT_NOT_READY)
     path = export_dir() / export.file_name
     if not path.is_file():
-        raise Gone("export expired")
+        raise Gone("export expired", code=ErrorCode.EXPORT_EXPIRED)
     audit.record("export_download", "customer", export.customer_id, business_id=export.business_id,
                  details={"export_id": export.id})
     db.session.commit()

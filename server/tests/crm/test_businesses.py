@@ -21,7 +21,7 @@ def test_create_without_name_is_400_name_required_and_writes_nothing(client, log
     for payload in ({}, {"name": ""}, {"name": "   "}, {"domain": "x.co.il"}):
         r = client.post("/api/businesses", json=payload)
         assert r.status_code == 400
-        assert r.get_json() == {"error": "name required"}
+        assert r.get_json() == {"error": "name required", "code": "name_required"}
     assert db.session.query(Business).count() == 0
 
 
@@ -30,7 +30,7 @@ def test_create_duplicate_name_is_409_name_exists(client, login_as, make_busines
     login_as("admin")
     r = client.post("/api/businesses", json={"name": "קפה נחת"})
     assert r.status_code == 409
-    assert r.get_json() == {"error": "name exists"}
+    assert r.get_json() == {"error": "name exists", "code": "name_exists"}
 
 
 def test_update_name_domain_and_errors(client, login_as, make_business):
@@ -41,9 +41,9 @@ def test_update_name_domain_and_errors(client, login_as, make_business):
     assert r.status_code == 200
     assert r.get_json()["name"] == "עסק א חדש" and r.get_json()["domain"] == "new.co.il"
     r = client.put(f"/api/businesses/{a.id}", json={"name": "  "})
-    assert (r.status_code, r.get_json()) == (400, {"error": "invalid name"})
+    assert (r.status_code, r.get_json()) == (400, {"error": "invalid name", "code": "invalid_name"})
     r = client.put(f"/api/businesses/{a.id}", json={"name": "עסק ב"})
-    assert (r.status_code, r.get_json()) == (409, {"error": "name exists"})
+    assert (r.status_code, r.get_json()) == (409, {"error": "name exists", "code": "name_exists"})
     # renaming to its own name is not a conflict
     assert client.put(f"/api/businesses/{a.id}", json={"name": "עסק א חדש"}).status_code == 200
     r = client.put(f"/api/businesses/{a.id}", json={"domain": None})
@@ -98,7 +98,7 @@ def test_staff_viewer_and_business_admin_list_only_their_own(client, login_as, m
 
 def test_list_requires_login(client):
     r = client.get("/api/businesses")
-    assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized"})
+    assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized", "code": "unauthorized"})
 
 
 def test_every_write_is_refused_to_staff_and_viewer_and_logged_out(client, login_as, make_business, logout, db):
@@ -108,12 +108,12 @@ def test_every_write_is_refused_to_staff_and_viewer_and_logged_out(client, login
               ("delete", f"/api/businesses/{b.id}", None))
     for method, url, payload in writes:
         r = getattr(client, method)(url, json=payload)
-        assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized"}), url
+        assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized", "code": "unauthorized"}), url
     for role in ("staff", "viewer"):
         login_as(role, business=b)
         for method, url, payload in writes:
             r = getattr(client, method)(url, json=payload)
-            assert (r.status_code, r.get_json()) == (403, {"error": "forbidden"}), (role, url)
+            assert (r.status_code, r.get_json()) == (403, {"error": "forbidden", "code": "forbidden"}), (role, url)
         logout()
     db.session.expire_all()
     assert db.session.get(Business, b.id).name == "יעד" and db.session.get(Business, b.id).active
@@ -150,9 +150,9 @@ def test_numbers_are_normalised_to_e164_and_unique(client, login_as, make_busine
     assert body["whatsapp_number"] == "+972507234567"
     assert body["whatsapp_provider"] == "twilio"
     r = client.put(f"/api/businesses/{b.id}", json={"voice_number": "033720000"})
-    assert (r.status_code, r.get_json()) == (409, {"error": "voice number exists"})
+    assert (r.status_code, r.get_json()) == (409, {"error": "voice number exists", "code": "voice_number_exists"})
     r = client.put(f"/api/businesses/{b.id}", json={"whatsapp_number": "0507234567"})
-    assert (r.status_code, r.get_json()) == (409, {"error": "whatsapp number exists"})
+    assert (r.status_code, r.get_json()) == (409, {"error": "whatsapp number exists", "code": "whatsapp_number_exists"})
     r = client.put(f"/api/businesses/{b.id}", json={"voice_number": "12"})
     assert r.status_code == 422 and "voice_number" in r.get_json()["fields"]
     r = client.put(f"/api/businesses/{b.id}", json={"whatsapp_provider": "telegram"})
@@ -210,7 +210,7 @@ def test_deactivated_business_users_are_refused(client, login_as, make_business,
     client.post(f"/api/businesses/{b.id}/deactivate")
     logout()
     r = client.post("/api/auth/login", json={"email": staff.email, "password": "test-password-1"})
-    assert (r.status_code, r.get_json()) == (403, {"error": "business inactive"})
+    assert (r.status_code, r.get_json()) == (403, {"error": "business inactive", "code": "business_inactive"})
     login_as("admin")
     client.post(f"/api/businesses/{b.id}/reactivate")
     logout()
@@ -231,16 +231,17 @@ def test_business_admin_cannot_claim_or_change_a_number(client, login_as, make_b
     from server.services.businesses import business_for_number
     mine = make_business("שלי", voice_number="+97233720010", whatsapp_number=None)
     login_as("admin", business=mine)
+    whatsapp = {"error": "only the platform admin assigns the whatsapp number", "code": "whatsapp_number_admin_only"}
+    voice = {"error": "only the platform admin assigns the voice number", "code": "voice_number_admin_only"}
     attempts = [
-        ({"whatsapp_number": "+972507230011"}, "only the platform admin assigns the whatsapp number"),  # claim
-        ({"voice_number": "03-372-0099"}, "only the platform admin assigns the voice number"),         # change
-        ({"voice_number": None}, "only the platform admin assigns the voice number"),                  # release
-        ({"name": "שם חדש", "settings": {"agent_name": "נועה"}, "voice_number": "03-372-0099"},
-         "only the platform admin assigns the voice number"),
+        ({"whatsapp_number": "+972507230011"}, whatsapp),  # claim
+        ({"voice_number": "03-372-0099"}, voice),          # change
+        ({"voice_number": None}, voice),                   # release
+        ({"name": "שם חדש", "settings": {"agent_name": "נועה"}, "voice_number": "03-372-0099"}, voice),
     ]
-    for body, message in attempts:
+    for body, answer in attempts:
         r = client.put(f"/api/businesses/{mine.id}", json=body)
-        assert (r.status_code, r.get_json()) == (403, {"error": message}), body
+        assert (r.status_code, r.get_json()) == (403, answer), body
     db.session.expire_all()
     business = db.session.get(Business, mine.id)
     assert (business.name, business.voice_number, business.whatsapp_number, business.settings) == \

@@ -37,7 +37,7 @@ def test_same_phone_in_same_business_is_409_in_any_format(client, login_as, make
     make_customer(staff.business, name="קיים", phone="+972507234567")
     for phone in ("050-723-4567", "+972 50 723 4567", "0507234567"):
         r = client.post("/api/crm/customers", json={"name": "כפיל", "phone": phone})
-        assert (r.status_code, r.get_json()) == (409, {"error": "phone exists"}), phone
+        assert (r.status_code, r.get_json()) == (409, {"error": "phone exists", "code": "phone_exists"}), phone
     # another business may have the same phone
     make_customer(make_business(), name="אחר", phone="+972523456789")
     assert client.post("/api/crm/customers", json={"name": "חדש", "phone": "052-345-6789"}).status_code == 201
@@ -67,7 +67,7 @@ def test_update_to_taken_phone_is_409(client, login_as, make_customer, db):
     make_customer(staff.business, name="א", phone="+972507234567")
     b = make_customer(staff.business, name="ב", phone="+972523456789")
     r = client.put(f"/api/crm/customers/{b.id}", json={"phone": "050-723-4567"})
-    assert (r.status_code, r.get_json()) == (409, {"error": "phone exists"})
+    assert (r.status_code, r.get_json()) == (409, {"error": "phone exists", "code": "phone_exists"})
     db.session.expire_all()
     assert db.session.get(Customer, b.id).phone == "+972523456789"
 
@@ -92,7 +92,8 @@ def test_other_business_customer_is_404_on_every_route(client, login_as, make_bu
             if role == "viewer" and method != "get":
                 assert r.status_code == 403, (role, method)
                 continue
-            assert (r.status_code, r.get_json()) == (404, {"error": "customer not found"}), (role, method)
+            assert (r.status_code, r.get_json()) == (
+                404, {"error": "customer not found", "code": "customer_not_found"}), (role, method)
             assert "סוד" not in r.get_data(as_text=True)
         listing = client.get("/api/crm/customers", query_string={"q": "סוד"}).get_json()
         assert listing["total"] == 0 and listing["items"] == []
@@ -148,7 +149,7 @@ def test_role_matrix_for_customer_routes(client, login_as, make_business, make_c
                         ("delete", "/api/crm/customers/1"), ("get", "/api/crm/customers/export"),
                         ("post", "/api/crm/customers/import")):
         r = getattr(client, method)(url, json={} if method in ("post", "put") else None)
-        assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized"}), url
+        assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized", "code": "unauthorized"}), url
 
 
 def test_the_seeds_example_phone_is_accepted_and_found_in_all_three_formats(client, login_as):

@@ -48,7 +48,7 @@ def test_paging_is_clamped_like_the_seed(client, login_as, query, page, limit):
 def test_non_numeric_paging_is_400_invalid_paging(client, login_as, query):
     login_as("staff")
     r = client.get("/api/crm/customers", query_string=query)
-    assert (r.status_code, r.get_json()) == (400, {"error": "invalid paging"})
+    assert (r.status_code, r.get_json()) == (400, {"error": "invalid paging", "code": "invalid_paging"})
 
 
 def test_parameters_keep_their_meaning_behind_the_schema(client, login_as):
@@ -58,12 +58,14 @@ def test_parameters_keep_their_meaning_behind_the_schema(client, login_as):
     body = client.get("/api/crm/customers?page=2&page=x&limit=5&limit=y").get_json()
     assert (body["page"], body["limit"]) == (2, 5)
     r = client.get("/api/crm/customers?business_id=abc")
-    assert (r.status_code, r.get_json()) == (422, {"error": "validation", "fields": {"business_id": "must be a whole number"}})
+    assert (r.status_code, r.get_json()) == (422, {
+        "error": "validation", "code": "validation", "fields": {"business_id": "must be a whole number"},
+        "field_codes": {"business_id": {"code": "not_integer", "params": {}}}})
 
 
 def test_list_requires_login(client):
     r = client.get("/api/crm/customers?page=1&limit=25")
-    assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized"})
+    assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized", "code": "unauthorized"})
 
 
 def test_page_beyond_the_end_is_empty_with_total(client, login_as, make_customer):

@@ -37,7 +37,7 @@ def test_duplicate_email_is_409(client, login_as, make_business):
     admin = login_as("admin")
     r = client.post("/api/users", json={"email": admin.email.upper(), "password": "long-enough-1", "role": "staff",
                                         "business_id": b.id})
-    assert (r.status_code, r.get_json()) == (409, {"error": "email exists"})
+    assert (r.status_code, r.get_json()) == (409, {"error": "email exists", "code": "email_exists"})
 
 
 def test_deactivated_user_cannot_log_in_and_session_ends(client, app, login_as, make_business, make_user, logout):
@@ -93,7 +93,7 @@ def test_staff_and_viewer_cannot_manage_users(client, login_as, make_business, m
                                      ("put", f"/api/users/{target.id}", {"role": "admin"}),
                                      ("post", f"/api/users/{target.id}/deactivate", None)):
             r = getattr(client, method)(url, json=payload)
-            assert (r.status_code, r.get_json()) == (403, {"error": "forbidden"}), (role, url)
+            assert (r.status_code, r.get_json()) == (403, {"error": "forbidden", "code": "forbidden"}), (role, url)
         logout()
     assert client.get("/api/users").status_code == 401
 

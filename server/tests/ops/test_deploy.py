@@ -72,11 +72,11 @@ def test_nginx_gunicorn_round_trip(live_stack):
     base = live_stack.url("")
     assert requests.get(base + "/health", timeout=5).json()["status"] == "ok"
     missing = requests.get(base + "/api/no-such-thing", timeout=5)
-    assert missing.status_code == 404 and missing.json() == {"error": "not found"}
+    assert missing.status_code == 404 and missing.json() == {"error": "not found", "code": "not_found"}
     asset = requests.get(base + "/assets/app-3f2a.js", timeout=5)
     assert asset.status_code == 200 and "immutable" in asset.headers["Cache-Control"]
     too_big = requests.post(base + "/webhook/incoming_call", data=b"x" * (2 * 1024 * 1024), timeout=10)
-    assert too_big.status_code == 413 and too_big.json() == {"error": "payload too large"}
+    assert too_big.status_code == 413 and too_big.json() == {"error": "payload too large", "code": "payload_too_large"}
 
     import socketio
     # Socket.IO serves logged-in sessions only (server/routes/realtime.py): an anonymous

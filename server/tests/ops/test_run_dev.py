@@ -185,8 +185,8 @@ def test_the_seeds_smoke_script_cd_server_python_main_py(tmp_path):
         assert no_recording.status_code == 200 and "סליחה, לא קיבלתי הקלטה. איך אפשר לעזור?" in no_recording.text
         # The CRM lines need a session now (issue 3): logged out is a JSON 401, never a page or a 500.
         crm = requests.get(base + "/api/crm/customers?page=1&limit=25", timeout=5)
-        assert crm.status_code == 401 and crm.json() == {"error": "unauthorized"}
+        assert crm.status_code == 401 and crm.json() == {"error": "unauthorized", "code": "unauthorized"}
         timeline = requests.get(base + "/api/customers/1/timeline", timeout=5)
-        assert timeline.status_code == 401 and timeline.json() == {"error": "unauthorized"}
+        assert timeline.status_code == 401 and timeline.json() == {"error": "unauthorized", "code": "unauthorized"}
     finally:
         _stop(proc)

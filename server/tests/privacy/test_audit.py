@@ -159,7 +159,7 @@ def test_platform_admin_sees_every_business_and_can_filter_one(client, db, make_
 def test_staff_and_viewer_cannot_read_the_audit_log(client, login_as, role):
     login_as(role)
     r = client.get("/api/audit")
-    assert r.status_code == 403 and r.get_json() == {"error": "forbidden"}
+    assert r.status_code == 403 and r.get_json() == {"error": "forbidden", "code": "forbidden"}
 
 
 def test_audit_log_needs_login(client):
@@ -207,7 +207,7 @@ def test_no_route_writes_the_audit_log(client, db, make_business, login_as, meth
     login_as("admin")
     before = [e.to_dict() for e in entries(db)]
     r = getattr(client, method)("/api/audit", json={"action": "create", "business_id": business.id})
-    assert r.status_code == 405 and r.get_json() == {"error": "method not allowed"}
+    assert r.status_code == 405 and r.get_json() == {"error": "method not allowed", "code": "method_not_allowed"}
     for entry in before:
         for path in (f"/api/audit/{entry['id']}", f"/api/audit/{entry['id']}/details", "/api/audit/bulk"):
             r = getattr(client, method)(path, json={"action": "delete"})

@@ -256,7 +256,7 @@ def test_refused_whatsapp_sends_write_no_audit_entry(client, db, login_as, twili
     login_as("staff", business=twilio_business)
     rec = Recorder(db)
     r = client.post("/api/whatsapp/send", json={"to": "050-999-8877", "text": "מיכל, שלום"})
-    assert r.status_code == 409 and r.get_json() == {"error": "outside 24h window"}
+    assert r.status_code == 409 and r.get_json() == {"error": "outside 24h window", "code": "outside_24h_window"}
     assert client.post("/api/whatsapp/send", json={"to": "050-999-8877", "template": "no_such"}).status_code == 422
     assert client.post("/api/whatsapp/send", json={"to": "12", "text": "שלום"}).status_code == 422
     from server.tests.conftest import login

@@ -138,7 +138,7 @@ def test_erasing_twice_is_409_and_changes_nothing(client, world, login_as, db):
     assert _erase(client, world.dana.customer.id).status_code == 200
     count = db.session.scalar(select(func.count()).select_from(AuditEntry))
     r = _erase(client, world.dana.customer.id)
-    assert r.status_code == 409 and r.get_json() == {"error": "customer already erased"}
+    assert r.status_code == 409 and r.get_json() == {"error": "customer already erased", "code": "customer_already_erased"}
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == count
 
 

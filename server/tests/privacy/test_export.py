@@ -97,13 +97,13 @@ def test_download_link_expires_and_cannot_be_forged_or_reused_for_another_export
     second = _export(client, world.yossi.customer.id)
     token = first["download_url"].split("token=")[1]
     r = client.get(f"/api/crm/exports/{second['id']}/download?token={token}")
-    assert r.status_code == 403 and r.get_json() == {"error": "invalid link"}
+    assert r.status_code == 403 and r.get_json() == {"error": "invalid link", "code": "invalid_link"}
     r = client.get(f"/api/crm/exports/{first['id']}/download?token={token[:-2]}xx")
     assert r.status_code == 403
     assert client.get(f"/api/crm/exports/{first['id']}/download").status_code == 403
     monkeypatch.setitem(app.config, "EXPORT_LINK_TTL_SECONDS", -1)
     r = client.get(first["download_url"])
-    assert r.status_code == 410 and r.get_json() == {"error": "link expired"}
+    assert r.status_code == 410 and r.get_json() == {"error": "link expired", "code": "link_expired"}
 
 
 def test_download_needs_an_admin_of_that_business(client, world, login_as, make_user, db):
@@ -177,7 +177,7 @@ def test_expired_exports_are_purged_from_disk(client, world, login_as, app, db):
     assert purge_expired_exports(now=export.expires_at + timedelta(seconds=1)) == 1
     assert not path.exists()
     r = client.get(body["download_url"])
-    assert r.status_code == 410 and r.get_json() == {"error": "export expired"}
+    assert r.status_code == 410 and r.get_json() == {"error": "export expired", "code": "export_expired"}
 
 
 def test_a_queue_outage_marks_the_export_failed_instead_of_losing_it(client, world, login_as, monkeypatch):

@@ -21,7 +21,7 @@ def test_viewer_reads_but_cannot_write(client, login_as, make_customer, method, 
     viewer = login_as("viewer")
     c = make_customer(viewer.business)
     r = getattr(client, method)(base(c) + tail, json=body)
-    assert r.status_code == 403 and r.get_json() == {"error": "forbidden"}
+    assert r.status_code == 403 and r.get_json() == {"error": "forbidden", "code": "forbidden"}
     assert client.get(base(c) + tail).get_json() == []
 
 
@@ -62,7 +62,7 @@ def test_another_business_records_are_404(client, login_as, make_business, make_
     other = make_customer(make_business())
     assert client.get(base(other) + tail).status_code == 404
     r = client.post(base(other) + tail, json={"amount": 1} if tail == "/invoices" else {"title": "x"})
-    assert r.status_code == 404 and r.get_json() == {"error": "customer not found"}
+    assert r.status_code == 404 and r.get_json() == {"error": "customer not found", "code": "customer_not_found"}
     assert client.get(base(other) + tail).status_code == 404
 
 
@@ -71,7 +71,7 @@ def test_record_of_another_customer_is_404_under_the_wrong_path(client, db, staf
     other = make_customer(db.session.get(Business, staff_customer.business_id), name="רון", phone="+972521110000")
     task = client.post(base(other) + "/tasks", json={"title": "משימה"}).get_json()
     r = client.get(base(staff_customer) + f"/tasks/{task['id']}")
-    assert r.status_code == 404 and r.get_json() == {"error": "task not found"}
+    assert r.status_code == 404 and r.get_json() == {"error": "task not found", "code": "task_not_found"}
     assert client.delete(base(staff_customer) + f"/tasks/{task['id']}").status_code == 404
 
 
@@ -181,7 +181,7 @@ def test_changes_reach_the_business_room_after_commit(client, staff_customer, mo
 def test_ids_beyond_the_column_range_are_plain_404s(client, staff_customer):
     huge = 2**40
     assert client.get(f"/api/customers/{huge}/timeline").status_code == 404
-    assert client.get(f"/api/customers/{huge}/tasks").get_json() == {"error": "customer not found"}
+    assert client.get(f"/api/customers/{huge}/tasks").get_json() == {"error": "customer not found", "code": "customer_not_found"}
     for tail in ("tasks", "contracts", "invoices"):
         r = client.get(base(staff_customer) + f"/{tail}/{huge}")
         assert r.status_code == 404 and r.is_json
@@ -207,5 +207,5 @@ def test_a_contract_deleted_by_another_request_mid_update_is_404_not_500(client,
 
     monkeypatch.setattr(routes.records_service, "update_contract", update_then_lose_the_race)
     r = client.patch(base(c) + f"/contracts/{contract_id}", json={"title": "הסכם מעודכן"})
-    assert (r.status_code, r.get_json()) == (404, {"error": "not found"})
+    assert (r.status_code, r.get_json()) == (404, {"error": "not found", "code": "not_found"})
     assert client.get(base(c) + "/contracts").get_json() == []

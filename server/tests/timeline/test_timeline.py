@@ -186,7 +186,7 @@ def test_another_business_customer_is_404(client, login_as, make_business, make_
     other = make_customer(make_business())
     add.call(other, utc(2025, 1, 1))
     r = client.get(f"/api/customers/{other.id}/timeline")
-    assert r.status_code == 404 and r.get_json() == {"error": "customer not found"}
+    assert r.status_code == 404 and r.get_json() == {"error": "customer not found", "code": "customer_not_found"}
     assert client.get("/api/customers/999999/timeline").status_code == 404
 
 
@@ -203,7 +203,7 @@ def test_items_of_other_customers_never_leak(client, db, staff_customer, make_cu
 def test_requires_login(client, make_business, make_customer):
     c = make_customer(make_business())
     r = client.get(f"/api/customers/{c.id}/timeline")
-    assert r.status_code == 401 and r.get_json() == {"error": "unauthorized"}
+    assert r.status_code == 401 and r.get_json() == {"error": "unauthorized", "code": "unauthorized"}
 
 
 def test_viewer_reads_and_platform_admin_reads_any_business(client, login_as, make_business, make_customer, add):

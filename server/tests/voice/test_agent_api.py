@@ -143,7 +143,9 @@ def test_a_body_that_is_not_a_json_object_keeps_its_422(client, db, login_as, ma
     login_as("admin", business=make_business())
     settings = client.put("/api/agent/settings", data=data, content_type=content_type)
     tried = client.post("/api/agent/try", data=data, content_type=content_type)
-    assert (settings.status_code, settings.get_json()) == (422, {"error": "validation", "fields": {"body": "must be an object"}})
+    assert (settings.status_code, settings.get_json()) == (422, {
+        "error": "validation", "code": "validation", "fields": {"body": "must be an object"},
+        "field_codes": {"body": {"code": "not_object", "params": {}}}})
     assert (tried.status_code, tried.get_json()["fields"]) == (422, {"text": "text or audio required"})
 
 

@@ -94,7 +94,7 @@ def test_another_business_call_is_a_404_and_nothing_is_fetched(client, db, login
     r = client.get(f"/api/calls/{call.id}/recording")
     asked_for_theirs = client.get(f"/api/calls/{call.id}/recording?business_id={theirs.id}")
 
-    assert (r.status_code, r.get_json()) == (404, {"error": "not found"})
+    assert (r.status_code, r.get_json()) == (404, {"error": "not found", "code": "not_found"})
     assert asked_for_theirs.status_code == 404
     assert twilio_media.requests == []
 
@@ -114,14 +114,14 @@ def test_call_without_recording_is_a_json_404(client, db, login_as, make_busines
     r = client.get(f"/api/calls/{call.id}/recording")
     missing = client.get("/api/calls/999999/recording")
 
-    assert (r.status_code, r.get_json()) == (404, {"error": "no recording"})
-    assert (missing.status_code, missing.get_json()) == (404, {"error": "not found"})
+    assert (r.status_code, r.get_json()) == (404, {"error": "no recording", "code": "recording_not_found"})
+    assert (missing.status_code, missing.get_json()) == (404, {"error": "not found", "code": "not_found"})
 
 
 def test_logged_out_is_a_401(client, db, make_business, twilio_media):
     call = _call(db, make_business(), _recording_url(twilio_media))
     r = client.get(f"/api/calls/{call.id}/recording")
-    assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized"})
+    assert (r.status_code, r.get_json()) == (401, {"error": "unauthorized", "code": "unauthorized"})
     assert twilio_media.requests == []
 
 
@@ -135,7 +135,7 @@ def test_a_host_outside_the_allow_list_is_never_fetched(client, db, login_as, ma
     r = client.get(f"/api/calls/{call.id}/recording")
 
     # 502 like any other download failure: the status does not tell a refused URL apart.
-    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable"})
+    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable", "code": "recording_unavailable"})
     assert twilio_media.requests == []
 
 
@@ -148,5 +148,5 @@ def test_provider_failure_is_a_502_without_its_details(client, db, login_as, mak
 
     r = client.get(f"/api/calls/{call.id}/recording")
 
-    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable"})
+    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable", "code": "recording_unavailable"})
     assert len(fake_server.requests) == 1

@@ -72,7 +72,7 @@ def test_a_planted_url_never_reaches_the_internal_port(client, db, login_as, mak
     monkeypatch.setitem(voice_config, "RECORDING_HOSTS", "api.twilio.com")
     r = _play(client, db, login_as, make_business, form.format(port=_port(internal)))
 
-    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable"})
+    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable", "code": "recording_unavailable"})
     assert SECRET not in r.data
     assert internal.requests == []
 
@@ -105,7 +105,7 @@ def test_a_wildcard_host_that_resolves_to_loopback_is_refused(client, db, login_
     monkeypatch.setitem(voice_config, "RECORDING_HOSTS", "*.localhost")
     r = _play(client, db, login_as, make_business, f"http://localhost:{_port(internal)}/x")
 
-    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable"})
+    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable", "code": "recording_unavailable"})
     assert internal.requests == []
 
 
@@ -182,7 +182,7 @@ def test_a_redirect_to_another_local_port_is_refused(client, db, login_as, make_
 
     r = _play(client, db, login_as, make_business, f"http://localhost:{_port(fake_server)}/rec")
 
-    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable"})
+    assert (r.status_code, r.get_json()) == (502, {"error": "recording unavailable", "code": "recording_unavailable"})
     assert [s.path for s in fake_server.requests] == ["/rec.mp3"]
     assert other_server.requests == []
 
@@ -244,7 +244,7 @@ def test_refused_unreachable_and_provider_errors_look_the_same(client, db, login
     )]
 
     assert {(a.status_code, a.get_data(as_text=True)) for a in answers} == {
-        (502, '{"error":"recording unavailable"}\n')}
+        (502, '{"code":"recording_unavailable","error":"recording unavailable"}\n')}
 
 
 # ---- deletion goes through the same policy -------------------------------------------------

@@ -267,7 +267,7 @@ def test_forged_signature_behind_the_proxy_is_403_and_stores_nothing(proxied_app
         for signature in (internal, forged):
             response = c.post("/webhook/incoming_call", data=form,
                               headers={**PROXY_HEADERS, "X-Twilio-Signature": signature})
-            assert response.status_code == 403 and response.get_json() == {"error": "invalid signature"}
+            assert response.status_code == 403 and response.get_json() == {"error": "invalid signature", "code": "invalid_signature"}
     db.session.expire_all()
     assert db.session.scalar(select(func.count(CallLog.id))) == 0
     assert db.session.scalar(select(func.count(Customer.id))) == 0

@@ -299,7 +299,7 @@ def test_forged_or_missing_signature_is_403_and_stores_nothing(client, db, app, 
     forged = RequestValidator("another-token").compute_signature("https://kesher.example.co.il" + path, form)
     assert client.post(path, data=form, headers={"X-Twilio-Signature": forged}).status_code == 403
     response = client.post(path, data=form)
-    assert response.status_code == 403 and response.get_json() == {"error": "invalid signature"}
+    assert response.status_code == 403 and response.get_json() == {"error": "invalid signature", "code": "invalid_signature"}
     assert calls(db) == [] and db.session.scalars(select(Customer)).all() == []
 
 

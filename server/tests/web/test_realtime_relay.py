@@ -67,7 +67,7 @@ def test_a_forged_or_unsigned_relay_is_refused_and_emits_nothing(app, client, db
 
     assert _post(client, body, "").status_code == 403
     forged = _post(client, body, realtime.relay_signature("not-the-secret", body))
-    assert forged.status_code == 403 and forged.get_json() == {"error": "forbidden"}
+    assert forged.status_code == 403 and forged.get_json() == {"error": "forbidden", "code": "forbidden"}
     assert sock.get_received() == []
 
     assert _post(client, body, realtime.relay_signature(app.config["SECRET_KEY"], body)).status_code == 204

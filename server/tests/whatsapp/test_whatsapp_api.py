@@ -37,13 +37,13 @@ def test_business_admin_can_send(client, login_as, dev_business):
 def test_viewer_cannot_send_whatsapp(client, db, login_as, dev_business):
     login_as("viewer", business=dev_business)
     r = client.post("/api/whatsapp/send", json={"to": CUSTOMER_PHONE, "text": "היי"})
-    assert r.status_code == 403 and r.get_json() == {"error": "forbidden"}
+    assert r.status_code == 403 and r.get_json() == {"error": "forbidden", "code": "forbidden"}
     assert _messages(db) == []
 
 
 def test_logged_out_cannot_send(client, db):
     r = client.post("/api/whatsapp/send", json={"to": CUSTOMER_PHONE, "text": "היי"})
-    assert r.status_code == 401 and r.get_json() == {"error": "unauthorized"}
+    assert r.status_code == 401 and r.get_json() == {"error": "unauthorized", "code": "unauthorized"}
     assert _messages(db) == []
 
 
@@ -84,7 +84,7 @@ def test_non_json_send_is_a_clear_4xx(client, db, login_as, dev_business):
     r = client.post("/api/whatsapp/send", data="to=1", content_type="text/plain")
     assert r.status_code == 415 and "error" in r.get_json()
     r = client.post("/api/whatsapp/send", data="{bad", content_type="application/json")
-    assert r.status_code == 400 and r.get_json() == {"error": "invalid json"}
+    assert r.status_code == 400 and r.get_json() == {"error": "invalid json", "code": "invalid_json"}
     assert _messages(db) == []
 
 
@@ -120,7 +120,7 @@ def test_free_text_outside_window_is_refused_on_a_real_transport(client, db, log
     inbound_from(twilio_business, ago=timedelta(hours=25))
     login_as("staff", business=twilio_business)
     r = client.post("/api/whatsapp/send", json={"to": CUSTOMER_PHONE, "text": "מבצע!"})
-    assert r.status_code == 409 and r.get_json() == {"error": "outside 24h window"}
+    assert r.status_code == 409 and r.get_json() == {"error": "outside 24h window", "code": "outside_24h_window"}
     assert [m.direction for m in _messages(db)] == ["inbound"]
     assert fake_twilio.deliveries == []
 
@@ -128,7 +128,7 @@ def test_free_text_outside_window_is_refused_on_a_real_transport(client, db, log
 def test_free_text_to_a_number_that_never_wrote_is_outside_the_window(client, login_as, meta_business, fake_meta):
     login_as("staff", business=meta_business)
     r = client.post("/api/whatsapp/send", json={"to": CUSTOMER_PHONE, "text": "שלום"})
-    assert r.status_code == 409 and r.get_json() == {"error": "outside 24h window"}
+    assert r.status_code == 409 and r.get_json() == {"error": "outside 24h window", "code": "outside_24h_window"}
     assert fake_meta.deliveries == []
 
 
@@ -185,7 +185,7 @@ def test_window_of_another_business_customer_is_not_found(client, login_as, dev_
     other = make_customer(make_business("עסק אחר"), phone=CUSTOMER_PHONE)
     login_as("staff", business=dev_business)
     r = client.get(f"/api/whatsapp/window?customer_id={other.id}")
-    assert r.status_code == 404 and r.get_json() == {"error": "customer not found"}
+    assert r.status_code == 404 and r.get_json() == {"error": "customer not found", "code": "customer_not_found"}
 
 
 # ---- templates -------------------------------------------------------------------------

@@ -77,14 +77,14 @@ def test_same_inbound_delivered_ten_times_is_stored_once(client, db, twilio_busi
 
 def test_twilio_inbound_to_an_unknown_number_is_refused_and_not_stored(client, db, fake_twilio, wa_logs):
     r = post_twilio(client, _inbound_form(to="+97239998888"))
-    assert r.status_code == 400 and r.get_json() == {"error": "unknown business number"}
+    assert r.status_code == 400 and r.get_json() == {"error": "unknown business number", "code": "unknown_business_number"}
     assert _rows(db) == [] and db.session.query(Customer).count() == 0
     assert any("no business has this number" in rec.getMessage() for rec in wa_logs.records)
 
 
 def test_twilio_inbound_from_something_that_is_no_phone_is_refused(client, db, twilio_business):
     r = post_twilio(client, _inbound_form(sender="not-a-phone"))
-    assert r.status_code == 400 and r.get_json() == {"error": "invalid sender"}
+    assert r.status_code == 400 and r.get_json() == {"error": "invalid sender", "code": "invalid_sender"}
     assert _rows(db) == []
 
 
@@ -138,7 +138,7 @@ def test_inbound_opens_the_24h_window(client, db, login_as, twilio_business):
 
 def test_forged_twilio_signature_is_refused_and_nothing_stored(client, db, twilio_business):
     r = post_twilio(client, _inbound_form(), signature="bm90IGEgc2lnbmF0dXJl")
-    assert r.status_code == 403 and r.get_json() == {"error": "invalid signature"}
+    assert r.status_code == 403 and r.get_json() == {"error": "invalid signature", "code": "invalid_signature"}
     r = post_twilio(client, _inbound_form(), token="some-other-token")
     assert r.status_code == 403
     r = post_twilio(client, _inbound_form(), token=None)  # no header at all
@@ -168,7 +168,7 @@ def test_meta_verification_handshake(client, app, monkeypatch):
     ok = client.get("/webhook/whatsapp/meta?hub.mode=subscribe&hub.verify_token=verify-me-please&hub.challenge=1158201444")
     assert ok.status_code == 200 and ok.data == b"1158201444" and ok.mimetype == "text/plain"
     bad = client.get("/webhook/whatsapp/meta?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1")
-    assert bad.status_code == 403 and bad.get_json() == {"error": "forbidden"}
+    assert bad.status_code == 403 and bad.get_json() == {"error": "forbidden", "code": "forbidden"}
 
 
 def test_meta_verification_is_refused_when_no_token_is_configured(client, app, monkeypatch):
@@ -179,7 +179,7 @@ def test_meta_verification_is_refused_when_no_token_is_configured(client, app, m
 
 def test_meta_webhook_with_a_broken_body_is_a_400(client, db):
     r = client.post("/webhook/whatsapp/meta", data=b"{not json", headers={"Content-Type": "application/json"})
-    assert r.status_code == 400 and r.get_json() == {"error": "invalid json"}
+    assert r.status_code == 400 and r.get_json() == {"error": "invalid json", "code": "invalid_json"}
 
 
 # ---- statuses --------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def test_meta_delivery_with_one_unstorable_message_keeps_the_others_and_answers_
 def test_meta_delivery_nested_too_deep_is_a_400_and_stores_nothing(client, db, meta_business):
     r = client.post("/webhook/whatsapp/meta", data=b'{"entry": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
                     headers={"Content-Type": "application/json"})
-    assert r.status_code == 400 and r.get_json() == {"error": "invalid json: nested too deep"}
+    assert r.status_code == 400 and r.get_json() == {"error": "invalid json: nested too deep", "code": "json_too_deep"}
     assert _rows(db) == []
 
 

@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
 import type { User } from '../../../lib/auth'
-import { fakeApi, type Recorded } from '../../../test/fake-api'
+import { fakeApi, type Recorded, validationBody } from '../../../test/fake-api'
 import { renderWithApp, staff, viewer } from '../../../test/render'
 import { AgentSettings } from './AgentSettings'
 
@@ -124,13 +124,12 @@ describe('AgentSettings', () => {
       'GET /api/auth/csrf': { body: { csrf_token: 't' } },
       'PUT /api/agent/settings': {
         status: 422,
-        body: {
-          error: 'validation',
-          fields: {
-            'settings.turn_limit': 'a whole number from 1 to 50', 'settings.transfer_number': 'invalid phone number',
-            'settings.hours.sun': 'HH:MM-HH:MM or null', 'settings.providers.tts': 'one of espeak, google, openai',
-          },
-        },
+        body: validationBody({
+          'settings.turn_limit': ['a whole number from 1 to 50', 'whole_number_range', { min: 1, max: 50 }],
+          'settings.transfer_number': ['invalid phone number', 'invalid_phone'],
+          'settings.hours.sun': ['HH:MM-HH:MM or null', 'hours_span'],
+          'settings.providers.tts': ['one of espeak, google, openai', 'one_of', { choices: ['espeak', 'google', 'openai'] }],
+        }),
       },
     })
     renderWithApp(<AgentSettings scope={{ business_id: 1 }} canEdit />, { user: admin })
@@ -162,7 +161,7 @@ describe('AgentSettings', () => {
   })
 
   it('shows an error state when the settings cannot be loaded', async () => {
-    fakeApi({ 'GET /api/agent/settings': { status: 500, body: { error: 'internal error' } } })
+    fakeApi({ 'GET /api/agent/settings': { status: 500, body: { error: 'internal error', code: 'internal_error' } } })
     renderWithApp(<AgentSettings scope={{ business_id: 1 }} canEdit />, { user: admin })
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('משהו השתבש'))
     expect(screen.getByRole('button', { name: 'לנסות שוב' })).toBeTruthy()

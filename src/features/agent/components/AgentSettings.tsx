@@ -3,7 +3,7 @@ import { Field, fieldError } from '../../../components/Field'
 import { Empty, ErrorState, InlineError, Loading } from '../../../components/states'
 import { ApiError } from '../../../lib/api-client'
 import { formatPhone } from '../../../lib/format'
-import { he, translateServerMessage } from '../../../lib/strings'
+import { he } from '../../../lib/strings'
 import {
   DAYS, PROTECTED_KINDS, PROVIDER_CHOICES, PROVIDER_KINDS, useAgentSettings, useSaveAgentSettings,
   type AgentSettings as Settings, type AgentSettingsUpdate, type Day, type Hours, type ProtectedKind, type ProviderKind,
@@ -152,9 +152,9 @@ const FIELD_OF: [RegExp, string][] = [
 const FORM_KEYS = ['greeting', 'recording_notice', 'recording_notice_text', 'agent_name', 'agent_instructions', 'turn_limit',
   'transfer_number', 'transfer_timeout']
 
-function unplaced(error: unknown): [string, string][] {
+function unplaced(error: unknown): string[] {
   if (!(error instanceof ApiError)) return []
-  return Object.entries(error.fields).filter(([key]) => {
+  return Object.keys(error.fields).filter((key) => {
     const bare = key.replace(/^settings\./, '')
     if (FORM_KEYS.includes(bare)) return false
     return !FIELD_OF.some(([pattern]) => pattern.test(key))
@@ -263,7 +263,7 @@ function AgentSettingsForm({ data, save }: { data: Settings; save: Save }) {
           <p>{he.errors.fixFields}</p>
           {others.length > 0 && (
             <ul>
-              {others.map(([key, message]) => <li key={key}><span dir="ltr">{key}</span>: {translateServerMessage(message)}</li>)}
+              {others.map((key) => <li key={key}><span dir="ltr">{key}</span>: {fieldError(error, key)}</li>)}
             </ul>
           )}
         </div>

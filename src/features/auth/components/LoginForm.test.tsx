@@ -2,13 +2,13 @@ import { screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it, vi } from 'vitest'
 import { api } from '../../../lib/api-client'
-import { fakeApi } from '../../../test/fake-api'
+import { fakeApi, validationBody } from '../../../test/fake-api'
 import { renderWithApp } from '../../../test/render'
 import { LoginForm } from './LoginForm'
 
 describe('LoginForm', () => {
   it('shows the server refusal in Hebrew and stays on the form', async () => {
-    fakeApi({ 'POST /api/auth/login': { status: 401, body: { error: 'invalid credentials' } } })
+    fakeApi({ 'POST /api/auth/login': { status: 401, body: { error: 'invalid credentials', code: 'invalid_credentials' } } })
     const onSuccess = vi.fn()
     renderWithApp(<LoginForm onSuccess={onSuccess} />)
     await userEvent.type(screen.getByLabelText('אימייל'), 'staff@kesher.test')
@@ -36,7 +36,7 @@ describe('LoginForm', () => {
   })
 
   it('shows per-field messages from a 422', async () => {
-    fakeApi({ 'POST /api/auth/login': { status: 422, body: { error: 'validation', fields: { email: 'String should have at least 3 characters' } } } })
+    fakeApi({ 'POST /api/auth/login': { status: 422, body: validationBody({ email: ['String should have at least 3 characters', 'too_short', { min: 3 }] }) } })
     renderWithApp(<LoginForm onSuccess={() => {}} />)
     await userEvent.type(screen.getByLabelText('סיסמה'), 'x')
     await userEvent.click(screen.getByRole('button', { name: 'כניסה' }))

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { fakeApi, type Recorded } from '../../../test/fake-api'
+import { fakeApi, type Recorded, validationBody } from '../../../test/fake-api'
 import { platformAdmin, renderWithApp } from '../../../test/render'
 import { aBusiness } from '../../../test/fixtures'
 import type { Business } from '../../../types/api'
@@ -163,7 +163,7 @@ describe('BusinessesAdmin for a business admin', () => {
 
   it('shows the server refusal of a number change in Hebrew', async () => {
     businessesServer([ruti], {
-      'PUT /api/businesses/1': { status: 403, body: { error: 'only the platform admin assigns the voice number' } },
+      'PUT /api/businesses/1': { status: 403, body: { error: 'only the platform admin assigns the voice number', code: 'voice_number_admin_only' } },
     })
     renderWithApp(<BusinessesAdmin />, { user: platformAdmin })
     await userEvent.click(within(await rowOf('מספרת רותי')).getByRole('button', { name: 'עריכה' }))
@@ -175,7 +175,7 @@ describe('BusinessesAdmin for a business admin', () => {
 
 describe('BusinessesAdmin failures show the server message', () => {
   it('when adding: a taken name (409) and a field the form has no input for (422)', async () => {
-    let answer = { status: 409, body: { error: 'name exists' } as unknown }
+    let answer = { status: 409, body: { error: 'name exists', code: 'name_exists' } as unknown }
     fakeApi({
       'GET /api/auth/csrf': { body: { csrf_token: 'csrf-1' } },
       'GET /api/businesses': { body: [ruti] },
@@ -188,7 +188,9 @@ describe('BusinessesAdmin failures show the server message', () => {
     await userEvent.click(within(dialog).getByRole('button', { name: 'שמירה' }))
     expect((await within(dialog).findByRole('alert')).textContent).toBe('כבר קיים עסק בשם הזה')
 
-    answer = { status: 422, body: { error: 'validation', fields: { voice_number: 'invalid phone number', settings: 'must be an object' } } }
+    answer = { status: 422, body: validationBody({
+      voice_number: ['invalid phone number', 'invalid_phone'], settings: ['must be an object', 'not_object'],
+    }) }
     await userEvent.click(within(dialog).getByRole('button', { name: 'שמירה' }))
     expect(await within(dialog).findByText('מספר טלפון לא תקין')).toBeTruthy()
     const alert = within(dialog).getByRole('alert')
@@ -197,7 +199,7 @@ describe('BusinessesAdmin failures show the server message', () => {
   })
 
   it('when editing: a number another business has (409)', async () => {
-    businessesServer([ruti], { 'PUT /api/businesses/1': { status: 409, body: { error: 'voice number exists' } } })
+    businessesServer([ruti], { 'PUT /api/businesses/1': { status: 409, body: { error: 'voice number exists', code: 'voice_number_exists' } } })
     renderWithApp(<BusinessesAdmin />, { user: platformAdmin })
     await userEvent.click(within(await rowOf('מספרת רותי')).getByRole('button', { name: 'עריכה' }))
     const dialog = screen.getByRole('dialog', { name: 'עריכת עסק' })
@@ -207,9 +209,9 @@ describe('BusinessesAdmin failures show the server message', () => {
 
   it('when deactivating, reactivating and deleting', async () => {
     businessesServer([ruti, avi], {
-      'POST /api/businesses/1/deactivate': { status: 404, body: { error: 'business not found' } },
-      'POST /api/businesses/2/reactivate': { status: 403, body: { error: 'forbidden' } },
-      'DELETE /api/businesses/1': { status: 503, body: { error: 'service unavailable' } },
+      'POST /api/businesses/1/deactivate': { status: 404, body: { error: 'business not found', code: 'business_not_found' } },
+      'POST /api/businesses/2/reactivate': { status: 403, body: { error: 'forbidden', code: 'forbidden' } },
+      'DELETE /api/businesses/1': { status: 503, body: { error: 'service unavailable', code: 'service_unavailable' } },
     })
     renderWithApp(<BusinessesAdmin />, { user: platformAdmin })
 

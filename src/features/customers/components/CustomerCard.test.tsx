@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { fakeApi } from '../../../test/fake-api'
+import { fakeApi, validationBody } from '../../../test/fake-api'
 import { platformAdmin, renderWithApp, staff, viewer } from '../../../test/render'
 import type { Customer } from '../../../types/api'
 import { CustomerCard } from './CustomerCard'
@@ -65,7 +65,7 @@ describe('CustomerCard', () => {
 
   it("shows the server's field messages when an edit is refused", async () => {
     customerServer({
-      'PUT /api/crm/customers/7': { status: 422, body: { error: 'validation', fields: { phone: 'invalid phone number' } } },
+      'PUT /api/crm/customers/7': { status: 422, body: validationBody({ phone: ['invalid phone number', 'invalid_phone'] }) },
     })
     renderCard()
     await userEvent.click(await screen.findByRole('button', { name: 'עריכה' }))
@@ -95,7 +95,7 @@ describe('CustomerCard', () => {
   })
 
   it('a customer with history is kept, and the dialog says why', async () => {
-    customerServer({ 'DELETE /api/crm/customers/7': { status: 409, body: { error: 'customer has history: calls 2' } } })
+    customerServer({ 'DELETE /api/crm/customers/7': { status: 409, body: { error: 'customer has history: calls 2', code: 'customer_has_history' } } })
     const { router } = renderCard()
     await userEvent.click(await screen.findByRole('button', { name: 'מחיקה' }))
     const dialog = screen.getByRole('dialog', { name: 'מחיקה' })

@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { fakeApi } from '../../../test/fake-api'
+import { fakeApi, validationBody } from '../../../test/fake-api'
 import { renderWithApp, staff, viewer } from '../../../test/render'
 import { CustomersList } from './CustomersList'
 
@@ -62,7 +62,7 @@ describe('CustomersList', () => {
     fakeApi({
       'GET /api/crm/customers': customersRoute([]),
       'GET /api/auth/csrf': { body: { csrf_token: 't' } },
-      'POST /api/crm/customers': { status: 422, body: { error: 'validation', fields: { phone: 'invalid phone', name: 'field required' } } },
+      'POST /api/crm/customers': { status: 422, body: validationBody({ phone: ['invalid phone number', 'invalid_phone'], name: ['Field required', 'required'] }) },
     })
     renderWithApp(<CustomersList scope={{ business_id: 1 }} canWrite />, { user: staff })
     expect(await screen.findByText('אין עדיין לקוחות.')).toBeTruthy()
@@ -77,7 +77,7 @@ describe('CustomersList', () => {
     const { requests } = fakeApi({
       'GET /api/crm/customers': customersRoute([]),
       'GET /api/auth/csrf': { body: { csrf_token: 't' } },
-      'POST /api/crm/customers': { status: 422, body: { error: 'validation', fields: { id_last4: 'the last 4 digits of the ID number' } } },
+      'POST /api/crm/customers': { status: 422, body: validationBody({ id_last4: ['the last 4 digits of the ID number', 'id_last4'] }) },
     })
     renderWithApp(<CustomersList scope={{ business_id: 1 }} canWrite />, { user: staff })
     expect(await screen.findByText('אין עדיין לקוחות.')).toBeTruthy()
@@ -93,7 +93,7 @@ describe('CustomersList', () => {
   })
 
   it('shows an error state when the server fails', async () => {
-    fakeApi({ 'GET /api/crm/customers': { status: 500, body: { error: 'internal error' } } })
+    fakeApi({ 'GET /api/crm/customers': { status: 500, body: { error: 'internal error', code: 'internal_error' } } })
     renderWithApp(<CustomersList scope={{}} canWrite />, { user: staff })
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('משהו השתבש'))
   })

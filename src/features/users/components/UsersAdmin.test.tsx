@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { fakeApi } from '../../../test/fake-api'
+import { fakeApi, validationBody } from '../../../test/fake-api'
 import { platformAdmin, renderWithApp } from '../../../test/render'
 import { aBusiness } from '../../../test/fixtures'
 import type { AppUser, Business } from '../../../types/api'
@@ -81,13 +81,12 @@ describe('UsersAdmin', () => {
   it("shows the server's 422 messages in Hebrew beside each field", async () => {
     usersServer(() => ({
       status: 422,
-      body: {
-        error: 'validation',
-        fields: {
-          email: 'invalid email', password: 'at least 8 characters', role: 'one of admin, staff, viewer',
-          business_id: 'staff and viewers belong to a business',
-        },
-      },
+      body: validationBody({
+        email: ['invalid email', 'invalid_email'],
+        password: ['at least 8 characters', 'too_short', { min: 8 }],
+        role: ['one of admin, staff, viewer', 'one_of', { choices: ['admin', 'staff', 'viewer'] }],
+        business_id: ['staff and viewers belong to a business', 'business_required'],
+      }),
     }))
     renderWithApp(<UsersAdmin scope={{}} businesses={[ruti]} platform />, { user: platformAdmin })
     const dialog = await openNewUser()
@@ -107,7 +106,7 @@ describe('UsersAdmin', () => {
   })
 
   it('a taken email (409) is said in Hebrew', async () => {
-    usersServer(() => ({ status: 409, body: { error: 'email exists' } }))
+    usersServer(() => ({ status: 409, body: { error: 'email exists', code: 'email_exists' } }))
     renderWithApp(<UsersAdmin scope={{}} businesses={[]} platform={false} />, { user: businessAdmin })
     const dialog = await openNewUser()
     await userEvent.type(within(dialog).getByLabelText('אימייל'), 'ruti@ruti.co.il')

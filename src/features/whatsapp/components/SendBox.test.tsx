@@ -48,7 +48,7 @@ describe('SendBox', () => {
   it('explains the 409 outside the 24-hour window in Hebrew', async () => {
     fakeApi({
       'GET /api/auth/csrf': { body: { csrf_token: 't' } },
-      'POST /api/whatsapp/send': { status: 409, body: { error: 'outside 24h window' } },
+      'POST /api/whatsapp/send': { status: 409, body: { error: 'outside 24h window', code: 'outside_24h_window' } },
     })
     renderWithApp(<SendBox to="+972501234567" scope={{}} />, { user: staff })
     await userEvent.type(screen.getByLabelText('הודעת WhatsApp'), 'היי')
