@@ -1338,6 +1338,22 @@ export interface components {
             };
             remote_recordings_queued: number;
         };
+        Error: {
+            code: components["schemas"]["ErrorCode"];
+            /** @description short English text (the seed's contract) */
+            error: string;
+            field_codes?: {
+                [key: string]: components["schemas"]["FieldCode"];
+            };
+            fields?: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * @description Stable error code (server/error_codes.py); clients translate it.
+         * @enum {string}
+         */
+        ErrorCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation" | "too_many_requests" | "internal_error" | "service_unavailable" | "gone" | "http_error" | "invalid_json" | "json_not_object" | "json_too_deep" | "csrf" | "invalid_credentials" | "business_inactive" | "invalid_signature" | "invalid_link" | "invalid_paging" | "business_not_found" | "user_not_found" | "customer_not_found" | "task_not_found" | "contract_not_found" | "invoice_not_found" | "template_not_found" | "export_not_found" | "recording_not_found" | "email_exists" | "phone_exists" | "name_exists" | "voice_number_exists" | "whatsapp_number_exists" | "template_exists" | "cannot_change_own_role" | "cannot_deactivate_self" | "customer_has_history" | "customer_already_erased" | "outside_24h_window" | "export_not_ready" | "export_expired" | "link_expired" | "demo_refused" | "voice_number_admin_only" | "whatsapp_number_admin_only" | "recording_unavailable" | "invoice_issued_not_editable" | "invoice_issued_not_deletable" | "invoice_already_issued" | "invoice_already_cancelled" | "invoice_not_payable" | "credit_note_not_payable" | "credit_note_not_cancellable" | "draft_not_cancellable" | "backup_refused" | "backup_target_exists" | "invalid_text" | "invalid_sender" | "unknown_business_number" | "invalid" | "required" | "not_null" | "not_text" | "not_integer" | "not_number" | "not_boolean" | "not_object" | "not_list" | "too_short" | "too_long" | "too_few" | "too_many" | "min_value" | "max_value" | "greater_than" | "less_than" | "whole_number_range" | "seconds_range" | "number_range" | "one_of" | "unknown_field" | "invalid_format" | "invalid_date" | "date_out_of_range" | "timezone_required" | "unstorable_nul" | "unstorable_text" | "name_required" | "invalid_name" | "phone_required" | "invalid_phone" | "invalid_email" | "invalid_domain" | "id_last4" | "business_required" | "business_id_required" | "text_or_template" | "text_length" | "text_or_audio_required" | "audio_required" | "empty_recording" | "unknown_template" | "missing_variables" | "template_without_content_sid" | "template_name_characters" | "unknown_setting" | "not_agent_setting" | "unknown_provider_kind" | "hours_span" | "retention" | "true_or_false" | "signed_at_needs_signed" | "ends_before_starts" | "amount_negative" | "amount_required" | "amounts_disagree" | "invalid_allocation_number" | "allocation_number_required" | "invalid_tax_id" | "tax_id_required" | "vat_rate_unknown" | "invalid_cursor" | "unknown_types" | "unknown_actions" | "since_after_until" | "reason_required" | "file_encoding" | "file_empty" | "file_name_column" | "file_too_many_rows" | "file_rows_rejected" | "reject_or_skip" | "event_fields_required";
         /** ExportList */
         ExportList: {
             items: components["schemas"]["DataExport"][];
@@ -1346,6 +1362,12 @@ export interface components {
         Fallback: {
             reason: string;
             stage: string;
+        };
+        FieldCode: {
+            code: components["schemas"]["ErrorCode"];
+            params: {
+                [key: string]: unknown;
+            };
         };
         /** ImportRejectedRow */
         ImportRejectedRow: {
@@ -1815,10 +1837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1853,10 +1872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1891,10 +1907,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1934,10 +1947,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1966,10 +1976,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2002,10 +2009,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2034,10 +2038,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2066,10 +2067,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2098,10 +2096,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2134,10 +2129,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2168,10 +2160,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2206,10 +2195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2240,10 +2226,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2274,10 +2257,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2308,10 +2288,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2345,10 +2322,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2382,10 +2356,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2419,10 +2390,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2455,10 +2423,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2489,10 +2454,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2527,10 +2489,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2561,10 +2520,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2599,10 +2555,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2633,10 +2586,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2667,10 +2617,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2702,10 +2649,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2737,10 +2681,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2771,10 +2712,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2807,10 +2745,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2843,10 +2778,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2883,10 +2815,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2920,10 +2849,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2961,10 +2887,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2998,10 +2921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3039,10 +2959,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3075,10 +2992,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3115,10 +3029,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3152,10 +3063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3193,10 +3101,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3230,10 +3135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3271,10 +3173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3312,10 +3211,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3353,10 +3249,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3394,10 +3287,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3430,10 +3320,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3470,10 +3357,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3507,10 +3391,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3548,10 +3429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3585,10 +3463,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3626,10 +3501,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3665,10 +3537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3700,10 +3569,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3732,10 +3598,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3766,10 +3629,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3802,10 +3662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3836,10 +3693,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3874,10 +3728,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3908,10 +3759,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3942,10 +3790,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3979,10 +3824,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4015,10 +3857,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4049,10 +3888,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4085,10 +3921,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4123,10 +3956,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4159,10 +3989,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4193,10 +4020,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4227,10 +4051,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4257,10 +4078,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4287,10 +4105,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4317,10 +4132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4347,10 +4159,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4377,10 +4186,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4407,10 +4213,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4437,10 +4240,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4467,10 +4267,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4497,10 +4294,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4527,10 +4321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4557,10 +4348,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4587,10 +4375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4617,10 +4402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4647,10 +4429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -4677,10 +4456,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        error: string;
-                        fields?: Record<string, never>;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
