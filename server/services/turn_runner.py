@@ -16,6 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
+from server import jobs
 from server.extensions import db
 from server.models import CallTurn
 from server.models.base import utcnow
@@ -105,9 +106,8 @@ def wait_for_turn(turn_id: int, seconds: float, poll: float = 0.1) -> bool:
 
 def schedule_guard(turn_id: int, base_url: str) -> None:
     """The job queue's promise that the turn is answered even if this process dies."""
-    from server.tasks.voice import guard_turn
     try:
-        guard_turn.schedule((turn_id, base_url, 1), delay=stale_seconds() + 5)
+        jobs.enqueue("voice.guard_turn", turn_id, base_url, 1, delay=stale_seconds() + 5)
     except Exception:  # noqa: BLE001 - redirects still take over a stale claim without it
         log.exception("turn %s: could not schedule the guard job", turn_id)
 

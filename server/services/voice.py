@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from server import jobs
 from server.extensions import db
 from server.models import CallLog, CallTurn
 from server.models.base import utcnow
@@ -472,8 +473,7 @@ def take_message(form: dict) -> TurnOutcome:
         call.state = {**(call.state or {}), "message": {"task_id": task.id, "turn_id": turn.id}}
         db.session.commit()
         if recording_url:
-            from server.tasks.voice import transcribe_message
-            transcribe_message(turn.id, task.id)
+            jobs.enqueue("voice.transcribe_message", turn.id, task.id)
         end_call(call, "message")
     return TurnOutcome(say=SAY_MESSAGE_TAKEN, next="hangup")
 
@@ -517,9 +517,8 @@ def end_call(call: CallLog, reason: str) -> None:
     if not (call.state or {}).get("ended_by"):
         call.state = {**(call.state or {}), "ended_by": reason}
         db.session.commit()
-    from server.tasks.voice import summarize_call_task
     try:
-        summarize_call_task(call.id)
+        jobs.enqueue("voice.summarize_call_task", call.id)
     except Exception:  # noqa: BLE001 - a queue outage must not cost the caller the goodbye
         log.exception("call %s: could not queue the summary", call.call_sid)
 

@@ -25,7 +25,8 @@ from collections import deque
 import numpy as np
 
 from server.json_input import loads as loads_untrusted, unstorable_fields
-from server.services.media_stream import audio, hooks
+from server.providers import phone_audio as audio
+from server.services.media_stream import hooks
 from server.services.media_stream.turn import Job, StreamGone, save_turn, speak_cached
 from server.services.media_stream.turn_taking import classify, silence_needed, tuning_for
 

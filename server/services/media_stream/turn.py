@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import CallLog, CallTurn
+from server.providers import phone_audio as audio
 from server.providers.errors import ProviderError
-from server.services.media_stream import audio
 
 log = logging.getLogger(__name__)
 
