@@ -133,14 +133,8 @@ def test_the_walk_sees_lazy_imports_and_finds_a_cycle():
     assert "server.app_factory" in walked["server.tasks"]  # an import inside a function
 
 
-# Temporary: the voice package (next commit) removes these two.
-KNOWN_CYCLES = [["server.services.turn_runner", "server.services.voice"],
-                ["server.services.media_stream", "server.services.media_stream.session",
-                 "server.services.media_stream.turn"]]
-
-
 def test_server_has_no_import_cycle():
-    found = [c for c in cycles(import_graph()) if c not in KNOWN_CYCLES]
+    found = cycles(import_graph())
     assert not found, "import cycles in server/:\n" + "\n".join(" ↔ ".join(c) for c in found)
 
 
