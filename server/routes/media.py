@@ -34,7 +34,8 @@ def voice_media(name: str):
 @click.option("--text", default=None, help="Hebrew greeting; the default is the shipped one.")
 def make_welcome_command(out: str, text: str | None):
     """Regenerate the greeting played before the first recording (espeak-ng by default)."""
-    from server.services.voice import WELCOME_TEXT, make_welcome
+    from server.services.voice.calls import make_welcome
+    from server.services.voice.prompts import WELCOME_TEXT
     size = make_welcome(out, text or WELCOME_TEXT)
     click.echo(f"wrote {out} ({size} bytes)")
 
@@ -42,5 +43,5 @@ def make_welcome_command(out: str, text: str | None):
 @media_bp.cli.command("cleanup-audio")
 def cleanup_audio_command():
     """Delete agent audio older than VOICE_AUDIO_RETENTION_HOURS."""
-    from server.services.voice import cleanup_audio
+    from server.services.voice.calls import cleanup_audio
     click.echo(f"removed {cleanup_audio()} files")

@@ -11,11 +11,11 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 from flask_sock import Sock
-from twilio.twiml.voice_response import VoiceResponse
 
 from server.error_codes import ErrorCode
 from server.errors import Forbidden
-from server.services import media_stream as stream_service
+from server.services.voice import twiml
+from server.services.voice.stream import binding, session
 from server.webhooks import public_url, verify_twilio_signature, webhook_secret
 
 log = logging.getLogger(__name__)
@@ -60,19 +60,12 @@ def _authenticate_upgrade() -> None:
 
 @sock.route("/media_stream", bp=media_stream_bp)
 def media_stream(ws):
-    stream_service.serve(ws, current_app._get_current_object())
-
-
-def _record_twiml() -> VoiceResponse:
-    vr = VoiceResponse()
-    vr.record(max_length=30, timeout=5, finish_on_key="*", play_beep=True,
-              action="/webhook/handle_recording", method="POST", trim="do-not-trim")
-    return vr
+    session.serve(ws, current_app._get_current_object())
 
 
 @media_stream_bp.route("/media_stream/ended", methods=["POST"])
 def stream_ended():
     verify_twilio_signature()
     host = current_app.config.get("HOST") or request.host_url
-    vr = stream_service.stream_ended(request.form.to_dict(), _record_twiml, host)
-    return Response(str(vr), mimetype="text/xml", status=200)
+    outcome = binding.stream_ended(request.form.to_dict(), host)
+    return Response(twiml.render(outcome), mimetype="text/xml", status=200)

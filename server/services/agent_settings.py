@@ -17,9 +17,10 @@ AGENT_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_lim
 
 
 def effective(settings: dict) -> dict:
-    from server.services.agent_pipeline import provider_names
     from server.services.caller_verification import PROTECTED, protected_kinds
-    from server.services.voice import DEFAULT_TRANSFER_TIMEOUT, DEFAULT_TURN_LIMIT, RECORDING_NOTICE
+    from server.services.voice.pipeline import provider_names
+    from server.services.voice.policy import DEFAULT_TRANSFER_TIMEOUT, DEFAULT_TURN_LIMIT
+    from server.services.voice.prompts import RECORDING_NOTICE
 
     config = current_app.config
     return {

@@ -18,14 +18,14 @@ from server.errors import FieldError, ValidationFailed
 from server.extensions import db
 from server.models import Business, Customer
 from server.phones import try_normalize_phone
-from server.services import agent_pipeline as pipeline
+from server.services.voice import pipeline
 
 MAX_TEXT = 1000
 
 
 def try_turn(business_id: int, base_url: str, text: str | None = None, audio: bytes | None = None,
              filename: str = "recording.wav", from_phone: str | None = None) -> dict:
-    from server.services.agent_context import build_context
+    from server.services.voice.context import build_context
     from server.services.customers import find_customer_by_phone
 
     errors = {}

@@ -169,7 +169,7 @@ def clean_settings(raw: Any) -> dict:
         elif key == "retention":
             out[key] = _clean_retention(value, field, errors)
         elif key == "stream_tuning":
-            from server.services.media_stream.turn_taking import clean_tuning
+            from server.services.voice.stream.turn_taking import clean_tuning
             out[key] = clean_tuning(value, field, errors)
         elif key == "caller_verification":
             from server.services.caller_verification import clean_policy

@@ -29,6 +29,7 @@ from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from server import jobs
 from server.error_codes import ErrorCode
 from server.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from server.extensions import db
@@ -245,9 +246,9 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
 
 
 def _enqueue(message_id: int, eta: datetime | None = None) -> None:
-    from server.tasks.whatsapp import enqueue_send
     try:
-        enqueue_send(message_id, eta)
+        jobs.enqueue("whatsapp.send_whatsapp", message_id,
+                     delay=(eta - utcnow()).total_seconds() if eta is not None else None)
     except Exception as exc:  # noqa: BLE001 — the row is stored; the sweep will enqueue it
         log.error("whatsapp %s: could not enqueue (%s); the periodic sweep will pick it up",
                   message_id, exc.__class__.__name__)

@@ -17,8 +17,8 @@ GUARD_ATTEMPTS = 5
 def guard_turn(turn_id: int, base_url: str, attempt: int = 1) -> bool:
     from server.extensions import db
     from server.models import CallTurn
-    from server.services.turn_runner import stale_seconds
-    from server.services.voice import process_turn
+    from server.services.voice.runner import stale_seconds
+    from server.services.voice.turns import process_turn
 
     if process_turn(turn_id, base_url):
         log.warning("turn %s: answered by the guard job (its runner had died)", turn_id)
@@ -32,14 +32,14 @@ def guard_turn(turn_id: int, base_url: str, attempt: int = 1) -> bool:
 @huey.task()
 @in_app_context
 def transcribe_message(turn_id: int, task_id: int):
-    from server.services.voice import transcribe_message as run
+    from server.services.voice.turns import transcribe_message as run
     return run(turn_id, task_id)
 
 
 @huey.task()
 @in_app_context
 def summarize_call_task(call_id: int):
-    from server.services.call_summary import summarize_call
+    from server.services.voice.summary import summarize_call
     return summarize_call(call_id)
 
 
@@ -48,5 +48,5 @@ def summarize_call_task(call_id: int):
 def cleanup_audio_task() -> int:
     """Hourly: delete the agent's reply audio (calls and /api/agent/try alike, both under
     MEDIA_DIR/voice) older than VOICE_AUDIO_RETENTION_HOURS."""
-    from server.services.voice import cleanup_audio
+    from server.services.voice.calls import cleanup_audio
     return cleanup_audio()

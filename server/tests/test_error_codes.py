@@ -123,9 +123,8 @@ def test_every_code_is_an_error_code_member():
         assert ErrorCode(f"{label}_not_found")
 
 
-# Field errors still given as bare text (they reach clients as `invalid`): the stream tuning,
-# left to the voice package's move.
-BARE_FIELD_ERRORS_ALLOWED = {"server/services/media_stream/turn_taking.py"}
+# Field errors allowed as bare text (they would reach clients as `invalid`): none.
+BARE_FIELD_ERRORS_ALLOWED: set[str] = set()
 
 
 def test_field_errors_are_given_with_their_codes():

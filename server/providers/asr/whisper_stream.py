@@ -19,7 +19,7 @@ def transcribe_utterance(asr, samples: np.ndarray, context_s: float = 3.0) -> Tr
     from server.providers.asr.local_whisper import LocalWhisper, _echoes_prompt
 
     if not isinstance(asr, LocalWhisper):
-        from server.services.media_stream.audio import wav_bytes
+        from server.providers.phone_audio import wav_bytes
         return asr.transcribe(wav_bytes(samples, SAMPLE_RATE), filename="utterance.wav")
     if context_s <= 0:
         return asr.transcribe(_wav(samples), filename="utterance.wav")
@@ -35,7 +35,7 @@ def transcribe_utterance(asr, samples: np.ndarray, context_s: float = 3.0) -> Tr
 
 
 def _wav(samples):
-    from server.services.media_stream.audio import wav_bytes
+    from server.providers.phone_audio import wav_bytes
     return wav_bytes(samples, SAMPLE_RATE)
 
 

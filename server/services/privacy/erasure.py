@@ -22,6 +22,7 @@ import re
 from flask import current_app
 from sqlalchemy import select
 
+from server import jobs
 from server.error_codes import ErrorCode
 from server.errors import Conflict, FieldError, ValidationFailed
 from server.extensions import db
@@ -170,8 +171,8 @@ def erase_customer(business_id: BusinessScope, customer_id: int, reason: str) ->
 
     _compact_search_index()
     if remote_recordings:
-        from server.tasks.privacy import delete_remote_recordings_task
-        delete_remote_recordings_task(customer.business_id, customer.id, [url for _, url in remote_recordings])
+        jobs.enqueue("privacy.delete_remote_recordings_task", customer.business_id, customer.id,
+                     [url for _, url in remote_recordings])
     publish(customer.business_id, "customer.erased", {"id": customer.id})
     log.info("customer %s of business %s erased", customer.id, customer.business_id)
     return {"customer": customer.to_dict(), "erased": counts, "audio_files_failed": failed_files,

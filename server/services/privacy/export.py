@@ -25,6 +25,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
+from server import jobs
 from server.error_codes import ErrorCode
 from server.errors import AppError, Forbidden, NotFound
 from server.extensions import db
@@ -72,8 +73,6 @@ def list_exports(business_id: BusinessScope, customer_id: int) -> list[DataExpor
 
 def request_export(business_id: BusinessScope, customer_id: int, requested_by_user_id: int | None) -> DataExport:
     """Create the export job (audited) and queue the build."""
-    from server.tasks.privacy import build_export_task
-
     customer = get_customer(business_id, customer_id)
     export = DataExport(business_id=customer.business_id, customer_id=customer.id,
                         requested_by_user_id=requested_by_user_id, status="queued", progress=0,
@@ -84,7 +83,7 @@ def request_export(business_id: BusinessScope, customer_id: int, requested_by_us
                  details={"export_id": export.id, "stage": "requested"})
     db.session.commit()
     try:
-        build_export_task(export.id)
+        jobs.enqueue("privacy.build_export_task", export.id)
     except Exception as exc:  # noqa: BLE001 - a queue outage is shown on the export, not lost
         log.error("export %s could not be queued (%s)", export.id, exc.__class__.__name__)
         db.session.rollback()
@@ -154,8 +153,6 @@ def build_export(export_id: int) -> DataExport | None:
 def sweep_stuck_exports(now=None) -> dict:
     """Re-queue exports whose build was lost (idle in queued/running longer than
     EXPORT_STUCK_MINUTES); fail one lost more than EXPORT_MAX_REQUEUES times."""
-    from server.tasks.privacy import build_export_task
-
     now = now or utcnow()
     config = current_app.config
     cutoff = now - timedelta(minutes=config.get("EXPORT_STUCK_MINUTES", STUCK_MINUTES))
@@ -187,7 +184,7 @@ def sweep_stuck_exports(now=None) -> dict:
     for export_id in requeued:
         log.warning("export %s was stuck (its worker stopped); queued again", export_id)
         try:
-            build_export_task(export_id)
+            jobs.enqueue("privacy.build_export_task", export_id)
         except Exception as exc:  # noqa: BLE001 - still queued: the next sweep tries again
             db.session.rollback()
             log.error("export %s could not be queued (%s)", export_id, exc.__class__.__name__)

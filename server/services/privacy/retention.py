@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select
 
+from server import jobs
 from server.extensions import db
 from server.models import Business, CallLog, CallTurn, WhatsAppMsg
 from server.models.base import utcnow
@@ -150,8 +151,7 @@ def purge_business(business_id: int | None, settings: dict | None, now: datetime
         log.info("retention purge for business %s: %s", business_id, counts)
     db.session.commit()
     if remote:
-        from server.tasks.privacy import delete_remote_recordings_task
-        delete_remote_recordings_task(business_id, None, [url for _, url in remote])
+        jobs.enqueue("privacy.delete_remote_recordings_task", business_id, None, [url for _, url in remote])
     return counts
 
 

@@ -4,37 +4,37 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from server.providers.reply import ReplyResult
-from server.services import voice
-from server.services.media_stream import hooks
+from server.services.voice import policy, prompts
+from server.services.voice.policy import Action, Directive, Reason
 from server.tests.stream.conftest import CALLER, stream_state
 
 
-def test_opening_lines_are_the_recording_notice_then_the_greeting(app, db, make_business):
-    from server.models import CallLog
-    business = make_business("סטרים")
-    call = CallLog(call_sid="CAx", business_id=business.id, state={})
-    assert hooks.opening_lines(call, {"greeting": "שלום, מספרת רותי."}) == [voice.RECORDING_NOTICE, "שלום, מספרת רותי."]
-    assert hooks.opening_lines(call, {"recording_notice": False}) == [hooks.DEFAULT_GREETING]
-    assert hooks.opening_lines(call, {"recording_notice": "ההקלטה נשמרת."}) == ["ההקלטה נשמרת.", hooks.DEFAULT_GREETING]
-    assert hooks.opening_lines(None, {}) == [hooks.DEFAULT_GREETING]  # an unknown number: no business, no notice
+def test_opening_lines_are_the_recording_notice_then_the_greeting():
+    assert policy.opening_lines({"greeting": "שלום, מספרת רותי."}, True) == [prompts.RECORDING_NOTICE,
+                                                                              "שלום, מספרת רותי."]
+    assert policy.opening_lines({"recording_notice": False}, True) == [prompts.DEFAULT_GREETING]
+    assert policy.opening_lines({"recording_notice": "ההקלטה נשמרת."}, True) == ["ההקלטה נשמרת.",
+                                                                                 prompts.DEFAULT_GREETING]
+    assert policy.opening_lines({}, False) == [prompts.DEFAULT_GREETING]  # an unknown number: no notice
 
 
 def test_asking_for_a_person_is_a_transfer_only_with_a_transfer_number():
-    assert hooks.before_reply("אני רוצה לדבר עם נציג", {"transfer_number": "+972501112222"}) == (
-        "מעביר אותך לנציג, רק רגע.", {"type": "transfer", "via": "speech"})
-    assert hooks.before_reply("אני רוצה לדבר עם נציג", {}) is None
-    assert hooks.before_reply("מה שעות הפתיחה", {"transfer_number": "+972501112222"}) is None
+    from server.providers.reply.offline import detect_intents
+    person, hours = detect_intents("אני רוצה לדבר עם נציג"), detect_intents("מה שעות הפתיחה")
+    transfer = policy.asks_for_person(person, {"transfer_number": "+972501112222"})
+    assert transfer == Directive(Action.TRANSFER, Reason.SPEECH)
+    assert transfer.next_step() == {"type": "transfer", "via": "speech"}
+    assert policy.asks_for_person(person, {}) is None
+    assert policy.asks_for_person(hours, {"transfer_number": "+972501112222"}) is None
 
 
-def test_farewell_and_turn_limit_end_the_call(app):
-    with app.app_context():
-        bye = ReplyResult(text="תודה שהתקשרת, יום טוב!", provider="offline", intents=["goodbye"])
-        hours = ReplyResult(text="...", provider="offline", intents=["hours"])
-        assert hooks.after_reply(None, bye, {}, turns=1) == "hangup"
-        assert hooks.after_reply(None, hours, {"turn_limit": 3}, turns=2) is None
-        assert hooks.after_reply(None, hours, {"turn_limit": 3}, turns=3) == {"type": "hangup",
-                                                                             "closing": voice.SAY_TURN_LIMIT}
+def test_farewell_and_turn_limit_end_the_call():
+    bye = policy.after_turn(["goodbye"], 1, policy.turn_limit({}))
+    assert (bye.reason, bye.next_step()) == (Reason.FAREWELL, "hangup")
+    assert policy.after_turn(["hours"], 2, policy.turn_limit({"turn_limit": 3})) is None
+    limit = policy.after_turn(["hours"], 3, policy.turn_limit({"turn_limit": 3}))
+    assert (limit.reason, limit.next_step()) == (Reason.TURN_LIMIT, {"type": "hangup",
+                                                                     "closing": prompts.SAY_TURN_LIMIT})
 
 
 def _twiml(client, call_sid):
@@ -70,7 +70,7 @@ def test_key_0_without_a_transfer_number_books_a_callback_and_the_conversation_g
     stream_state(db, caller.call_sid)
 
     root = _twiml(client, caller.call_sid)
-    assert root.find("Say").text == voice.SAY_NO_PERSON
+    assert root.find("Say").text == prompts.SAY_NO_PERSON
     assert root.find("Connect/Stream").get("url").endswith("/webhook/media_stream")   # talk on, a new stream
     from server.models import Task
     assert db.session.query(Task).filter_by(source="call").count() == 1
@@ -86,7 +86,7 @@ def test_the_end_key_says_goodbye_hangs_up_and_the_call_is_summarised(db, client
     assert stream["end_reason"] == "dtmf"
 
     root = _twiml(client, caller.call_sid)
-    assert root.find("Say").text == voice.SAY_GOODBYE and root.find("Hangup") is not None
+    assert root.find("Say").text == prompts.SAY_GOODBYE and root.find("Hangup") is not None
     from server.models import CallLog
     db.session.rollback()
     call = db.session.query(CallLog).filter_by(call_sid=caller.call_sid).one()

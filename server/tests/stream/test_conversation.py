@@ -55,8 +55,10 @@ def test_two_turn_conversation_is_answered_and_kept_on_the_call(db, client, logi
 @pytest.mark.realtime
 def test_a_reply_that_ends_the_call_is_played_then_the_stream_closes_for_connect_action(
         db, client, monkeypatch, open_stream, stream_business):
-    # The hook point where the farewell (and, later, transfer) decides what follows a reply.
-    monkeypatch.setattr("server.services.media_stream.hooks.after_reply", lambda *args, **kwargs: "hangup")
+    # The policy decides what follows a reply: here, that the caller said goodbye.
+    from server.services.voice.policy import Action, Directive, Reason
+    monkeypatch.setattr("server.services.voice.policy.after_turn",
+                        lambda *args, **kwargs: Directive(Action.HANGUP, Reason.FAREWELL))
     caller = open_stream()
     caller.begin(CALLER)
     assert caller.wait_for(lambda: caller.messages("mark"), timeout=30)
@@ -72,13 +74,15 @@ def test_a_reply_that_ends_the_call_is_played_then_the_stream_closes_for_connect
     assert b"<Hangup />" in twiml
 
 
-def test_a_key_press_goes_to_the_dtmf_hook_which_can_end_the_stream(db, monkeypatch, open_stream, stream_business):
+def test_a_key_press_goes_to_the_policy_which_can_end_the_stream(db, monkeypatch, open_stream, stream_business):
+    from server.services.voice import policy
     seen = []
 
-    def on_dtmf(call, digit):
-        seen.append((call.call_sid if call else None, digit))
-        return {"type": "transfer"} if digit == "0" else None
-    monkeypatch.setattr("server.services.media_stream.hooks.on_dtmf", on_dtmf)
+    def on_key(digit):
+        seen.append(digit)
+        return real(digit)
+    real = policy.on_key
+    monkeypatch.setattr(policy, "on_key", on_key)
     caller = open_stream()
     caller.begin(CALLER)
     assert caller.wait_for(lambda: caller.messages("mark"), timeout=30)
@@ -86,6 +90,6 @@ def test_a_key_press_goes_to_the_dtmf_hook_which_can_end_the_stream(db, monkeypa
     caller.dtmf("0")
     assert caller.wait_for(lambda: caller.closed, timeout=10)
     stream = stream_state(db, caller.call_sid)
-    assert seen == [(caller.call_sid, "5"), (caller.call_sid, "0")]
-    assert stream["end_reason"] == "dtmf" and stream["next"] == {"type": "transfer"}
+    assert seen == ["5", "0"]
+    assert stream["end_reason"] == "dtmf" and stream["next"] == {"type": "transfer", "via": "key"}
     assert stream["stats"]["dtmf"] == ["5", "0"]

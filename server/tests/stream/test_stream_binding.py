@@ -13,7 +13,7 @@ import pytest
 
 from server.models import CallLog, CallTurn, StreamToken
 from server.models.base import utcnow
-from server.services import media_stream
+from server.services.voice.stream import binding
 from server.tests.stream.conftest import CALLER
 from server.tests.stream.media_client import MediaStreamClient
 
@@ -32,7 +32,7 @@ def _announce(client, call_sid="CA" + "1" * 32, to="+97235551234", caller="+9725
 
 
 def _begin(app, call_sid, token):
-    return media_stream.begin_call(app, call_sid, token, "MZ" + "9" * 32, _Vad())
+    return binding.begin_call(app, call_sid, token, "MZ" + "9" * 32, _Vad())
 
 
 def _stream_state(db, call_sid):

@@ -8,12 +8,12 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+from server.providers import phone_audio as audio
 from server.providers.errors import ProviderError
 from server.providers.reply import CallerContext
 from server.providers.reply.openai_stream import OpenAIStreamingReply
-from server.services.media_stream import audio
-from server.services.media_stream.turn import SentenceSplitter, split_sentences
-from server.services.media_stream.turn_taking import DEFAULTS, classify, silence_needed, tuning_for
+from server.services.voice.stream.turn import SentenceSplitter, split_sentences
+from server.services.voice.stream.turn_taking import DEFAULTS, classify, silence_needed, tuning_for
 from server.tests.stream.fake_openai import FakeOpenAI
 
 
@@ -187,7 +187,7 @@ def test_voice_activity_tells_hebrew_speech_from_line_silence(provider):
     import numpy as np
 
     from server.providers.vad import WINDOW, get_vad
-    from server.services.media_stream import audio
+    from server.providers import phone_audio as audio
     from server.tests.stream.media_client import hebrew_speech
 
     vad = get_vad({"VAD_PROVIDER": provider})
@@ -209,7 +209,7 @@ def test_voice_activity_tells_hebrew_speech_from_line_silence(provider):
                                    '{"event": "start", "start": {"callSid": "CA\\ud800", "streamSid": "MZ1"}}',
                                    '{"event": "start", "start": {"callSid": "CA\\u0000", "streamSid": "MZ1"}}'])
 def test_a_hostile_media_stream_frame_is_counted_as_malformed_not_a_crash(app, frame):
-    from server.services.media_stream.session import StreamSession
+    from server.services.voice.stream.session import StreamSession
     session = StreamSession(ws=None, app=app)
     session.handle(frame)
     assert session.stats["malformed"] == 1 and session.call_sid is None and not session.closed

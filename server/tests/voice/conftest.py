@@ -138,7 +138,9 @@ def voice_config(app, monkeypatch, tmp_path):
 def events(monkeypatch):
     """Realtime events the voice service published: [(business_id, event, payload)]."""
     seen = []
-    monkeypatch.setattr("server.services.voice.publish", lambda bid, event, payload: seen.append((bid, event, payload)))
+    for module in ("calls", "turns"):
+        monkeypatch.setattr(f"server.services.voice.{module}.publish",
+                            lambda bid, event, payload: seen.append((bid, event, payload)))
     return seen
 
 
@@ -165,7 +167,7 @@ def call_form(call_sid="CA0001", caller="+972502345678", to="+97235551234", **ex
 def _turns_finish():
     """A turn still running in a thread must not outlive its test's database."""
     yield
-    from server.services.turn_runner import wait_idle
+    from server.services.voice.runner import wait_idle
     wait_idle()
 
 

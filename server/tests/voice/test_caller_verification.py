@@ -9,7 +9,7 @@ import pytest
 
 from server.models import CallLog, Invoice
 from server.providers.reply.offline import OfflineResponder
-from server.services.agent_context import build_context
+from server.services.voice.context import build_context
 
 ASK = "כדי למסור פרטים על חשבוניות, אפשר בבקשה את ארבע הספרות האחרונות של תעודת הזהות?"
 

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 
 from server.models import CallLog, CallTurn
 from server.models.base import utcnow
-from server.services import voice
-from server.services.turn_runner import wait_idle
+from server.services.voice import prompts
+from server.services.voice.runner import wait_idle
 from server.tests.voice.conftest import call_form, say_in_turn
 
 
@@ -166,7 +166,7 @@ def test_a_redirect_for_another_call_reveals_nothing(client, db, convo, fake_ser
     client.post("/webhook/handle_recording", data=call_form(RecordingUrl=url))
     turn = db.session.scalars(select(CallTurn)).one()
     root = twiml(client.post(f"/webhook/turn_result?turn={turn.id}&attempt=1", data=call_form(call_sid="CA9999")))
-    assert root.find("Play") is None and root.find("Say").text == voice.SAY_LAST_RESORT
+    assert root.find("Play") is None and root.find("Say").text == prompts.SAY_LAST_RESORT
 
 
 def test_unwritable_audio_storage_speaks_the_reply_and_records_the_fallback(

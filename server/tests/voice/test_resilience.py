@@ -19,7 +19,7 @@ from twilio.request_validator import RequestValidator
 
 from server.models import CallLog, CallTurn, Customer
 from server.providers.tts import Audio
-from server.services.agent_pipeline import REPLY_FALLBACK
+from server.services.voice.prompts import REPLY_FALLBACK
 from server.tests.voice.conftest import call_form, say_in_turn
 
 MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x64" * 100
@@ -112,7 +112,7 @@ def test_a_database_error_reading_the_callers_context_still_gives_the_seed_reply
 
     def lost(call, history=None, transcript=None):
         raise OperationalError("SELECT", {}, Exception("server closed the connection"))
-    monkeypatch.setattr("server.services.agent_context.build_context", lost)
+    monkeypatch.setattr("server.services.voice.context.build_context", lost)
     root = _ask_the_hours(client, fake_server)
     assert root.find("Say").text == REPLY_FALLBACK
     turn = _turn(db)

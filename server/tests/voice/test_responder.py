@@ -7,7 +7,7 @@ import pytest
 
 from server.providers.reply import CallerContext
 from server.providers.reply.offline import OfflineResponder, detect_intents
-from server.services.agent_context import hours_text, money, open_now
+from server.services.voice.context import hours_text, money, open_now
 
 
 @pytest.mark.parametrize("text,intent", [

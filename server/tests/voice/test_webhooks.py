@@ -8,7 +8,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from server.models import CallLog, CallTurn, Customer, Task
-from server.services import voice
+from server.services.voice import turns
 from server.tests.voice.conftest import call_form
 
 RECORDING = b"ID3\x03\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" * 200
@@ -200,7 +200,7 @@ def test_speech_synthesis_failure_says_the_reply_itself(
 def test_an_internal_error_still_answers_the_last_resort_sentence(client, voice_config, monkeypatch):
     def boom(form, base_url):
         raise RuntimeError("database is down")
-    monkeypatch.setattr(voice, "_handle_recording", boom)
+    monkeypatch.setattr(turns, "_handle_recording", boom)
     text, _ = said(client.post("/webhook/handle_recording", data=call_form(RecordingUrl="https://api.twilio.com/x")))
     assert text == "אוקיי. רשמתי לפני. איך עוד לעזור?"
 

@@ -1,5 +1,8 @@
 """Telephone audio for Twilio Media Streams: 8 kHz G.711 μ-law in 20 ms frames.
 
+Pure codecs and resampling, shared by the streamed call (services/voice) and the streaming
+speech-to-text (providers/asr/whisper_stream), so a provider needs no service.
+
 numpy rather than the stdlib's audioop: audioop is deprecated and gone in Python 3.13.
 """
 from __future__ import annotations

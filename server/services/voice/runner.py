@@ -10,12 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
+from server import jobs
 from server.extensions import db
 from server.models import CallTurn
 from server.models.base import utcnow
@@ -61,20 +63,20 @@ def is_stale(turn: CallTurn) -> bool:
     return turn.status == "working" and updated < utcnow() - timedelta(seconds=stale_seconds())
 
 
-def _run(app, turn_id: int, base_url: str, started: float) -> bool:
-    from server.services.voice import process_turn
+def _run(app, work: Callable[[], bool]) -> bool:
     with app.app_context():
         try:
-            return process_turn(turn_id, base_url, started)
+            return work()
         finally:
             db.session.remove()
 
 
-def run_with_deadline(turn_id: int, base_url: str, started: float, deadline: float) -> bool:
-    """Run the turn in a thread; True when it is finished (by us or anyone) within the deadline.
-    Past the deadline the thread carries on and writes the turn when it is done."""
+def run_with_deadline(turn_id: int, started: float, deadline: float, work: Callable[[], bool]) -> bool:
+    """Run the turn's `work` (turns.process_turn) in a thread, in an app context; True when the
+    turn is finished (by us or anyone) within the deadline. Past the deadline the thread
+    carries on and writes the turn when it is done."""
     app = current_app._get_current_object()
-    future = _pool().submit(_run, app, turn_id, base_url, started)
+    future = _pool().submit(_run, app, work)
     _running.add(future)
     future.add_done_callback(_running.discard)
     remaining = max(0.0, deadline - (time.perf_counter() - started))
@@ -105,9 +107,8 @@ def wait_for_turn(turn_id: int, seconds: float, poll: float = 0.1) -> bool:
 
 def schedule_guard(turn_id: int, base_url: str) -> None:
     """The job queue's promise that the turn is answered even if this process dies."""
-    from server.tasks.voice import guard_turn
     try:
-        guard_turn.schedule((turn_id, base_url, 1), delay=stale_seconds() + 5)
+        jobs.enqueue("voice.guard_turn", turn_id, base_url, 1, delay=stale_seconds() + 5)
     except Exception:  # noqa: BLE001 - redirects still take over a stale claim without it
         log.exception("turn %s: could not schedule the guard job", turn_id)
 

@@ -25,9 +25,13 @@ from collections import deque
 import numpy as np
 
 from server.json_input import loads as loads_untrusted, unstorable_fields
-from server.services.media_stream import audio, hooks
-from server.services.media_stream.turn import Job, StreamGone, save_turn, speak_cached
-from server.services.media_stream.turn_taking import classify, silence_needed, tuning_for
+from server.providers import phone_audio as audio
+from server.services.voice import policy
+from server.services.voice.policy import Action, Directive
+from server.services.voice.stream.binding import begin_call, call_for, end_call
+from server.services.voice.stream.turn import Cancelled, Job, StreamGone, run_turn, save_turn, speak_cached
+from server.services.voice.stream.turn_taking import classify, silence_needed, tuning_for
+from server.services.voice.twiml import TOKEN_PARAMETER
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +64,7 @@ class StreamSession:
         self.threads: list[threading.Thread] = []
         self.history: list[dict] = []
         self.turn_index = 0
-        self.directive = None
+        self.directive: Directive | None = None
         self.names: dict = {"asr": None, "reply": None, "tts": None}  # the business's providers
         # voice activity / turn state
         from server.providers.vad import get_vad
@@ -188,7 +192,6 @@ class StreamSession:
         # Twilio's own callSid is what the token must match; a customParameters CallSid is ours
         # (echoed back) and counts only when Twilio's is absent.
         call_sid = start.get("callSid") or params.get("CallSid")
-        from server.services.media_stream import TOKEN_PARAMETER, begin_call
         call_id, settings, turn_index = begin_call(self.app, call_sid, params.get(TOKEN_PARAMETER), sid, self.vad)
         if call_id is None:
             # Not a call Twilio announced to us (no token, forged, replayed, another call's):
@@ -201,7 +204,7 @@ class StreamSession:
         self.last_seq = None
         self.call_id, self.settings, self.turn_index = call_id, settings, turn_index
         self.tuning = tuning_for(self.settings)
-        from server.services.agent_pipeline import provider_names
+        from server.services.voice.pipeline import provider_names
         self.names = provider_names(self.config, self.settings)
         threading.Thread(target=self._warm_up, daemon=True, name="stream-warm-up").start()
         self._start_job(Job(key="greet", index=None), self._speak_opening)
@@ -292,15 +295,14 @@ class StreamSession:
             self._finalize(job, job.status or "played")
             if job.directive:
                 self.directive = job.directive
-                kind = job.directive if isinstance(job.directive, str) else job.directive.get("type")
-                self.end_reason = "agent ended the call" if kind == "hangup" else "transfer"
+                hangup = job.directive.action is Action.HANGUP
+                self.end_reason = "agent ended the call" if hangup else "transfer"
                 self.closed = True
 
     def _on_dtmf(self, digit: str) -> None:
         self.stats["dtmf"].append(digit[:1])
-        from server.services.media_stream import call_for
-        directive = hooks.on_dtmf(call_for(self.app, self.call_id), digit[:1])
-        if directive:
+        directive = policy.on_key(digit[:1])
+        if directive is not None:
             self.directive = directive
             self.end_reason = "dtmf"
             self.closed = True
@@ -393,9 +395,9 @@ class StreamSession:
 
     def _speak_opening(self, job: Job) -> None:
         from server.providers.tts import get_tts
-        from server.services.media_stream import call_for
         try:
-            lines = hooks.opening_lines(call_for(self.app, self.call_id), self.settings)
+            call = call_for(self.app, self.call_id)
+            lines = policy.opening_lines(self.settings, call is not None and call.business_id is not None)
             tts = get_tts(self.config, self.names["tts"])
             for line in lines:
                 if job.cancel.is_set():
@@ -411,14 +413,12 @@ class StreamSession:
             self.sent_all(job)
 
     def _answer(self, job: Job) -> None:
-        from server.services.media_stream.turn import run_turn
         run_turn(self.app, self.call_id, job, list(self.history), self, self.settings, self.names)
         if job.reply and job.transcript:
             self.history.append({"caller": job.transcript, "agent": job.reply})
 
     def send_sentence(self, job: Job, ulaw: bytes) -> None:
         """All of a sentence's frames, then a mark Twilio echoes once it has been played."""
-        from server.services.media_stream.turn import Cancelled
         with self.send_lock:
             if self.closed and self.end_reason != "agent ended the call":
                 raise StreamGone()
@@ -475,9 +475,13 @@ class StreamSession:
                 self._finalize(job, "cut", "stream stopped" if self.end_reason == "stop" else "caller hung up")
             elif not job.finalized:
                 self._finalize(job, job.status or "played")
-        from server.services.media_stream import end_call
         end_call(self.app, self.call_id, self.stream_sid, self.end_reason or "stop", self.stats, self.directive)
         try:
             self.ws.close()
         except Exception:  # noqa: BLE001
             pass
+
+
+def serve(ws, app) -> None:
+    """The websocket at /webhook/media_stream: one call's conversation, to its end."""
+    StreamSession(ws, app).run()

@@ -1,10 +1,9 @@
-"""Realtime voice over Twilio bidirectional Media Streams (a per-business `voice_mode: stream`).
+"""A Media Stream and its call (a per-business `voice_mode: stream`).
 
-- `wants_stream(call)` / `connect_twiml(...)`: what incoming_call answers for such a business
+- `wants_stream(call)` / `stream_target(...)`: what incoming_call answers for such a business
 - `claim_stream(...)`: the start message's one-time token → the call Twilio announced
-- `serve(ws, app)`: the websocket conversation (session.StreamSession)
-- `stream_ended(form)`: Twilio's <Connect action> request once the stream is over
-- hooks: where summary, transfer and the recording notice plug in
+- `begin_call` / `call_for` / `end_call`: the session's reads and writes of that call
+- `stream_ended(form, host)`: what Twilio's <Connect action> request gets once the stream is over
 """
 from __future__ import annotations
 
@@ -14,29 +13,22 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
-from twilio.twiml.voice_response import Connect, VoiceResponse
 
 from server.extensions import db
-from server.models import Business, CallLog, CallTurn, StreamToken
+from server.models import CallLog, CallTurn, StreamToken
 from server.models.base import utcnow
-from server.services.media_stream import hooks  # noqa: F401 - re-exported for the session
+from server.services.voice import calls, turns
+from server.services.voice.policy import Action, Directive
+from server.services.voice.twiml import StreamTarget, TurnOutcome
 
 log = logging.getLogger(__name__)
 
 STREAM_PATH = "/webhook/media_stream"
-ENDED_PATH = "/webhook/media_stream/ended"
 VOICE_MODES = ("record", "stream")
 
 
-def settings_of(call: CallLog | None) -> dict:
-    if call is None or call.business_id is None:
-        return {}
-    business = db.session.get(Business, call.business_id)
-    return dict(business.settings or {}) if business else {}
-
-
 def wants_stream(call: CallLog | None) -> bool:
-    return settings_of(call).get("voice_mode") == "stream"
+    return calls.business_settings(call).get("voice_mode") == "stream"
 
 
 def stream_url(host: str) -> str:
@@ -51,7 +43,6 @@ def stream_url(host: str) -> str:
     return host + STREAM_PATH
 
 
-TOKEN_PARAMETER = "token"
 TOKEN_TTL_SECONDS = 120  # Twilio opens the stream as soon as it reads the TwiML
 
 
@@ -67,8 +58,8 @@ def mint_stream_token(call: CallLog) -> str:
     return token
 
 
-def connect_twiml(host: str, call: CallLog, vr: VoiceResponse | None = None) -> VoiceResponse:
-    """<Connect action=…><Stream url="wss://{HOST}/webhook/media_stream"> with a one-time token.
+def stream_target(host: str, call: CallLog) -> StreamTarget:
+    """Where the <Connect><Stream> goes (wss://{HOST}/webhook/media_stream) and its one-time token.
 
     The websocket upgrade is signed with the same bytes for every stream (Twilio signs the
     bare URL), so it proves nothing about which call it is. Only a Twilio-signed webhook may
@@ -76,14 +67,9 @@ def connect_twiml(host: str, call: CallLog, vr: VoiceResponse | None = None) -> 
     start message's customParameters) binds the stream to that call. Business and caller come
     from the call, never from the start message.
     """
-    vr = vr or VoiceResponse()
-    connect = Connect(action=ENDED_PATH, method="POST")
-    stream = connect.stream(url=stream_url(host))
-    stream.parameter(name="CallSid", value=call.call_sid)
-    stream.parameter(name=TOKEN_PARAMETER, value=mint_stream_token(call))
+    target = StreamTarget(url=stream_url(host), call_sid=call.call_sid, token=mint_stream_token(call))
     db.session.commit()
-    vr.append(connect)
-    return vr
+    return target
 
 
 def claim_stream(call_sid: str | None, token: str | None) -> CallLog | None:
@@ -106,11 +92,6 @@ def claim_stream(call_sid: str | None, token: str | None) -> CallLog | None:
         db.session.rollback()
         return None
     return call
-
-
-def serve(ws, app) -> None:
-    from server.services.media_stream.session import StreamSession
-    StreamSession(ws, app).run()
 
 
 def _set_stream_state(call: CallLog, **values) -> None:
@@ -136,7 +117,7 @@ def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str, va
                               vad=vad.name, **({"vad_fallback": vad.fallback_reason} if vad.fallback_reason else {}))
             turns = db.session.scalar(select(func.count()).select_from(CallTurn).where(CallTurn.call_id == call.id))
             db.session.commit()
-            return call.id, settings_of(call), turns or 0
+            return call.id, calls.business_settings(call), turns or 0
         except Exception:  # noqa: BLE001 - a stream we cannot bind to its call is not served
             log.exception("media stream %s: could not bind the stream to its call", stream_sid)
             db.session.rollback()
@@ -144,7 +125,7 @@ def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str, va
 
 
 def call_for(app, call_id: int | None):
-    """A detached snapshot of the call for hooks (or None)."""
+    """A detached snapshot of the call for the session (or None)."""
     if call_id is None:
         return None
     with app.app_context():
@@ -154,7 +135,10 @@ def call_for(app, call_id: int | None):
         return call
 
 
-def end_call(app, call_id: int | None, stream_sid: str | None, reason: str, stats: dict, directive) -> None:
+def end_call(app, call_id: int | None, stream_sid: str | None, reason: str, stats: dict,
+             directive: Directive | None) -> None:
+    """Close the call's stream record. A stream that ends for good (not a transfer) ends the
+    conversation: the directive says why (a stream closed by the caller or the network: "stream")."""
     if call_id is None:
         return
     with app.app_context():
@@ -164,9 +148,10 @@ def end_call(app, call_id: int | None, stream_sid: str | None, reason: str, stat
                 return
             _set_stream_state(call, ended_at=utcnow().isoformat(), end_reason=reason,
                               stats={k: v for k, v in stats.items()},
-                              next=directive if isinstance(directive, (str, dict)) else None)
+                              next=directive.next_step() if directive is not None else None)
             db.session.commit()
-            hooks.on_stream_end(call, reason, directive)
+            if directive is None or directive.action is not Action.TRANSFER:
+                calls.end_call(call, directive.reason.value if directive is not None else "stream")
             from server.services.realtime import publish
             publish(call.business_id, "call.updated", call.to_dict())
         except Exception:  # noqa: BLE001
@@ -174,13 +159,25 @@ def end_call(app, call_id: int | None, stream_sid: str | None, reason: str, stat
             db.session.rollback()
 
 
-def stream_ended(form: dict, record_twiml, host: str) -> VoiceResponse:
+def stream_ended(form: dict, host: str) -> TurnOutcome:
     """Twilio asks what next once the stream is over (<Connect action>). A stream that never
     started (the websocket failed) falls back to the record path so the caller is still served."""
-    from server.services import voice
-    call = voice._find_call((form.get("CallSid") or "").strip()) if form.get("CallSid") else None
+    call = calls.find_call((form.get("CallSid") or "").strip()) if form.get("CallSid") else None
     stream = ((call.state or {}).get("stream") or {}) if call is not None else {}
     if call is not None and not stream.get("stream_sid"):
         log.warning("call %s: the media stream never started; falling back to recording", call.call_sid)
-        return record_twiml()
-    return hooks.stream_ended_twiml(call, stream.get("next"), lambda vr: connect_twiml(host, call, vr))
+        return TurnOutcome(next="listen")
+    step = stream.get("next")  # Directive.next_step(), as the session stored it
+    kind = step if isinstance(step, str) else (step or {}).get("type")
+    if kind == "transfer" and call is not None:
+        via = step.get("via", "key") if isinstance(step, dict) else "key"
+        outcome = turns.transfer_outcome(call, calls.business_settings(call), via=via)
+        if outcome.next == "transfer":
+            if via != "key":
+                outcome.say = None  # by speech the agent already said it
+            return outcome
+        # Nobody to transfer to: a callback task, and the conversation goes on over a new stream.
+        outcome.next, outcome.stream = "stream", stream_target(host, call)
+        return outcome
+    closing = step.get("closing") if isinstance(step, dict) else None
+    return TurnOutcome(next="hangup", closing=closing or None)

@@ -15,6 +15,8 @@ from server.extensions import db
 from server.models import CallLog
 from server.providers.errors import ProviderError
 from server.services.realtime import publish
+from server.services.voice.calls import business_settings
+from server.services.voice.pipeline import provider_names
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +57,6 @@ def offline_summary(call: CallLog) -> tuple[str, str]:
 def summarize_call(call_id: int) -> dict | None:
     """Idempotent per number of turns: a second trigger (status callback after a farewell)
     with nothing new keeps the stored summary."""
-    from server.services.agent_pipeline import provider_names
-    from server.services.voice import business_settings
-
     call = db.session.get(CallLog, call_id)
     if call is None:
         return None

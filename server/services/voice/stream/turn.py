@@ -1,9 +1,9 @@
 """One streamed agent turn: transcript → reply (streamed when the provider can) → sentence by
 sentence speech → the caller, and the turn kept on the CallLog.
 
-`run_turn` is the single entry point (the streamed twin of voice.handle_recording): the same
-responder, CRM context and callback actions as the record path; a fallback at each step is
-logged and kept on the turn.
+`run_turn` is the single entry point (the streamed twin of turns.handle_recording): the same
+responder, CRM context, callback actions and conversation policy as the record path; a
+fallback at each step is logged and kept on the turn.
 """
 from __future__ import annotations
 
@@ -18,13 +18,13 @@ from sqlalchemy import select
 
 from server.extensions import db
 from server.models import CallLog, CallTurn
+from server.providers import phone_audio as audio
 from server.providers.errors import ProviderError
-from server.services.media_stream import audio
+from server.services.voice import context, policy
+from server.services.voice.policy import Directive
+from server.services.voice.prompts import REPLY_FALLBACK, SAY_NOT_HEARD, SAY_TRANSFER
 
 log = logging.getLogger(__name__)
-
-REPLY_FALLBACK = "קיבלתי את הבקשה. לבצע כעת?"          # the record path's reply fallback
-SAY_NOT_UNDERSTOOD = "סליחה, לא הבנתי. אפשר לחזור על זה?"
 
 
 class StreamGone(Exception):
@@ -55,7 +55,7 @@ class Job:
     marks_played: list = field(default_factory=list)
     all_sent: bool = False
     status: str | None = None                        # final: played | cut | failed
-    directive: object = None                         # after_reply's answer
+    directive: Directive | None = None               # the policy's answer: hang up or transfer
     result: object = None                            # the ReplyResult, once the reply is done
     finalized: bool = False
 
@@ -244,26 +244,26 @@ def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink, sett
     Raises nothing: Cancelled / StreamGone end the turn early (the session records it as cut).
     """
     from server.providers.reply import CallerContext
-    from server.services import media_stream
-    from server.services.agent_context import apply_actions, build_context
+    from server.providers.reply.offline import detect_intents
 
     config = app.config
     job.result = None
     with app.app_context():
         try:
             call = db.session.get(CallLog, call_id) if call_id else None
-            ctx = build_context(call, history, job.transcript) if call is not None else CallerContext(first_turn=not history)
+            ctx = (context.build_context(call, history, job.transcript) if call is not None
+                   else CallerContext(first_turn=not history))
             names = names or {}
-            handover = media_stream.hooks.before_reply(job.transcript, settings or {}) if job.transcript else None
+            heard = detect_intents(job.transcript) if job.transcript else []
+            handover = policy.asks_for_person(heard, settings) if job.transcript else None
             if job.transcript is None:
-                sentences = iter([SAY_NOT_UNDERSTOOD])
+                sentences = iter([SAY_NOT_HEARD])
                 job.reply_provider = "fixed"
             elif handover is not None:
-                from server.providers.reply.offline import detect_intents
-                sentences = iter([handover[0]])
+                sentences = iter([SAY_TRANSFER])
                 job.reply_provider = "fixed"
-                job.intents = detect_intents(job.transcript) + ["transfer"]
-                job.directive = handover[1]
+                job.intents = heard + ["transfer"]
+                job.directive = handover
             else:
                 sentences = _reply_sentences(config, job, ctx, job.transcript, names.get("reply"))
             spoken = []
@@ -282,9 +282,12 @@ def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink, sett
                 job.intents = list(result.intents or [])
                 if call is not None and result.actions:
                     job.tool_calls = [{"name": "create_callback_task", "result": done}
-                                      for done in apply_actions(call, result.actions)]
+                                      for done in context.apply_actions(call, result.actions)]
                     db.session.commit()
-                job.directive = media_stream.hooks.after_reply(call, result, settings or {}, turns=(job.index or 0) + 1)
+                # The reply was spoken: a goodbye needs no second one.
+                job.directive = policy.after_turn(
+                    result.intents, (job.index or 0) + 1,
+                    policy.turn_limit(settings, config.get("VOICE_TURN_LIMIT")))
             job.all_sent = True
             sink.sent_all(job)
         except (Cancelled, StreamGone):

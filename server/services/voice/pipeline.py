@@ -13,12 +13,10 @@ from dataclasses import dataclass, field
 
 from server.providers.errors import ProviderError
 from server.providers.reply import CallerContext
+from server.services.voice import policy
+from server.services.voice.prompts import REPLY_FALLBACK, SAY_LAST_RESORT, SAY_NOT_UNDERSTOOD, SAY_TRANSFER
 
 log = logging.getLogger(__name__)
-
-REPLY_FALLBACK = "קיבלתי את הבקשה. לבצע כעת?"
-SAY_LAST_RESORT = "אוקיי. רשמתי לפני. איך עוד לעזור?"
-SAY_NOT_UNDERSTOOD = "לא הצלחתי להבין את ההקלטה. איך לעזור?"
 
 
 @dataclass
@@ -147,9 +145,6 @@ def speak(config: dict, text: str, result: TurnResult, names: dict, base_url: st
     result.latencies["tts_ms"] = ms(t)
 
 
-SAY_TRANSFER = "מעביר אותך לנציג, רק רגע."
-
-
 def respond(config: dict, transcript: str, ctx: CallerContext, settings: dict, result: TurnResult, names: dict,
             base_url: str, label: str | None = None, apply=None) -> None:
     """From the transcript to what the caller hears. Asking for a person (נציג, בן אדם) when
@@ -157,12 +152,11 @@ def respond(config: dict, transcript: str, ctx: CallerContext, settings: dict, r
     reply's actions (a callback task) and its results are kept as tool calls."""
     from server.providers.reply.offline import detect_intents
 
-    if settings.get("transfer_number"):
-        intents = detect_intents(transcript)
-        if "human" in intents:
-            result.intents = intents + ["transfer"]
-            result.reply = result.say = SAY_TRANSFER
-            return
+    intents = detect_intents(transcript)
+    if policy.asks_for_person(intents, settings):
+        result.intents = intents + ["transfer"]
+        result.reply = result.say = SAY_TRANSFER
+        return
     answer(config, transcript, ctx, result, names, label)
     if apply is not None and result.actions:
         result.tool_calls = result.tool_calls + [{"name": "create_callback_task", "result": done}

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.error_codes import ErrorCode
+from server.errors import FieldError
 from server.providers.reply.offline import detect_intents, normalise, word_forms
 
 DEFAULTS: dict[str, float] = {
@@ -45,16 +47,17 @@ LIMITS: dict[str, tuple[float, float]] = {
 def clean_tuning(value: Any, field: str, errors: dict) -> dict | None:
     """settings.stream_tuning: an object of the keys above, numbers within their limits."""
     if not isinstance(value, dict):
-        errors[field] = "an object of " + ", ".join(DEFAULTS)
+        errors[field] = FieldError(ErrorCode.NOT_OBJECT, "an object of " + ", ".join(DEFAULTS))
         return None
     out: dict[str, float] = {}
     for key, raw in value.items():
         if key not in LIMITS:
-            errors[f"{field}.{key}"] = "unknown setting"
+            errors[f"{field}.{key}"] = FieldError(ErrorCode.UNKNOWN_SETTING, "unknown setting")
             continue
         low, high = LIMITS[key]
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not low <= raw <= high:
-            errors[f"{field}.{key}"] = f"a number from {low:g} to {high:g}"
+            errors[f"{field}.{key}"] = FieldError(ErrorCode.NUMBER_RANGE, f"a number from {low:g} to {high:g}",
+                                                  min=low, max=high)
             continue
         out[key] = raw
     return out
