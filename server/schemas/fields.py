@@ -1,0 +1,51 @@
+"""Field types shared by request models: one parser and one message per kind of value.
+
+A request model declares `phone: IsraeliPhone`, `business_id: BusinessIdParam = None`, and
+the edge answers a bad value with the same 422 field message and code everywhere; services
+receive the parsed value (an E.164 string, an int) and never parse text themselves.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field
+
+from server.error_codes import ErrorCode
+from server.errors import FieldError
+from server.phones import InvalidPhone, normalize_phone
+
+
+def _e164(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except InvalidPhone as exc:
+        # A ValueError carrying its FieldError: validation.field_errors keeps its code.
+        raise ValueError(exc.args[0]) from None
+
+
+# Any Israeli spelling (050-123-4567, +972 50 123 4567, whatsapp:+972…) → "+972501234567".
+IsraeliPhone = Annotated[str, AfterValidator(_e164)]
+
+_NOT_WHOLE = FieldError(ErrorCode.NOT_INTEGER, "must be a whole number")
+
+
+def _whole_number(value: Any) -> Any:
+    """Query text "12" → 12; anything that is not a non-negative whole number is one 422."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(_NOT_WHOLE)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    raise ValueError(_NOT_WHOLE)
+
+
+# ?business_id= — a platform admin's choice of business; everyone else's is checked against
+# their own by authz.scoped_business_id (another business → 404).
+BusinessIdParam = Annotated[
+    int | None,
+    BeforeValidator(_whole_number),
+    Field(ge=0, description="a platform admin's choice of business"),
+]
