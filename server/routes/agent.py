@@ -10,6 +10,7 @@ from server.authz import auth_required, current_user, roles_required, scoped_bus
 from server.error_codes import ErrorCode
 from server.errors import FieldError, ValidationFailed
 from server.schemas.agent import AgentSettings, TryResult
+from server.schemas.fields import BusinessIdParam
 from server.services import agent_settings, agent_try
 from server.validation import validate
 
@@ -17,7 +18,7 @@ agent_bp = Blueprint("agent", __name__, url_prefix="/api/agent")
 
 
 class ScopeQuery(BaseModel):
-    business_id: int | None = None
+    business_id: BusinessIdParam = None
 
 
 def _setting(schema: dict) -> Any:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from server.authz import current_user, roles_required, scoped_business_id
 from server.error_codes import ErrorCode
 from server.errors import FieldError
+from server.schemas.fields import BusinessIdParam
 from server.services import audit as audit_service
 from server.validation import validate
 
@@ -59,7 +60,7 @@ def _parse_when(value, end_of_day: bool):
 class AuditQuery(BaseModel):
     page: int = Field(1, ge=1)
     limit: int = Field(50, ge=1, le=audit_service.MAX_LIMIT)
-    business_id: int | None = Field(None, description="platform admin: one business (default: all)")
+    business_id: BusinessIdParam = Field(None, description="platform admin: one business (default: all)")
     action: str | None = Field(None, description="one action or several, comma-separated")
     entity_type: str | None = Field(None, max_length=32)
     entity_id: int | None = None

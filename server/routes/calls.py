@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from server.authz import auth_required, scoped_business_id
 from server.schemas.calls import CallPage
 from server.schemas.common import binary
+from server.schemas.fields import BusinessIdParam
 from server.services import calls as calls_service
 from server.validation import validate
 
@@ -15,7 +16,7 @@ calls_bp = Blueprint("calls", __name__, url_prefix="/api/calls")
 
 
 class CallsQuery(BaseModel):
-    business_id: int | None = None
+    business_id: BusinessIdParam = None
     customer_id: int | None = None
     page: int = Field(default=1, ge=1)
     limit: int = Field(default=25, ge=1, le=100)
@@ -32,7 +33,7 @@ def list_calls(query: CallsQuery):
 
 
 class ScopeQuery(BaseModel):
-    business_id: int | None = None
+    business_id: BusinessIdParam = None
 
 
 @calls_bp.get("/<int:call_id>/recording")

@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 
 from server.authz import auth_required, scoped_business_id
 from server.schemas.dashboard import Dashboard
+from server.schemas.fields import BusinessIdParam
 from server.services import dashboard as dashboard_service
 from server.validation import validate
 
@@ -12,7 +13,7 @@ dashboard_bp = Blueprint("dashboard", __name__, url_prefix="/api/dashboard")
 
 
 class DashboardQuery(BaseModel):
-    business_id: int | None = None
+    business_id: BusinessIdParam = None
     days: int = Field(default=14, ge=1, le=dashboard_service.MAX_DAYS)
 
 

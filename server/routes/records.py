@@ -15,28 +15,25 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from server.authz import auth_required, roles_required, scoped_business_id
 from server.error_codes import ErrorCode
-from server.errors import FieldError, ValidationFailed
+from server.errors import FieldError
 from server.schemas.common import Ok
+from server.schemas.fields import BusinessIdParam
 from server.schemas.records import Contract, Invoice, InvoiceCancelled, Task
 from server.services import invoices as invoice_service
 from server.services import records as records_service
-from server.validation import ArgsQuery, raw_param, validate
+from server.validation import ArgsQuery, validate
 
 records_bp = Blueprint("records", __name__, url_prefix="/api/customers")
 WRITERS = ("admin", "staff")
 
 
 class ScopeArgs(ArgsQuery):
-    """Kept as text: a business_id that is not a whole number is this module's own 422."""
-    business_id: raw_param({"type": "integer", "minimum": 0, "description": "a platform admin's choice of business"}) = None
+    business_id: BusinessIdParam = None
 
 
 def _customer(cid: int, query: ScopeArgs):
     """The customer, scoped: another business's customer is a 404 like a missing one."""
-    raw = query.business_id
-    if raw is not None and not raw.isdigit():
-        raise ValidationFailed({"business_id": FieldError(ErrorCode.NOT_INTEGER, "must be an integer")})
-    return records_service.scoped_customer(scoped_business_id(int(raw) if raw else None, required=False), cid)
+    return records_service.scoped_customer(scoped_business_id(query.business_id, required=False), cid)
 
 
 def _changes(body: BaseModel) -> dict:

@@ -7,6 +7,7 @@ from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.authz import auth_required, scoped_business_id
+from server.schemas.fields import BusinessIdParam
 from server.schemas.timeline import Timeline
 from server.services import timeline as timeline_service
 from server.services.records import scoped_customer
@@ -22,7 +23,7 @@ class TimelineQuery(BaseModel):
     types: str | list[str] | None = Field(None, description="comma-separated: call,whatsapp,task,invoice,contract")
     limit: int = Field(timeline_service.DEFAULT_LIMIT, ge=1, le=timeline_service.MAX_LIMIT)
     before: str | None = Field(None, description="X-Next-Cursor of the previous page, or an ISO 8601 time with zone")
-    business_id: int | None = None
+    business_id: BusinessIdParam = None
 
 
 @timeline_bp.get("/<int:cid>/timeline")

@@ -5,6 +5,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel, Field
 
 from server.authz import current_user, renew_own_session, roles_required
+from server.schemas.fields import BusinessIdParam
 from server.schemas.users import User
 from server.services import users as service
 from server.validation import validate
@@ -13,7 +14,7 @@ users_bp = Blueprint("users", __name__, url_prefix="/api/users")
 
 
 class UsersQuery(BaseModel):
-    business_id: int | None = None
+    business_id: BusinessIdParam = None
 
 
 class UserCreateBody(BaseModel):

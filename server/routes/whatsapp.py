@@ -11,6 +11,7 @@ from server.error_codes import ErrorCode
 from server.errors import FieldError, field_message
 from server.phones import InvalidPhone, normalize_phone
 from server.schemas.common import Ok
+from server.schemas.fields import BusinessIdParam
 from server.schemas.whatsapp import MessagePage, TemplateList, WhatsAppTemplate, WhatsAppTransport, WhatsAppWindow
 from server.services import whatsapp as service
 from server.validation import validate
@@ -56,7 +57,7 @@ class SendResponse(BaseModel):
 
 class MessagesQuery(BaseModel):
     customer_id: int | None = None
-    business_id: int | None = None
+    business_id: BusinessIdParam = None
     page: int = Field(default=1, ge=1, le=100000)
     limit: int = Field(default=50, ge=1, le=200)
 
@@ -66,7 +67,7 @@ class WindowQuery(BaseModel):
 
 
 class BusinessQuery(BaseModel):
-    business_id: int | None = None
+    business_id: BusinessIdParam = None
 
 
 TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,128}$")

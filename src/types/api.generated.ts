@@ -2753,7 +2753,7 @@ export interface operations {
     "records.list_contracts.get": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -2786,7 +2786,7 @@ export interface operations {
     "records.create_contract.post": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -2823,7 +2823,7 @@ export interface operations {
     "records.get_contract.get": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -2857,7 +2857,7 @@ export interface operations {
     "records.update_contract.put": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -2895,7 +2895,7 @@ export interface operations {
     "records.delete_contract.delete": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -2929,7 +2929,7 @@ export interface operations {
     "records.update_contract.patch": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -2967,7 +2967,7 @@ export interface operations {
     "records.list_invoices.get": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3000,7 +3000,7 @@ export interface operations {
     "records.create_invoice.post": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3037,7 +3037,7 @@ export interface operations {
     "records.get_invoice.get": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3071,7 +3071,7 @@ export interface operations {
     "records.update_invoice.put": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3109,7 +3109,7 @@ export interface operations {
     "records.delete_invoice.delete": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3143,7 +3143,7 @@ export interface operations {
     "records.update_invoice.patch": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3181,7 +3181,7 @@ export interface operations {
     "records.cancel_invoice.post": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3219,7 +3219,7 @@ export interface operations {
     "records.issue_invoice.post": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3257,7 +3257,7 @@ export interface operations {
     "records.pay_invoice.post": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3295,7 +3295,7 @@ export interface operations {
     "records.list_tasks.get": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3328,7 +3328,7 @@ export interface operations {
     "records.create_task.post": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3365,7 +3365,7 @@ export interface operations {
     "records.get_task.get": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3399,7 +3399,7 @@ export interface operations {
     "records.update_task.put": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3437,7 +3437,7 @@ export interface operations {
     "records.delete_task.delete": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
@@ -3471,7 +3471,7 @@ export interface operations {
     "records.update_task.patch": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
             };
             header?: never;
             path: {
