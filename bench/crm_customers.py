@@ -44,7 +44,7 @@ PREFIXES = ["50", "52", "53", "54", "55", "58"]
 def make_rows(business_id, size, rng, start):
     """Customer rows in creation order (ids follow time, as in real use)."""
     from server.phones import phone_search_tokens
-    from server.services.customers import build_search_text
+    from server.services.customers.search import build_search_text
 
     span = 3 * 365 * 24 * 3600
     stamps = sorted(rng.randrange(span) for _ in range(size))

@@ -135,7 +135,7 @@ def _seed(app) -> dict:
     from server.extensions import db
     from server.models import Business, CallLog, Contract, Customer, Invoice, Task, User, WhatsAppMsg
     from server.services.auth import hash_password
-    from server.services.customers import build_search_text
+    from server.services.customers.search import build_search_text
 
     ids: dict = {}
     with app.app_context():

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from functools import wraps
-from typing import Annotated, Any, Callable
+from typing import Any, Callable
 
 from flask import Flask, current_app, request
-from pydantic import BaseModel, TypeAdapter, ValidationError, WithJsonSchema, model_validator
+from pydantic import BaseModel, TypeAdapter, ValidationError, model_validator
 from pydantic.json_schema import GenerateJsonSchema
 
 from server.error_codes import ErrorCode
@@ -138,8 +138,7 @@ def lenient_json_body() -> dict | None:
 
 class ArgsQuery(BaseModel):
     """Query parameters read the way `request.args.get` reads them: a repeated key gives
-    its first value. For routes whose services parse the raw text (and keep their own
-    messages and status codes, such as the seed's 400 "invalid paging")."""
+    its first value (the seed's CRM routes read their query so)."""
 
     @model_validator(mode="before")
     @classmethod
@@ -147,11 +146,6 @@ class ArgsQuery(BaseModel):
         if isinstance(data, dict):
             return {key: value[0] if isinstance(value, list) and value else value for key, value in data.items()}
         return data
-
-
-def raw_param(schema: dict) -> Any:
-    """A query parameter kept as text for the service to parse, documented as `schema`."""
-    return Annotated[str | None, WithJsonSchema(schema)]
 
 
 _ADAPTERS: dict[int, tuple[Any, TypeAdapter]] = {}

@@ -10,7 +10,7 @@ from server.authz import current_user, roles_required, scoped_business_id
 from server.schemas.common import binary
 from server.schemas.privacy import DataExport, ErasureResult, ExportList
 from server.services.privacy import erasure, export as export_service
-from server.validation import ArgsQuery, raw_param, validate
+from server.validation import ArgsQuery, validate
 
 privacy_bp = Blueprint("privacy", __name__, url_prefix="/api/crm")
 
@@ -20,7 +20,7 @@ def _export_json(export) -> dict:
 
 
 class DownloadQuery(ArgsQuery):
-    token: raw_param({"type": "string", "description": "the signed token of the export's download_url"}) = None
+    token: str | None = Field(None, description="the signed token of the export's download_url")
 
 
 class EraseBody(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from server.error_codes import ErrorCode
@@ -49,3 +50,15 @@ BusinessIdParam = Annotated[
     BeforeValidator(_whole_number),
     Field(ge=0, description="a platform admin's choice of business"),
 ]
+
+
+def _email(value: str) -> str:
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        raise ValueError(FieldError(ErrorCode.INVALID_EMAIL, "invalid email")) from None
+
+
+# An address alone (no "Name <…>" form, unlike pydantic's EmailStr), stored normalised and
+# lower-cased: " Dana@Example.co.il" → "dana@example.co.il". The domain is not looked up.
+EmailAddress = Annotated[str, AfterValidator(_email)]

@@ -26,7 +26,7 @@ MAX_TEXT = 1000
 def try_turn(business_id: int, base_url: str, text: str | None = None, audio: bytes | None = None,
              filename: str = "recording.wav", from_phone: str | None = None) -> dict:
     from server.services.voice.context import build_context
-    from server.services.customers import find_customer_by_phone
+    from server.services.customers.crud import find_customer_by_phone
 
     errors = {}
     if audio is None:

@@ -13,7 +13,7 @@ from server.extensions import db
 from server.models import CallLog
 from server.providers.errors import ProviderError
 from server.providers.recordings import download_recording
-from server.services.customers import customer_names
+from server.services.customers.crud import customer_names
 from server.tenancy import BusinessScope, in_scope, scope_filter
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from server.extensions import db
 from server.models import Business, Contract, Customer, Task, User
 from server.models.base import utcnow
 from server.services.auth import hash_password
-from server.services.customers import build_search_text
+from server.services.customers.search import build_search_text
 from server.services.invoices import issue_draft, new_draft
 
 DEMO_PASSWORD = "kesher-demo"

@@ -28,7 +28,7 @@ CONTRACT_FIELDS = ("title", "status", "amount_agorot", "signed_at", "starts_at",
 
 def scoped_customer(business_id: BusinessScope, customer_id: int):
     """get_customer, with ids beyond the column's range answered 404 like any unknown id."""
-    from server.services.customers import get_customer
+    from server.services.customers.crud import get_customer
     if not 0 < customer_id <= MAX_ID:
         raise NotFound("customer not found", code=ErrorCode.CUSTOMER_NOT_FOUND)
     return get_customer(business_id, customer_id)

@@ -43,7 +43,7 @@ from server.providers.whatsapp.base import (
     render_template,
 )
 from server.services import audit, realtime
-from server.services.customers import customer_names, find_customer_by_phone, find_or_create_lead, get_customer
+from server.services.customers.crud import customer_names, find_customer_by_phone, find_or_create_lead, get_customer
 from server.tenancy import BusinessScope, scope_filter
 
 log = logging.getLogger(__name__)

@@ -85,3 +85,27 @@ def test_a_scope_is_a_business_id_or_all_businesses_nothing_else(bad):
 def test_all_businesses_has_no_truth_value():
     with pytest.raises(TypeError):
         bool(ALL_BUSINESSES)
+
+
+def _routes_with_a_business_id_query(app):
+    from server.validation import build_openapi
+    for path, operations in build_openapi(app)["paths"].items():
+        for method, operation in operations.items():
+            if any(p["in"] == "query" and p["name"] == "business_id" for p in operation.get("parameters", [])):
+                yield method, path.replace("{", "").replace("}", "")
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "٣"])
+def test_every_business_id_query_is_one_whole_number_with_one_message(app, client, login_as, value):
+    """business_id is parsed once (schemas.fields.BusinessIdParam): the same 422 on every route."""
+    import re
+    login_as("admin")  # the platform admin: every route lets it choose the business
+    routes = list(_routes_with_a_business_id_query(app))
+    assert {("get", "/api/crm/customers"), ("get", "/api/calls"), ("get", "/api/dashboard"),
+            ("post", "/api/crm/customers/import"), ("get", "/api/users")} <= set(routes)
+    for method, path in routes:
+        url = re.sub(r"(?<=/)(\w*id)(?=/|$)", "1", path)
+        r = client.open(url, method=method.upper(), query_string={"business_id": value}, json={})
+        assert (r.status_code, r.get_json()) == (422, {
+            "error": "validation", "code": "validation", "fields": {"business_id": "must be a whole number"},
+            "field_codes": {"business_id": {"code": "not_integer", "params": {}}}}), (method, url)

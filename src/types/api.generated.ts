@@ -1257,22 +1257,34 @@ export interface components {
             source: string;
             updated_at: string | null;
         };
-        /**
-         * CustomerBody
-         * @description Types only; names, phones and emails are checked by the service (422 per field).
-         */
-        CustomerBody: {
-            /** @default null */
+        /** CustomerCreate */
+        CustomerCreate: {
+            /**
+             * @description a platform admin's choice of business
+             * @default null
+             */
             business_id?: number | null;
             /** @default null */
             email?: string | null;
-            /** @default null */
+            /**
+             * @description the last 4 digits of the ID number (write-only)
+             * @default null
+             */
             id_last4?: string | null;
-            /** @default null */
+            /**
+             * @description at most 160 characters
+             * @default null
+             */
             name?: string | null;
-            /** @default null */
+            /**
+             * @description at most 5000 characters
+             * @default null
+             */
             notes?: string | null;
-            /** @default null */
+            /**
+             * @description any Israeli format; stored as E.164
+             * @default null
+             */
             phone?: string | null;
         };
         /** CustomerPage */
@@ -1281,6 +1293,36 @@ export interface components {
             limit: number;
             page: number;
             total: number;
+        };
+        /** CustomerUpdate */
+        CustomerUpdate: {
+            /**
+             * @description ignored: a customer stays in its business
+             * @default null
+             */
+            business_id?: number | null;
+            /** @default null */
+            email?: string | null;
+            /**
+             * @description the last 4 digits of the ID number (write-only)
+             * @default null
+             */
+            id_last4?: string | null;
+            /**
+             * @description at most 160 characters
+             * @default null
+             */
+            name?: string | null;
+            /**
+             * @description at most 5000 characters
+             * @default null
+             */
+            notes?: string | null;
+            /**
+             * @description any Israeli format; stored as E.164
+             * @default null
+             */
+            phone?: string | null;
         };
         /** Dashboard */
         Dashboard: {
@@ -2364,10 +2406,10 @@ export interface operations {
     "crm.list_customers.get": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
                 limit?: number;
                 page?: number;
-                q?: string;
+                q?: string | null;
             };
             header?: never;
             path?: never;
@@ -2404,7 +2446,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CustomerBody"];
+                "application/json": components["schemas"]["CustomerCreate"];
             };
         };
         responses: {
@@ -2470,7 +2512,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CustomerBody"];
+                "application/json": components["schemas"]["CustomerUpdate"];
             };
         };
         responses: {
@@ -2625,8 +2667,8 @@ export interface operations {
     "crm.export_customers.get": {
         parameters: {
             query?: {
-                business_id?: number;
-                q?: string;
+                business_id?: number | null;
+                q?: string | null;
             };
             header?: never;
             path?: never;
@@ -2657,7 +2699,7 @@ export interface operations {
     "crm.import_customers.post": {
         parameters: {
             query?: {
-                business_id?: number;
+                business_id?: number | null;
                 on_duplicate?: "reject" | "skip";
             };
             header?: never;
@@ -2720,7 +2762,7 @@ export interface operations {
     "privacy.download_export.get": {
         parameters: {
             query?: {
-                token?: string;
+                token?: string | null;
             };
             header?: never;
             path: {

@@ -28,7 +28,7 @@ from server.errors import Conflict, FieldError, ValidationFailed
 from server.extensions import db
 from server.models import AuditEntry, Business, DataExport
 from server.services import audit
-from server.services.customers import get_customer
+from server.services.customers.crud import get_customer
 from server.services.privacy import media, scope
 from server.services.realtime import publish
 from server.services.whatsapp import OPEN_STATUSES

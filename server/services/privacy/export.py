@@ -32,7 +32,7 @@ from server.extensions import db
 from server.models import Business, DataExport
 from server.models.base import iso, utcnow
 from server.services import audit
-from server.services.customers import get_customer
+from server.services.customers.crud import get_customer
 from server.services.privacy import media, scope
 from server.services.realtime import publish
 from server.tenancy import BusinessScope, in_scope

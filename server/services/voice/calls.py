@@ -45,7 +45,7 @@ def safe_sid(form: dict) -> str | None:
 def get_or_create_call(form: dict) -> CallLog | None:
     """The call by its CallSid, created (business by To, customer by From) on first sight."""
     from server.services.businesses import business_for_number
-    from server.services.customers import find_customer_by_phone, find_or_create_lead
+    from server.services.customers.crud import find_customer_by_phone, find_or_create_lead
 
     call_sid = safe_sid(form)
     if call_sid is None:

@@ -78,9 +78,9 @@ def test_import_without_name_column_or_empty_is_422(client, login_as, db):
 
 
 def test_import_row_limit(client, app, login_as, monkeypatch, db):
-    from server.services import customers
+    from server.services.customers import csv_io
     login_as("staff")
-    monkeypatch.setattr(customers, "IMPORT_MAX_ROWS", 2)
+    monkeypatch.setattr(csv_io, "IMPORT_MAX_ROWS", 2)
     r = _import(client, "שם\nא\nב\nג\n")
     assert r.status_code == 422 and "2" in r.get_json()["fields"]["file"]
     assert db.session.query(Customer).count() == 0

@@ -203,8 +203,9 @@ def test_search_index_follows_updates_and_deletes(client, login_as, make_custome
 def test_common_term_pages_agree_with_plain_sql_whichever_plan_serves_them(app, db, make_business, monkeypatch, q):
     """A capped count sends SQLite down the date-index walk; every page must match plain SQL."""
     walked = []
-    real_walk = service._walk_dates_for_common_terms
-    monkeypatch.setattr(service, "_walk_dates_for_common_terms",
+    from server.services.customers import search
+    real_walk = search._walk_dates_for_common_terms
+    monkeypatch.setattr(search, "_walk_dates_for_common_terms",
                         lambda *a: walked.append(real_walk(*a)) or walked[-1])
     business = make_business("עסק גדול")
     other = make_business("שכן")
