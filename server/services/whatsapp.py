@@ -37,7 +37,7 @@ from server.json_input import has_lone_surrogate
 from server.models import Business, WhatsAppMsg, WhatsAppTemplate
 from server.models.base import iso, utcnow
 from server.phones import normalize_phone, try_normalize_phone
-from server.providers.whatsapp import NotConfigured, build_transport, choose
+from server.providers.whatsapp import NotConfigured, build_transport, choose, transport_class
 from server.providers.whatsapp.base import (
     STATUS_RANK, InboundMessage, Outbound, StatusUpdate, Template, TransportError, missing_variables,
     render_template,
@@ -210,7 +210,7 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
         if missing:
             raise ValidationFailed({"variables": FieldError(ErrorCode.MISSING_VARIABLES, "missing: " + ", ".join(missing),
                                                              names=list(missing))})
-        if provider == "twilio" and not template_row.twilio_content_sid:
+        if transport_class(provider).needs_content_sid and not template_row.twilio_content_sid:
             raise ValidationFailed({"template": FieldError(ErrorCode.TEMPLATE_WITHOUT_CONTENT_SID,
                                                             "template has no Twilio ContentSid")})
         body = render_template(template_row.body, variables)
@@ -525,12 +525,7 @@ def ingest_webhook(provider: str, payload, args: dict | None = None, *, strict: 
     strict (one message per request, as Twilio sends): a message that cannot be stored
     raises BadRequest so the provider sees the failure; otherwise it is logged and skipped.
     """
-    if provider == "twilio":
-        from server.providers.whatsapp.twilio import parse_webhook
-        events = parse_webhook(payload, args or {})
-    else:
-        from server.providers.whatsapp.meta import parse_webhook
-        events = parse_webhook(payload)
+    events = transport_class(provider).parse_webhook(payload, args or {})
     counts = {"inbound": 0, "duplicate": 0, "status": 0, "ignored": 0, "rejected": 0}
     for position, event in enumerate(events, 1):
         field_name = _unstorable_field(event)
@@ -580,13 +575,16 @@ def _message_by_provider_id(provider: str, provider_message_id: str) -> WhatsApp
 
 
 def _business_for_inbound(event: InboundMessage) -> Business | None:
+    """The business the message was sent to: by its WhatsApp number, else (Meta) by the
+    phone_number_id of its account."""
     from server.services.businesses import business_for_number
     business = business_for_number("whatsapp", event.to_number)
     if business is None and event.account_id:
-        for candidate in db.session.scalars(select(Business).where(Business.whatsapp_provider == "meta",
-                                                                   Business.deleted_at.is_(None))):
-            if str((candidate.whatsapp_config or {}).get("phone_number_id")) == str(event.account_id):
-                return candidate
+        # as_string() reads the JSON value as text, so an id stored as a number matches too.
+        phone_number_id = Business.whatsapp_config["phone_number_id"].as_string()
+        business = db.session.scalar(select(Business).where(
+            Business.whatsapp_provider == "meta", Business.deleted_at.is_(None),
+            phone_number_id == str(event.account_id)).order_by(Business.id).limit(1))
     return business
 
 

@@ -3,7 +3,8 @@
 `build_transport(name, config)` returns a transport, or raises NotConfigured saying
 which setting is missing. `choose(wanted, config, business_ids)` picks the transport a
 business asked for, falling back to the development transport — visibly — when that
-provider has no credentials.
+provider has no credentials. `transport_class(name)` is the provider without its
+credentials: how its webhooks read (`parse_webhook`) and what a template needs.
 """
 from __future__ import annotations
 
@@ -11,8 +12,14 @@ import logging
 from typing import Callable
 
 from server.providers.whatsapp.base import WhatsAppTransport
+from server.providers.whatsapp.dev import DevTransport
+from server.providers.whatsapp.meta import MetaTransport
+from server.providers.whatsapp.twilio import TwilioTransport
 
 log = logging.getLogger(__name__)
+
+# What a provider is, without its credentials: how its webhooks read, what a template needs.
+TRANSPORTS: dict[str, type[WhatsAppTransport]] = {t.name: t for t in (DevTransport, TwilioTransport, MetaTransport)}
 
 
 class NotConfigured(Exception):
@@ -51,6 +58,12 @@ def build_transport(name: str, config: dict) -> WhatsAppTransport:
     if builder is None:
         raise NotConfigured(f"unknown WhatsApp provider {name!r}")
     return builder(config)
+
+
+def transport_class(name: str) -> type[WhatsAppTransport]:
+    if name not in TRANSPORTS:
+        raise NotConfigured(f"unknown WhatsApp provider {name!r}")
+    return TRANSPORTS[name]
 
 
 def account_problem(name: str, account: dict) -> str | None:

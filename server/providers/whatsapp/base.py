@@ -107,18 +107,31 @@ class StatusUpdate:
 
 
 class WhatsAppTransport:
-    """A WhatsApp transport. `real` is False for the development transport."""
+    """A WhatsApp transport. `real` is False for the development transport.
+
+    Sending needs an instance (built with the provider's credentials by the registry);
+    what the class itself says — how to read the provider's webhooks, what a template
+    needs — holds without them.
+    """
 
     name = "base"
     real = True
     # Can `lookup` say whether an earlier, interrupted send reached the provider?
     can_lookup = False
+    # Does a template need the provider's own content id (Twilio's ContentSid) to be sent?
+    needs_content_sid = False
 
     def send(self, message: Outbound) -> SendResult:  # pragma: no cover - interface
         raise NotImplementedError
 
     def lookup(self, message: Outbound) -> Lookup:
         return Lookup(found=None)
+
+    @classmethod
+    def parse_webhook(cls, payload: dict, args: dict) -> list:
+        """One verified webhook body (and its URL's query) → InboundMessage / StatusUpdate
+        events, in order; empty when it says neither. Never raises on a malformed body."""
+        return []  # a transport no provider calls back
 
 
 def render_template(body: str, variables: dict[str, str]) -> str:

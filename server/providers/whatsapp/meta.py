@@ -109,6 +109,47 @@ class MetaTransport(WhatsAppTransport):
     def lookup(self, message: Outbound) -> Lookup:
         return Lookup(found=None)
 
+    @classmethod
+    def parse_webhook(cls, payload: dict, args: dict) -> list:
+        """A Cloud API webhook body → InboundMessage / StatusUpdate events, in order.
+
+        Any other shape (a field of the wrong type, a missing id) is skipped, never a crash.
+        """
+        events: list = []
+        for entry in _dicts(_obj(payload).get("entry")):
+            for change in _dicts(entry.get("changes")):
+                value = _obj(change.get("value"))
+                metadata = _obj(value.get("metadata"))
+                business_number = _phone(metadata.get("display_phone_number"))
+                phone_number_id = metadata.get("phone_number_id")
+                names = {c.get("wa_id"): _obj(c.get("profile")).get("name") for c in _dicts(value.get("contacts"))}
+                for message in _dicts(value.get("messages")):
+                    if not isinstance(message.get("id"), str) or not message["id"]:
+                        continue
+                    sender = message.get("from")
+                    name = names.get(sender)
+                    events.append(InboundMessage(
+                        provider="meta", provider_message_id=message["id"][:128], from_number=_phone(sender) or "",
+                        to_number=business_number, text=_text_of(message),
+                        profile_name=name if isinstance(name, str) else None,
+                        account_id=str(phone_number_id) if phone_number_id is not None else None,
+                        at=_time(message.get("timestamp"))))
+                for status in _dicts(value.get("statuses")):
+                    mapped = STATUS_MAP.get(str(status.get("status") or ""))
+                    if not isinstance(status.get("id"), str) or not status["id"] or mapped is None:
+                        continue
+                    first = (_dicts(status.get("errors")) or [{}])[0]
+                    details = _obj(first.get("error_data")).get("details")
+                    key = status.get("biz_opaque_callback_data")
+                    events.append(StatusUpdate(
+                        provider="meta", provider_message_id=status["id"][:128], status=mapped,
+                        key=key if isinstance(key, str) and key else None,
+                        error_code=str(first["code"])[:32] if first.get("code") is not None else None,
+                        error=" — ".join(str(x) for x in (first.get("title"), details or first.get("message"))
+                                         if x) or None,
+                        at=_time(status.get("timestamp"))))
+        return events
+
 
 def _phone(wa_id) -> str | None:
     if not isinstance(wa_id, (str, int)) or not wa_id:
@@ -150,42 +191,3 @@ def _dicts(value) -> list[dict]:
 
 def _obj(value) -> dict:
     return value if isinstance(value, dict) else {}
-
-
-def parse_webhook(payload: dict) -> list:
-    """A Cloud API webhook body → InboundMessage / StatusUpdate events, in order.
-
-    Any other shape (a field of the wrong type, a missing id) is skipped, never a crash.
-    """
-    events: list = []
-    for entry in _dicts(_obj(payload).get("entry")):
-        for change in _dicts(entry.get("changes")):
-            value = _obj(change.get("value"))
-            metadata = _obj(value.get("metadata"))
-            business_number = _phone(metadata.get("display_phone_number"))
-            phone_number_id = metadata.get("phone_number_id")
-            names = {c.get("wa_id"): _obj(c.get("profile")).get("name") for c in _dicts(value.get("contacts"))}
-            for message in _dicts(value.get("messages")):
-                if not isinstance(message.get("id"), str) or not message["id"]:
-                    continue
-                sender = message.get("from")
-                name = names.get(sender)
-                events.append(InboundMessage(
-                    provider="meta", provider_message_id=message["id"][:128], from_number=_phone(sender) or "",
-                    to_number=business_number, text=_text_of(message), profile_name=name if isinstance(name, str) else None,
-                    account_id=str(phone_number_id) if phone_number_id is not None else None,
-                    at=_time(message.get("timestamp"))))
-            for status in _dicts(value.get("statuses")):
-                mapped = STATUS_MAP.get(str(status.get("status") or ""))
-                if not isinstance(status.get("id"), str) or not status["id"] or mapped is None:
-                    continue
-                first = (_dicts(status.get("errors")) or [{}])[0]
-                details = _obj(first.get("error_data")).get("details")
-                key = status.get("biz_opaque_callback_data")
-                events.append(StatusUpdate(
-                    provider="meta", provider_message_id=status["id"][:128], status=mapped,
-                    key=key if isinstance(key, str) and key else None,
-                    error_code=str(first["code"])[:32] if first.get("code") is not None else None,
-                    error=" — ".join(str(x) for x in (first.get("title"), details or first.get("message")) if x) or None,
-                    at=_time(status.get("timestamp"))))
-    return events

@@ -81,6 +81,7 @@ class TwilioTransport(WhatsAppTransport):
     name = "twilio"
     real = True
     can_lookup = True
+    needs_content_sid = True  # a template is sent as ContentSid + ContentVariables
 
     def __init__(self, account_sid: str, auth_token: str, api_base: str, timeout: float = 15.0):
         self.account_sid = account_sid
@@ -146,33 +147,36 @@ class TwilioTransport(WhatsAppTransport):
                 return Lookup(found=True, provider_message_id=item.get("sid"), status=status)
         return Lookup(found=False)
 
+    @classmethod
+    def parse_webhook(cls, payload: dict, args: dict) -> list:
+        """One Twilio POST (its form) → [InboundMessage] or [StatusUpdate] (empty when it is neither).
+        `args["key"]`: our idempotency key, which we put in each message's StatusCallback URL."""
+        sid = payload.get("MessageSid") or payload.get("SmsMessageSid") or payload.get("SmsSid")
+        if not sid:
+            return []
+        status = (payload.get("MessageStatus") or payload.get("SmsStatus") or "").lower()
+        if status and status not in ("received", "receiving"):
+            mapped = STATUS_MAP.get(status)
+            if mapped is None:
+                return []
+            error_code = payload.get("ErrorCode") or None
+            return [StatusUpdate(provider="twilio", provider_message_id=sid, status=mapped,
+                                 key=args.get("key") or None, error_code=error_code,
+                                 error=payload.get("ErrorMessage")
+                                 or (f"Twilio error {error_code}" if error_code else None),
+                                 at=datetime.now(timezone.utc))]
+        if status == "receiving":
+            return []
+        media = [payload[k] for k in sorted(payload) if k.startswith("MediaUrl") and payload[k]]
+        return [InboundMessage(provider="twilio", provider_message_id=sid,
+                               from_number=_phone(payload.get("From")) or "", to_number=_phone(payload.get("To")),
+                               text=payload.get("Body") or "",
+                               profile_name=payload.get("ProfileName") or None, at=datetime.now(timezone.utc),
+                               media=media)]
+
 
 def _phone(raw: str | None) -> str | None:
     if not raw:
         return None
     raw = raw[len("whatsapp:"):] if raw.startswith("whatsapp:") else raw
     return try_normalize_phone(raw) or raw
-
-
-def parse_webhook(form: dict, args: dict) -> list:
-    """One Twilio POST → [InboundMessage] or [StatusUpdate] (empty when it is neither)."""
-    sid = form.get("MessageSid") or form.get("SmsMessageSid") or form.get("SmsSid")
-    if not sid:
-        return []
-    status = (form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
-    if status and status not in ("received", "receiving"):
-        mapped = STATUS_MAP.get(status)
-        if mapped is None:
-            return []
-        error_code = form.get("ErrorCode") or None
-        return [StatusUpdate(provider="twilio", provider_message_id=sid, status=mapped,
-                             key=args.get("key") or None, error_code=error_code,
-                             error=form.get("ErrorMessage") or (f"Twilio error {error_code}" if error_code else None),
-                             at=datetime.now(timezone.utc))]
-    if status == "receiving":
-        return []
-    media = [form[k] for k in sorted(form) if k.startswith("MediaUrl") and form[k]]
-    return [InboundMessage(provider="twilio", provider_message_id=sid, from_number=_phone(form.get("From")) or "",
-                           to_number=_phone(form.get("To")), text=form.get("Body") or "",
-                           profile_name=form.get("ProfileName") or None, at=datetime.now(timezone.utc),
-                           media=media)]

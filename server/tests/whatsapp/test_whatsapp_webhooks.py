@@ -63,6 +63,20 @@ def test_meta_inbound_is_routed_by_phone_number_id_when_the_display_number_is_un
     assert msg.business_id == meta_business.id
 
 
+def test_the_phone_number_id_routes_only_to_a_live_meta_business_and_reads_a_stored_number_too(client, db,
+                                                                                               make_business):
+    """The lookup is one query on the JSON column: a deleted or non-Meta business with the same id
+    is passed over, and an id stored as a JSON number still matches the webhook's text."""
+    from server.models.base import utcnow
+    make_business("סגור", whatsapp_provider="meta", whatsapp_config={"phone_number_id": META_PHONE_ID},
+                  deleted_at=utcnow())
+    make_business("טוויליו", whatsapp_provider="twilio", whatsapp_config={"phone_number_id": META_PHONE_ID})
+    live = make_business("פתוח", whatsapp_provider="meta", whatsapp_config={"phone_number_id": int(META_PHONE_ID)})
+    post_meta(client, meta_inbound("wamid.num", "שלום", to_display="15550001111"), secret=None)
+    [msg] = _rows(db)
+    assert msg.business_id == live.id
+
+
 @pytest.mark.parametrize("provider", ["twilio", "meta"])
 def test_same_inbound_delivered_ten_times_is_stored_once(client, db, twilio_business, meta_business, provider):
     for _ in range(10):
@@ -370,3 +384,16 @@ def test_twilio_message_with_invalid_utf8_is_stored_as_text_not_a_500(client, db
     assert r.status_code == 200, r.data
     [msg] = _rows(db)
     assert msg.body == "שלום %ED%A0%80"
+
+
+def test_every_registered_transport_reads_its_webhooks_without_credentials_and_survives_garbage():
+    from server.providers.whatsapp import NotConfigured, TRANSPORTS, transport_class
+    assert set(TRANSPORTS) == {"dev", "twilio", "meta"}
+    for name in TRANSPORTS:
+        for garbage in ({}, {"entry": 5}, {"MessageSid": ""}, {"entry": [{"changes": [{"value": []}]}]}):
+            assert transport_class(name).parse_webhook(garbage, {}) == [], (name, garbage)
+    [event] = transport_class("twilio").parse_webhook(_inbound_form(), {})
+    assert (event.provider, event.text) == ("twilio", "שלום, אפשר לקבוע תור?")
+    assert [transport_class(n).needs_content_sid for n in ("dev", "twilio", "meta")] == [False, True, False]
+    with pytest.raises(NotConfigured):
+        transport_class("telegram")
