@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from server.extensions import db
 from server.models import CallLog, CallTurn, StreamToken
 from server.models.base import utcnow
+from server.schemas.settings import BusinessSettings
 from server.services.voice import calls, turns
 from server.services.voice.policy import Action, Directive
 from server.services.voice.twiml import StreamTarget, TurnOutcome
@@ -28,7 +29,7 @@ VOICE_MODES = ("record", "stream")
 
 
 def wants_stream(call: CallLog | None) -> bool:
-    return calls.business_settings(call).get("voice_mode") == "stream"
+    return calls.business_settings(call).voice_mode == "stream"
 
 
 def stream_url(host: str) -> str:
@@ -102,7 +103,8 @@ def _set_stream_state(call: CallLog, **values) -> None:
     call.state = state
 
 
-def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str, vad) -> tuple[int | None, dict, int]:
+def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str,
+               vad) -> tuple[int | None, BusinessSettings, int]:
     """The start message: the call its token was minted for, that call's business settings and
     how many turns it already has. (None, {}, 0) when the stream is refused: nothing is created."""
     with app.app_context():
@@ -112,7 +114,7 @@ def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str, va
                 db.session.rollback()
                 log.warning("media stream %s: refused, no valid one-time token for call %r", stream_sid,
                             (call_sid or "")[:64])
-                return None, {}, 0
+                return None, BusinessSettings(), 0
             _set_stream_state(call, voice_mode="stream", stream_sid=stream_sid, started_at=utcnow().isoformat(),
                               vad=vad.name, **({"vad_fallback": vad.fallback_reason} if vad.fallback_reason else {}))
             turns = db.session.scalar(select(func.count()).select_from(CallTurn).where(CallTurn.call_id == call.id))
@@ -121,7 +123,7 @@ def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str, va
         except Exception:  # noqa: BLE001 - a stream we cannot bind to its call is not served
             log.exception("media stream %s: could not bind the stream to its call", stream_sid)
             db.session.rollback()
-            return None, {}, 0
+            return None, BusinessSettings(), 0
 
 
 def call_for(app, call_id: int | None):
