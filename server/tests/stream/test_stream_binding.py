@@ -55,7 +55,7 @@ def test_a_correct_token_binds_the_stream_to_the_announced_call(app, client, db,
     token = _announce(client)
     call_id, settings, turns = _begin(app, "CA" + "1" * 32, token)
     call = db.session.get(CallLog, call_id)
-    assert (call.business_id, call.from_number, settings.greeting, turns) == \
+    assert (call.business_id, call.from_number, settings["greeting"], turns) == \
         (mine.id, "+972502345678", "שלום, מספרת רותי.", 0)
     assert _stream_state(db, call.call_sid)["stream_sid"] == "MZ" + "9" * 32
 

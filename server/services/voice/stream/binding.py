@@ -17,7 +17,6 @@ from sqlalchemy import func, select, update
 from server.extensions import db
 from server.models import CallLog, CallTurn, StreamToken
 from server.models.base import utcnow
-from server.schemas.settings import BusinessSettings
 from server.services.voice import calls, turns
 from server.services.voice.policy import Action, Directive
 from server.services.voice.twiml import StreamTarget, TurnOutcome
@@ -103,8 +102,7 @@ def _set_stream_state(call: CallLog, **values) -> None:
     call.state = state
 
 
-def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str,
-               vad) -> tuple[int | None, BusinessSettings, int]:
+def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str, vad) -> tuple[int | None, dict, int]:
     """The start message: the call its token was minted for, that call's business settings and
     how many turns it already has. (None, {}, 0) when the stream is refused: nothing is created."""
     with app.app_context():
@@ -114,16 +112,16 @@ def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str,
                 db.session.rollback()
                 log.warning("media stream %s: refused, no valid one-time token for call %r", stream_sid,
                             (call_sid or "")[:64])
-                return None, BusinessSettings(), 0
+                return None, {}, 0
             _set_stream_state(call, voice_mode="stream", stream_sid=stream_sid, started_at=utcnow().isoformat(),
                               vad=vad.name, **({"vad_fallback": vad.fallback_reason} if vad.fallback_reason else {}))
             turns = db.session.scalar(select(func.count()).select_from(CallTurn).where(CallTurn.call_id == call.id))
             db.session.commit()
-            return call.id, calls.business_settings(call), turns or 0
+            return call.id, calls.business_settings(call).stored(), turns or 0  # as stored: the session types it
         except Exception:  # noqa: BLE001 - a stream we cannot bind to its call is not served
             log.exception("media stream %s: could not bind the stream to its call", stream_sid)
             db.session.rollback()
-            return None, BusinessSettings(), 0
+            return None, {}, 0
 
 
 def call_for(app, call_id: int | None):

@@ -26,7 +26,7 @@ import numpy as np
 
 from server.json_input import loads as loads_untrusted, unstorable_fields
 from server.providers import phone_audio as audio
-from server.schemas.settings import BusinessSettings
+from server.schemas.settings import BusinessSettings, as_settings
 from server.services.voice import policy
 from server.services.voice.policy import Action, Directive
 from server.services.voice.stream.binding import begin_call, call_for, end_call
@@ -203,7 +203,7 @@ class StreamSession:
         self.stream_sid = sid
         self.call_sid = call_sid
         self.last_seq = None
-        self.call_id, self.settings, self.turn_index = call_id, settings, turn_index
+        self.call_id, self.settings, self.turn_index = call_id, as_settings(settings), turn_index
         self.tuning = tuning_for(self.settings)
         from server.services.voice.pipeline import provider_names
         self.names = provider_names(self.config, self.settings)
