@@ -4,12 +4,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from flask import Blueprint, current_app, jsonify, request
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from server.authz import auth_required, current_user, roles_required, scoped_business_id
 from server.error_codes import ErrorCode
 from server.errors import FieldError, ValidationFailed
-from server.schemas.agent import AgentSettings, TryResult
+from server.schemas.agent import AgentSettings, AgentSettingsUpdate, TryResult
 from server.schemas.fields import BusinessIdParam
 from server.services import agent_settings, agent_try
 from server.validation import validate
@@ -19,33 +19,6 @@ agent_bp = Blueprint("agent", __name__, url_prefix="/api/agent")
 
 class ScopeQuery(BaseModel):
     business_id: BusinessIdParam = None
-
-
-def _setting(schema: dict) -> Any:
-    """A setting as documented; its value is checked by the service (businesses.clean_settings),
-    whose per-field messages ("settings.turn_limit": ...) the web form shows."""
-    return Annotated[Any, WithJsonSchema({**schema, "nullable": True})]
-
-
-_Text = {"type": "string", "minLength": 1}
-
-
-class AgentSettingsBody(BaseModel):
-    """Only the settings sent change; null removes one (back to its default). Any other key
-    is refused by the service (422, "not an agent setting"), so extras reach it."""
-    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
-
-    greeting: _setting({**_Text, "maxLength": 1000}) = None
-    hours: _setting({"type": "object", "description": 'e.g. {"sun": "09:00-17:00", "fri": null}',
-                     "additionalProperties": {"type": "string", "nullable": True}}) = None
-    agent_name: _setting({**_Text, "maxLength": 80}) = None
-    agent_instructions: _setting({**_Text, "maxLength": 8000}) = None
-    turn_limit: _setting({"type": "integer", "minimum": 1, "maximum": 50}) = None
-    recording_notice: _setting({"oneOf": [{"type": "boolean"}, {**_Text, "maxLength": 1000}]}) = None
-    recording_notice_text: _setting({**_Text, "maxLength": 1000}) = None
-    transfer_number: _setting({"type": "string", "description": "an Israeli phone number"}) = None
-    transfer_timeout: _setting({"type": "integer", "minimum": 5, "maximum": 60}) = None
-    providers: _setting({"type": "object", "description": "asr / reply / tts provider names"}) = None
 
 
 class TryBody(BaseModel):
@@ -66,12 +39,13 @@ def get_settings(query: ScopeQuery):
 
 @agent_bp.put("/settings")
 @roles_required("admin")
-@validate(query=ScopeQuery, body=AgentSettingsBody, response=AgentSettings, lenient_body=True)
-def put_settings(query: ScopeQuery, body: AgentSettingsBody | None):
+@validate(query=ScopeQuery, body=AgentSettingsUpdate, response=AgentSettings, lenient_body=True)
+def put_settings(query: ScopeQuery, body: AgentSettingsUpdate | None):
     """Change some agent settings (business admin); null removes one. Unknown keys → 422."""
     business_id = scoped_business_id(query.business_id)
-    data = None if body is None else body.model_dump(exclude_unset=True)  # None: not an object → 422
-    return jsonify(agent_settings.put_settings(current_user(), business_id, data)), 200
+    if body is None:  # not a JSON object: this route's 422 from before it had a schema
+        raise ValidationFailed({"body": FieldError(ErrorCode.NOT_OBJECT, "must be an object")})
+    return jsonify(agent_settings.put_settings(current_user(), business_id, body)), 200
 
 
 @agent_bp.post("/try")

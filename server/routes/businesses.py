@@ -1,28 +1,59 @@
 """Business management (seed section 5.2): list for everyone, writes for admins only."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 
 from server.authz import auth_required, current_user, platform_admin_required, roles_required
+from server.error_codes import ErrorCode
+from server.errors import FieldError
 from server.schemas.businesses import Business, BusinessDetails
 from server.schemas.common import Ok
+from server.schemas.fields import IsraeliPhone
+from server.schemas.settings import WHATSAPP_PROVIDERS, BusinessSettingsUpdate, WhatsAppProviderName
 from server.services import businesses as service
 from server.validation import validate
 
 businesses_bp = Blueprint("businesses", __name__, url_prefix="/api/businesses")
 
 
+def _name(value: Any) -> Any:
+    # The seed answers a name that is not text with its 400 "invalid name", not a 422.
+    if value is not None and not isinstance(value, str):
+        raise service.invalid_name()
+    return value
+
+
+def _number(value: Any) -> Any:
+    """A routing number: blank clears it; anything but text is "phone required" (as before)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(FieldError(ErrorCode.PHONE_REQUIRED, "phone required"))
+    return value
+
+
+def _provider(value: Any) -> Any:
+    if value not in WHATSAPP_PROVIDERS:
+        raise ValueError(FieldError(ErrorCode.ONE_OF, f"one of {', '.join(WHATSAPP_PROVIDERS)}",
+                                    choices=list(WHATSAPP_PROVIDERS)))
+    return value
+
+
+RoutingNumber = Annotated[IsraeliPhone | None, BeforeValidator(_number)]
+
+
 class BusinessBody(BaseModel):
-    """Only these keys are read. `name` errors keep the seed's 400 messages."""
-    name: Any = None
+    """Only these keys are read (others are ignored, as before). `name` errors keep the seed's
+    400 messages; the service checks what needs the database (taken names and numbers)."""
+    name: Annotated[str | None, BeforeValidator(_name)] = None
     domain: str | None = None
-    voice_number: str | None = None
-    whatsapp_number: str | None = None
-    whatsapp_provider: str | None = None
-    settings: dict | None = None
+    voice_number: RoutingNumber = None
+    whatsapp_number: RoutingNumber = None
+    whatsapp_provider: Annotated[WhatsAppProviderName, BeforeValidator(_provider)] = None
+    settings: BusinessSettingsUpdate | None = None
 
 
 def _fields(body: BusinessBody) -> dict:

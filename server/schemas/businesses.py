@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 from server.schemas.common import IsoTime, OrmModel
+from server.schemas.settings import BusinessSettings, WhatsAppProviderName
 
 
 class Business(OrmModel):
@@ -12,10 +11,11 @@ class Business(OrmModel):
     active: bool
     voice_number: str | None
     whatsapp_number: str | None
-    whatsapp_provider: str
+    whatsapp_provider: WhatsAppProviderName
     created_at: IsoTime
 
 
 class BusinessDetails(Business):
-    """The business as its admins see it: with its settings."""
-    settings: dict[str, Any]
+    """The business as its admins see it: with its settings (only what was set; the defaults
+    are in the schema)."""
+    settings: BusinessSettings

@@ -1,55 +1,46 @@
 """The phone agent's settings of a business (GET/PUT /api/agent/settings).
 
-They live in Business.settings beside the other business settings and are validated by
-the same clean_settings; this module only picks the agent's keys, fills in the defaults
-the agent would use, and saves through update_business (admin only, audited).
+They live in Business.settings beside the other business settings (one model:
+schemas/settings.BusinessSettings); this module shows the agent's keys with the values the
+agent uses, and saves through update_business (admin only, audited).
 """
 from __future__ import annotations
 
 from flask import current_app
 
-from server.error_codes import ErrorCode
-from server.errors import FieldError, ValidationFailed
+from server.schemas.agent import AGENT_KEYS, AgentSettingsUpdate
+from server.schemas.settings import BusinessSettings, business_settings
 from server.services import businesses
 
-AGENT_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_limit", "recording_notice",
-              "recording_notice_text", "transfer_number", "transfer_timeout", "providers", "caller_verification")
 
-
-def effective(settings: dict) -> dict:
-    from server.services.caller_verification import PROTECTED, protected_kinds
+def effective(settings: BusinessSettings) -> dict:
+    """Every agent setting as the agent uses it: the business's value, else the default."""
     from server.services.voice.pipeline import provider_names
-    from server.services.voice.policy import DEFAULT_TRANSFER_TIMEOUT, DEFAULT_TURN_LIMIT
-    from server.services.voice.prompts import RECORDING_NOTICE
 
     config = current_app.config
     return {
-        "greeting": settings.get("greeting"),
-        "hours": settings.get("hours"),
-        "agent_name": settings.get("agent_name"),
-        "agent_instructions": settings.get("agent_instructions"),
-        "turn_limit": settings.get("turn_limit") or config.get("VOICE_TURN_LIMIT") or DEFAULT_TURN_LIMIT,
-        "recording_notice": settings.get("recording_notice", True),
-        "recording_notice_text": settings.get("recording_notice_text") or RECORDING_NOTICE,
-        "transfer_number": settings.get("transfer_number"),
-        "transfer_timeout": settings.get("transfer_timeout") or DEFAULT_TRANSFER_TIMEOUT,
+        "greeting": settings.greeting,
+        "hours": settings.hours_value,
+        "agent_name": settings.agent_name,
+        "agent_instructions": settings.agent_instructions,
+        "turn_limit": settings.resolved_turn_limit(config.get("VOICE_TURN_LIMIT")),
+        "recording_notice": settings.recording_notice,
+        "recording_notice_text": settings.notice_text,
+        "transfer_number": settings.transfer_number,
+        "transfer_timeout": settings.transfer_timeout,
         "providers": provider_names(config, settings),
         # which records the agent reads only after the caller's ID digits (caller_verification)
-        "caller_verification": {kind: kind in protected_kinds(settings) for kind in PROTECTED},
+        "caller_verification": settings.caller_verification.model_dump(),
     }
 
 
 def get_settings(actor, business_id: int) -> dict:
     business = businesses.get_business(actor, business_id)
-    stored = {k: v for k, v in (business.settings or {}).items() if k in AGENT_KEYS}
-    return {"business_id": business.id, "settings": effective(business.settings or {}), "stored": stored}
+    settings = business_settings(business)
+    stored = {k: v for k, v in settings.stored().items() if k in AGENT_KEYS}
+    return {"business_id": business.id, "settings": effective(settings), "stored": stored}
 
 
-def put_settings(actor, business_id: int, data: dict) -> dict:
-    if not isinstance(data, dict):
-        raise ValidationFailed({"body": FieldError(ErrorCode.NOT_OBJECT, "must be an object")})
-    unknown = {k: FieldError(ErrorCode.NOT_AGENT_SETTING, "not an agent setting") for k in data if k not in AGENT_KEYS}
-    if unknown:
-        raise ValidationFailed(unknown)
-    businesses.update_business(actor, business_id, {"settings": data})
+def put_settings(actor, business_id: int, update: AgentSettingsUpdate) -> dict:
+    businesses.update_business(actor, business_id, {"settings": update})
     return get_settings(actor, business_id)

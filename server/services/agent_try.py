@@ -18,6 +18,7 @@ from server.errors import FieldError, ValidationFailed
 from server.extensions import db
 from server.models import Business, Customer
 from server.phones import try_normalize_phone
+from server.schemas.settings import business_settings
 from server.services.voice import pipeline
 
 MAX_TEXT = 1000
@@ -45,7 +46,7 @@ def try_turn(business_id: int, base_url: str, text: str | None = None, audio: by
     config = current_app.config
     started = time.perf_counter()
     business = db.session.get(Business, business_id)
-    settings = dict(business.settings or {}) if business is not None else {}
+    settings = business_settings(business)
     customer = (find_customer_by_phone(business_id, caller) or db.session.scalar(
         select(Customer).where(Customer.business_id == business_id, Customer.phone == caller))) if caller else None
     # build_context reads only these fields of a call: the try needs no CallLog row.

@@ -6,9 +6,10 @@ business's choice) is left out of the reply provider's context until the caller 
 last 4 digits of the customer's ID number in this call. The rule is enforced here, on the
 data the provider gets, not by asking the model to keep a secret.
 
-settings["caller_verification"] = {"invoices": bool, "contracts": bool, "tasks": bool}
-(missing keys take the defaults). State lives on the call (call.state["verification"]), so
-a correct answer unlocks that call only. MAX_ATTEMPTS wrong answers lock it for the call.
+settings.caller_verification = {"invoices": bool, "contracts": bool, "tasks": bool}
+(missing keys take the defaults: schemas/settings.CallerVerification).
+State lives on the call (call.state["verification"]), so a correct answer unlocks that call
+only. MAX_ATTEMPTS wrong answers lock it for the call.
 
 WhatsApp: no agent reads records over WhatsApp; an inbound message's sender is the number
 WhatsApp itself verified (signed webhook), so it is not subject to this rule.
@@ -16,14 +17,10 @@ WhatsApp itself verified (signed webhook), so it is not subject to this rule.
 from __future__ import annotations
 
 import hmac
-from typing import Any
 
-from server.error_codes import ErrorCode
-from server.errors import FieldError
 from server.hebrew import fold_final_letters
+from server.schemas.settings import BusinessSettings, as_settings
 
-PROTECTED = ("invoices", "contracts", "tasks")
-DEFAULTS = {"invoices": True, "contracts": True, "tasks": False}
 MAX_ATTEMPTS = 3
 
 # Which of a caller's questions (the offline intents) touch which protected records.
@@ -36,25 +33,8 @@ DIGIT_WORDS = {"אפס": "0", "אחת": "1", "אחד": "1", "שתימ": "2", "ש
                "שישה": "6", "שבע": "7", "שבעה": "7", "שמונה": "8", "תשע": "9", "תשעה": "9"}
 
 
-def clean_policy(value: Any, field: str, errors: dict) -> dict | None:
-    if not isinstance(value, dict) or not value:
-        errors[field] = FieldError(ErrorCode.NOT_OBJECT, f"an object of {', '.join(PROTECTED)} (true or false)")
-        return None
-    out = {}
-    for kind, on in value.items():
-        if kind not in PROTECTED:
-            errors[f"{field}.{kind}"] = FieldError(ErrorCode.ONE_OF, f"one of {', '.join(PROTECTED)}",
-                                                   choices=list(PROTECTED))
-        elif not isinstance(on, bool):
-            errors[f"{field}.{kind}"] = FieldError(ErrorCode.TRUE_OR_FALSE, "true or false")
-        else:
-            out[kind] = on
-    return out
-
-
-def protected_kinds(settings: dict | None) -> list[str]:
-    chosen = (settings or {}).get("caller_verification") or {}
-    return [kind for kind in PROTECTED if chosen.get(kind, DEFAULTS[kind])]
+def protected_kinds(settings: BusinessSettings | dict | None) -> list[str]:
+    return as_settings(settings).caller_verification.protected()
 
 
 def spoken_digits(text: str | None) -> str:
@@ -72,7 +52,7 @@ def spoken_digits(text: str | None) -> str:
     return "".join(out)
 
 
-def check(call, customer, transcript: str | None, settings: dict | None) -> dict:
+def check(call, customer, transcript: str | None, settings: BusinessSettings | dict | None) -> dict:
     """This turn's verification: {"withheld": [...], "status": ..., "just_verified": [...]}.
 
     status: None (nothing withheld) | "ask" | "retry" | "locked" | "unavailable" (the customer

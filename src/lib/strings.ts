@@ -1,4 +1,12 @@
 // Every Hebrew string the interface shows lives here (one place to review and to translate).
+import type { components } from '../types/api.generated'
+
+// The settings' keys and choices come from the server (a new one fails tsc until it has a label here).
+type Schemas = components['schemas']
+type Day = keyof Schemas['OpeningHours']
+type ProtectedKind = keyof Schemas['CallerVerification']
+type ProviderKind = keyof Schemas['ProviderChoice']
+type ProviderChoice = NonNullable<Schemas['ProviderChoice'][ProviderKind]>
 
 export const he = {
   appName: 'קשר',
@@ -229,7 +237,7 @@ export const he = {
     sectionVerification: 'אימות מתקשר',
     verificationIntro: 'מספר המתקשר אפשר לזייף. הסוכן יפנה ללקוח בשמו, אבל ימסור את הפרטים המסומנים רק אחרי שהמתקשר יאמר את ארבע הספרות האחרונות של תעודת הזהות שרשומה אצלכם.',
     verificationToggle: (what: string) => `אימות לפני מסירת ${what}`,
-    verificationKinds: { invoices: 'חשבוניות', contracts: 'הסכמים', tasks: 'הזמנות ופניות' } as Record<string, string>,
+    verificationKinds: { invoices: 'חשבוניות', contracts: 'הסכמים', tasks: 'הזמנות ופניות' } satisfies Record<ProtectedKind, string>,
     greeting: 'ברכת פתיחה',
     greetingHint: 'נאמרת בתחילת השיחה במקום קובץ הפתיחה. ריק: קובץ הפתיחה הרגיל.',
     recordingNotice: 'הודעה שהשיחה מוקלטת',
@@ -249,15 +257,15 @@ export const he = {
     closed: 'סגור',
     from: 'משעה',
     to: 'עד שעה',
-    days: { sun: 'ראשון', mon: 'שני', tue: 'שלישי', wed: 'רביעי', thu: 'חמישי', fri: 'שישי', sat: 'שבת' } as Record<string, string>,
+    days: { sun: 'ראשון', mon: 'שני', tue: 'שלישי', wed: 'רביעי', thu: 'חמישי', fri: 'שישי', sat: 'שבת' } satisfies Record<Day, string>,
     transferNumber: 'מספר להעברה',
     transferNumberHint: 'לחיצה על 0 או בקשה לנציג מעבירה לכאן. ריק: הסוכן פותח משימת חזרה.',
     transferTimeout: 'זמן המתנה למענה (שניות)',
     transferTimeoutHint: 'מ-5 עד 60 שניות; בלי מענה המתקשר משאיר הודעה.',
-    providers: { asr: 'זיהוי דיבור', reply: 'ניסוח התשובה', tts: 'הקראת התשובה' } as Record<string, string>,
+    providers: { asr: 'זיהוי דיבור', reply: 'ניסוח התשובה', tts: 'הקראת התשובה' } satisfies Record<ProviderKind, string>,
     providerNames: {
       local: 'מקומי (Whisper)', openai: 'OpenAI', offline: 'מקומי (ללא רשת)', espeak: 'מקומי (espeak)', google: 'Google',
-    } as Record<string, string>,
+    } satisfies Record<ProviderChoice, string>, // every choice the server offers (schemas/settings.py)
     providerDefault: 'ברירת המחדל של השרת',
     providerDefaultIs: (name: string) => `ברירת המחדל של השרת: ${name}`,
     on: 'פעילה',

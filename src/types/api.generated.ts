@@ -975,50 +975,60 @@ export interface components {
         AgentSettings: {
             business_id: number;
             /** @description every setting the agent uses, defaults filled in */
-            settings: {
-                [key: string]: unknown;
-            };
+            settings: components["schemas"]["EffectiveAgentSettings"];
             /** @description only what the business set */
-            stored: {
-                [key: string]: unknown;
-            };
+            stored: components["schemas"]["AgentSettingValues"];
         };
         /**
-         * AgentSettingsBody
-         * @description Only the settings sent change; null removes one (back to its default). Any other key
-         *     is refused by the service (422, "not an agent setting"), so extras reach it.
+         * AgentSettingsUpdate
+         * @description Only the settings sent change; null removes one (back to its default). A key that is
+         *     not an agent setting is refused by name (and alone); a bad value is named as on the
+         *     businesses API ("settings.turn_limit"), since both edit the same settings.
          */
-        AgentSettingsBody: {
-            /** @default null */
+        AgentSettingsUpdate: {
+            /** @description instructions for the reply provider */
             agent_instructions?: string | null;
-            /** @default null */
             agent_name?: string | null;
-            /** @default null */
+            caller_verification?: components["schemas"]["CallerVerification"];
+            /** @description the agent's first words (else the default greeting) */
             greeting?: string | null;
-            /**
-             * @description e.g. {"sun": "09:00-17:00", "fri": null}
-             * @default null
-             */
-            hours?: {
-                [key: string]: string | null;
-            } | null;
-            /**
-             * @description asr / reply / tts provider names
-             * @default null
-             */
-            providers?: Record<string, never> | null;
-            /** @default null */
-            recording_notice?: (boolean | string) | null;
-            /** @default null */
+            /** @description free text, or e.g. {"sun": "09:00-17:00", "fri": null} */
+            hours?: components["schemas"]["OpeningHours"] | string | null;
+            providers?: components["schemas"]["ProviderChoice"];
+            /** @description true: the standard notice, false: none, text: this notice */
+            recording_notice?: boolean | string | null;
+            /** @description the standard notice's text (else the shipped one) */
             recording_notice_text?: string | null;
-            /**
-             * @description an Israeli phone number
-             * @default null
-             */
+            /** @description an Israeli phone number (stored as E.164) */
             transfer_number?: string | null;
-            /** @default null */
+            /** @description seconds a transfer rings */
             transfer_timeout?: number | null;
-            /** @default null */
+            /** @description turns before the agent ends the call; unset: the deployment's (VOICE_TURN_LIMIT) */
+            turn_limit?: number | null;
+        };
+        /**
+         * AgentSettingValues
+         * @description The agent's settings a business set.
+         */
+        AgentSettingValues: {
+            /** @description instructions for the reply provider */
+            agent_instructions?: string | null;
+            agent_name?: string | null;
+            caller_verification?: components["schemas"]["CallerVerification"];
+            /** @description the agent's first words (else the default greeting) */
+            greeting?: string | null;
+            /** @description free text, or e.g. {"sun": "09:00-17:00", "fri": null} */
+            hours?: components["schemas"]["OpeningHours"] | string | null;
+            providers?: components["schemas"]["ProviderChoice"];
+            /** @description true: the standard notice, false: none, text: this notice */
+            recording_notice?: boolean | string | null;
+            /** @description the standard notice's text (else the shipped one) */
+            recording_notice_text?: string | null;
+            /** @description an Israeli phone number (stored as E.164) */
+            transfer_number?: string | null;
+            /** @description seconds a transfer rings */
+            transfer_timeout?: number | null;
+            /** @description turns before the agent ends the call; unset: the deployment's (VOICE_TURN_LIMIT) */
             turn_limit?: number | null;
         };
         /** AuditActor */
@@ -1057,31 +1067,35 @@ export interface components {
             name: string;
             voice_number: string | null;
             whatsapp_number: string | null;
-            whatsapp_provider: string;
+            /** @enum {string} */
+            whatsapp_provider: "dev" | "twilio" | "meta";
         };
         /**
          * BusinessBody
-         * @description Only these keys are read. `name` errors keep the seed's 400 messages.
+         * @description Only these keys are read (others are ignored, as before). `name` errors keep the seed's
+         *     400 messages; the service checks what needs the database (taken names and numbers).
          */
         BusinessBody: {
             /** @default null */
             domain?: string | null;
             /** @default null */
-            name?: unknown;
+            name?: string | null;
             /** @default null */
-            settings?: {
-                [key: string]: unknown;
-            } | null;
+            settings?: components["schemas"]["BusinessSettingsUpdate"] | null;
             /** @default null */
             voice_number?: string | null;
             /** @default null */
             whatsapp_number?: string | null;
-            /** @default null */
-            whatsapp_provider?: string | null;
+            /**
+             * @default null
+             * @enum {string}
+             */
+            whatsapp_provider?: "dev" | "twilio" | "meta";
         };
         /**
          * BusinessDetails
-         * @description The business as its admins see it: with its settings.
+         * @description The business as its admins see it: with its settings (only what was set; the defaults
+         *     are in the schema).
          */
         BusinessDetails: {
             active: boolean;
@@ -1089,12 +1103,78 @@ export interface components {
             domain: string | null;
             id: number;
             name: string;
-            settings: {
-                [key: string]: unknown;
-            };
+            settings: components["schemas"]["BusinessSettings"];
             voice_number: string | null;
             whatsapp_number: string | null;
-            whatsapp_provider: string;
+            /** @enum {string} */
+            whatsapp_provider: "dev" | "twilio" | "meta";
+        };
+        /**
+         * BusinessSettings
+         * @description Every setting of a business with its one default (see the module docstring).
+         */
+        BusinessSettings: {
+            /** @description instructions for the reply provider */
+            agent_instructions?: string | null;
+            agent_name?: string | null;
+            caller_verification?: components["schemas"]["CallerVerification"];
+            /** @description the agent's first words (else the default greeting) */
+            greeting?: string | null;
+            /** @description free text, or e.g. {"sun": "09:00-17:00", "fri": null} */
+            hours?: components["schemas"]["OpeningHours"] | string | null;
+            language?: ("he" | "he-IL" | "en" | "ar") | null;
+            providers?: components["schemas"]["ProviderChoice"];
+            /**
+             * @description true: the standard notice, false: none, text: this notice
+             * @default true
+             */
+            recording_notice?: boolean | string | null;
+            /** @description the standard notice's text (else the shipped one) */
+            recording_notice_text?: string | null;
+            /** @description days for everything, or an object of days per kind */
+            retention?: number | components["schemas"]["RetentionDays"] | null;
+            stream_tuning?: components["schemas"]["StreamTuning"];
+            /** @description an Israeli phone number (stored as E.164) */
+            transfer_number?: string | null;
+            /**
+             * @description seconds a transfer rings
+             * @default 20
+             */
+            transfer_timeout?: number | null;
+            /** @description turns before the agent ends the call; unset: the deployment's (VOICE_TURN_LIMIT) */
+            turn_limit?: number | null;
+            /** @default record */
+            voice_mode?: ("record" | "stream") | null;
+        };
+        /**
+         * BusinessSettingsUpdate
+         * @description A PUT's settings: only the keys sent change; null removes one; another key is refused.
+         */
+        BusinessSettingsUpdate: {
+            /** @description instructions for the reply provider */
+            agent_instructions?: string | null;
+            agent_name?: string | null;
+            caller_verification?: components["schemas"]["CallerVerification"];
+            /** @description the agent's first words (else the default greeting) */
+            greeting?: string | null;
+            /** @description free text, or e.g. {"sun": "09:00-17:00", "fri": null} */
+            hours?: components["schemas"]["OpeningHours"] | string | null;
+            language?: ("he" | "he-IL" | "en" | "ar") | null;
+            providers?: components["schemas"]["ProviderChoice"];
+            /** @description true: the standard notice, false: none, text: this notice */
+            recording_notice?: boolean | string | null;
+            /** @description the standard notice's text (else the shipped one) */
+            recording_notice_text?: string | null;
+            /** @description days for everything, or an object of days per kind */
+            retention?: number | components["schemas"]["RetentionDays"] | null;
+            stream_tuning?: components["schemas"]["StreamTuning"];
+            /** @description an Israeli phone number (stored as E.164) */
+            transfer_number?: string | null;
+            /** @description seconds a transfer rings */
+            transfer_timeout?: number | null;
+            /** @description turns before the agent ends the call; unset: the deployment's (VOICE_TURN_LIMIT) */
+            turn_limit?: number | null;
+            voice_mode?: ("record" | "stream") | null;
         };
         /** Call */
         Call: {
@@ -1118,6 +1198,19 @@ export interface components {
             /** @description the timeline only: the turns as one text */
             transcript?: string;
             turns?: components["schemas"]["CallTurn"][];
+        };
+        /**
+         * CallerVerification
+         * @description Which records the agent reads only after the caller said the last 4 digits of their ID
+         *     (services/caller_verification.py): money by default, tasks by the business's choice.
+         */
+        CallerVerification: {
+            /** @default true */
+            contracts?: boolean;
+            /** @default true */
+            invoices?: boolean;
+            /** @default false */
+            tasks?: boolean;
         };
         /** CallItem */
         CallItem: {
@@ -1366,6 +1459,33 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * EffectiveAgentSettings
+         * @description Every agent setting as the agent uses it, defaults filled in.
+         */
+        EffectiveAgentSettings: {
+            agent_instructions: string | null;
+            agent_name: string | null;
+            caller_verification: components["schemas"]["CallerVerification"];
+            greeting: string | null;
+            /** @description free text, or e.g. {"sun": "09:00-17:00", "fri": null} */
+            hours: components["schemas"]["OpeningHours"] | string | null;
+            providers: components["schemas"]["EffectiveProviders"];
+            recording_notice: boolean | string;
+            recording_notice_text: string;
+            transfer_number: string | null;
+            transfer_timeout: number;
+            turn_limit: number;
+        };
+        /**
+         * EffectiveProviders
+         * @description The providers the agent uses: the business's choice, else the deployment's.
+         */
+        EffectiveProviders: {
+            asr: string;
+            reply: string;
+            tts: string;
+        };
         /** EraseBody */
         EraseBody: {
             /** @description why (kept in the audit log) */
@@ -1597,6 +1717,42 @@ export interface components {
         Ok: {
             ok: boolean;
         };
+        /**
+         * OpeningHours
+         * @description {"sun": "09:00-17:00", ..., "sat": null}: the agent says them and knows when it is open.
+         */
+        OpeningHours: {
+            fri?: string | null;
+            mon?: string | null;
+            sat?: string | null;
+            sun?: string | null;
+            thu?: string | null;
+            tue?: string | null;
+            wed?: string | null;
+        };
+        /**
+         * ProviderChoice
+         * @description {"asr": "local", "reply": "openai", "tts": "espeak"}: any subset; the rest (and null) follow the deployment.
+         */
+        ProviderChoice: {
+            asr?: ("local" | "openai") | null;
+            reply?: ("offline" | "openai") | null;
+            tts?: ("espeak" | "google" | "openai") | null;
+        };
+        /**
+         * RetentionDays
+         * @description How long each kind of content is kept, in days (privacy/retention.py purges the rest).
+         */
+        RetentionDays: {
+            /** @default 730 */
+            calls_days?: number;
+            /** @default 365 */
+            messages_days?: number;
+            /** @default 90 */
+            recordings_days?: number;
+            /** @default 365 */
+            transcripts_days?: number;
+        };
         /** SendBody */
         SendBody: {
             /** @default null */
@@ -1621,6 +1777,52 @@ export interface components {
             email: string;
             id: number;
             role: string;
+        };
+        /**
+         * StreamTuning
+         * @description A streamed call's turn taking (voice/stream/turn_taking.py), in ms unless said otherwise.
+         */
+        StreamTuning: {
+            /**
+             * @description pause before the speculative transcription starts
+             * @default 160
+             */
+            asr_start_ms?: number;
+            /**
+             * @description caller speech over the agent that stops the agent
+             * @default 160
+             */
+            barge_in_ms?: number;
+            /**
+             * @description ... one that ends on "and", "of", "umm"
+             * @default 1300
+             */
+            eot_long_ms?: number;
+            /**
+             * @description silence that ends a turn that sounds complete
+             * @default 300
+             */
+            eot_short_ms?: number;
+            /**
+             * @description ... one that sounds neither complete nor cut off
+             * @default 650
+             */
+            eot_silence_ms?: number;
+            /**
+             * @description a turn never listens longer than this
+             * @default 20000
+             */
+            max_utterance_ms?: number;
+            /**
+             * @description voiced audio needed before it counts as speech
+             * @default 100
+             */
+            min_speech_ms?: number;
+            /**
+             * @description speech probability that starts speech
+             * @default 0.5
+             */
+            vad_threshold?: number;
         };
         /** Task */
         Task: {
@@ -1895,7 +2097,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AgentSettingsBody"];
+                "application/json": components["schemas"]["AgentSettingsUpdate"];
             };
         };
         responses: {

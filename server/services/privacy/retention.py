@@ -26,39 +26,20 @@ from server import jobs
 from server.extensions import db
 from server.models import Business, CallLog, CallTurn, WhatsAppMsg
 from server.models.base import utcnow
+from server.schemas.settings import MAX_RETENTION_DAYS, BusinessSettings, RetentionDays, as_settings
 from server.services import audit
 from server.services.privacy import media, scope
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "recordings_days": 90,
-    "transcripts_days": 365,
-    "messages_days": 365,
-    "calls_days": 730,
-}
-MAX_DAYS = 36500
+DEFAULTS = RetentionDays.model_construct().model_dump()  # the defaults live with the setting (schemas/settings)
+MAX_DAYS = MAX_RETENTION_DAYS
 
 
-def _days(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_DAYS
-
-
-def retention_days(settings: dict | None) -> dict[str, int]:
-    """The business's periods from `settings.retention`; defaults fill anything unset or invalid."""
-    raw = (settings or {}).get("retention")
-    days = dict(DEFAULTS)
-    if _days(raw):
-        return {key: raw for key in DEFAULTS}
-    if isinstance(raw, dict):
-        for key, value in raw.items():
-            if key in DEFAULTS and _days(value):
-                days[key] = value
-            else:
-                log.warning("retention: ignoring invalid setting %s=%r", key, value)
-    elif raw is not None:
-        log.warning("retention: ignoring invalid setting %r", raw)
-    return days
+def retention_days(settings: BusinessSettings | dict | None) -> dict[str, int]:
+    """The business's periods from `settings.retention`; defaults fill anything unset or invalid
+    (an invalid stored value is logged and ignored by the settings model)."""
+    return as_settings(settings).retention_days
 
 
 def _calls_before(business_id: int | None, cutoff: datetime):
@@ -66,7 +47,8 @@ def _calls_before(business_id: int | None, cutoff: datetime):
     return select(CallLog).where(owner, CallLog.started_at < cutoff)
 
 
-def purge_business(business_id: int | None, settings: dict | None, now: datetime | None = None) -> dict:
+def purge_business(business_id: int | None, settings: BusinessSettings | dict | None,
+                   now: datetime | None = None) -> dict:
     """Purge one business's expired content (None: calls and messages of no business). Commits."""
     now = now or utcnow()
     days = retention_days(settings)

@@ -16,6 +16,7 @@ from server.extensions import db
 from server.models import CallLog
 from server.models.base import utcnow
 from server.phones import try_normalize_phone
+from server.schemas.settings import BusinessSettings
 from server.services.realtime import publish
 from server.services.voice import policy
 from server.services.voice.prompts import WELCOME_TEXT
@@ -121,12 +122,12 @@ def update_status(values: dict) -> CallLog | None:
     return call
 
 
-def business_settings(call: CallLog | None) -> dict:
+def business_settings(call: CallLog | None) -> BusinessSettings:
+    """The typed settings of the call's business (every default for a call of no business)."""
     if call is None or call.business_id is None:
-        return {}
+        return BusinessSettings()
     from server.models import Business
-    business = db.session.get(Business, call.business_id)
-    return dict(business.settings or {}) if business is not None else {}
+    return BusinessSettings.from_stored(getattr(db.session.get(Business, call.business_id), "settings", None))
 
 
 # ---- the end of a call ------------------------------------------------------------------

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Business, CallLog, Contract, Customer, Invoice, Task
 from server.providers.reply import CallerContext
+from server.schemas.settings import business_settings
 
 try:
     from zoneinfo import ZoneInfo
@@ -85,13 +86,13 @@ def build_context(call: CallLog, history: list[dict] | None = None, transcript: 
     from server.services import caller_verification
     business = db.session.get(Business, call.business_id) if call.business_id else None
     customer = db.session.get(Customer, call.customer_id) if call.customer_id else None
-    settings = (business.settings or {}) if business else {}
+    settings = business_settings(business)
     ctx = CallerContext(
         business_name=business.name if business else None,
-        agent_name=settings.get("agent_name"),
-        instructions=settings.get("agent_instructions"),
-        hours=hours_text(settings.get("hours")),
-        open_now=open_now(settings.get("hours")),
+        agent_name=settings.agent_name,
+        instructions=settings.agent_instructions,
+        hours=hours_text(settings.hours_value),
+        open_now=open_now(settings.hours_value),
         can_take_callback=customer is not None,
         first_turn=not history,
         history=history or [],

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from server.providers.errors import ProviderError
 from server.providers.reply import CallerContext
+from server.schemas.settings import BusinessSettings, as_settings
 from server.services.voice import policy
 from server.services.voice.prompts import REPLY_FALLBACK, SAY_LAST_RESORT, SAY_NOT_UNDERSTOOD, SAY_TRANSFER
 
@@ -49,12 +50,12 @@ def add_fallback(result: TurnResult, stage: str, reason: str, label: str | None 
     log.warning("%s: %s fell back (%s)", label or "turn", stage, reason)
 
 
-def provider_names(config: dict, settings: dict | None) -> dict:
-    """The business's choice (settings["providers"]) over the deployment's defaults."""
-    chosen = (settings or {}).get("providers") or {}
-    return {"asr": chosen.get("asr") or config.get("ASR_PROVIDER") or "local",
-            "reply": chosen.get("reply") or config.get("REPLY_PROVIDER") or "offline",
-            "tts": chosen.get("tts") or config.get("TTS_PROVIDER") or "espeak"}
+def provider_names(config: dict, settings: BusinessSettings | dict | None) -> dict:
+    """The business's choice (settings.providers) over the deployment's defaults."""
+    chosen = as_settings(settings).providers
+    return {"asr": chosen.asr or config.get("ASR_PROVIDER") or "local",
+            "reply": chosen.reply or config.get("REPLY_PROVIDER") or "offline",
+            "tts": chosen.tts or config.get("TTS_PROVIDER") or "espeak"}
 
 
 def transcribe(config: dict, audio: bytes, result: TurnResult, names: dict, filename: str = "recording.mp3",
@@ -145,8 +146,8 @@ def speak(config: dict, text: str, result: TurnResult, names: dict, base_url: st
     result.latencies["tts_ms"] = ms(t)
 
 
-def respond(config: dict, transcript: str, ctx: CallerContext, settings: dict, result: TurnResult, names: dict,
-            base_url: str, label: str | None = None, apply=None) -> None:
+def respond(config: dict, transcript: str, ctx: CallerContext, settings: BusinessSettings | dict | None,
+            result: TurnResult, names: dict, base_url: str, label: str | None = None, apply=None) -> None:
     """From the transcript to what the caller hears. Asking for a person (נציג, בן אדם) when
     the business has a transfer number is a transfer, not a reply; `apply` carries out the
     reply's actions (a callback task) and its results are kept as tool calls."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from server.services.voice.prompts import DEFAULT_GREETING, RECORDING_NOTICE, SAY_GOODBYE, SAY_TURN_LIMIT
+from server.schemas.settings import DEFAULT_TRANSFER_TIMEOUT, DEFAULT_TURN_LIMIT, BusinessSettings, as_settings
+from server.services.voice.prompts import DEFAULT_GREETING, SAY_GOODBYE, SAY_TURN_LIMIT
 
-DEFAULT_TURN_LIMIT = 10
-DEFAULT_TRANSFER_TIMEOUT = 20
+__all__ = ["DEFAULT_TRANSFER_TIMEOUT", "DEFAULT_TURN_LIMIT"]  # the settings' defaults, for callers of policy
 # Keys that end a follow-up <Record>: * done speaking, 0 a person, # end the call.
 KEY_PERSON, KEY_END = "0", "#"
 # Twilio's Digits when the caller hung up during a <Record>.
@@ -52,9 +52,9 @@ def is_farewell(intents) -> bool:
     return "goodbye" in intents and intents <= {"goodbye", "greeting"}
 
 
-def turn_limit(settings: dict | None, default: int | None = None) -> int:
+def turn_limit(settings: BusinessSettings | dict | None, default: int | None = None) -> int:
     """The business's turn limit, else the deployment's (VOICE_TURN_LIMIT), else 10."""
-    return int((settings or {}).get("turn_limit") or default or DEFAULT_TURN_LIMIT)
+    return as_settings(settings).resolved_turn_limit(default)
 
 
 def on_key(digits: str | None) -> Directive | None:
@@ -67,10 +67,10 @@ def on_key(digits: str | None) -> Directive | None:
     return None
 
 
-def asks_for_person(intents, settings: dict | None) -> Directive | None:
+def asks_for_person(intents, settings: BusinessSettings | dict | None) -> Directive | None:
     """Asking for a person (נציג, בן אדם) when the business has a transfer number is a
     transfer, not a question for the reply provider."""
-    if (settings or {}).get("transfer_number") and "human" in (intents or ()):
+    if as_settings(settings).transfer_number and "human" in (intents or ()):
         return Directive(Action.TRANSFER, Reason.SPEECH)
     return None
 
@@ -95,25 +95,20 @@ def after_turn(intents, number: int, limit: int, end_requested: bool = False,
     return None
 
 
-def recording_notice(settings: dict | None) -> str | None:
+def recording_notice(settings: BusinessSettings | dict | None) -> str | None:
     """The Hebrew notice said before the caller speaks: on by default, per business."""
-    settings = settings or {}
-    flag = settings.get("recording_notice", True)
-    if flag is False:
-        return None
-    if isinstance(flag, str) and flag.strip():
-        return flag.strip()
-    return (settings.get("recording_notice_text") or "").strip() or RECORDING_NOTICE
+    return as_settings(settings).spoken_notice
 
 
-def greeting(settings: dict | None) -> str | None:
+def greeting(settings: BusinessSettings | dict | None) -> str | None:
     """The business's own greeting, if it wrote one."""
-    value = (settings or {}).get("greeting")
-    return value.strip() if isinstance(value, str) and value.strip() else None
+    value = as_settings(settings).greeting
+    return value.strip() if value and value.strip() else None
 
 
-def opening_lines(settings: dict | None, known_business: bool) -> list[str]:
+def opening_lines(settings: BusinessSettings | dict | None, known_business: bool) -> list[str]:
     """A streamed call's first words: the recording notice (a business's call only), then the
     business's greeting or the default one."""
+    settings = as_settings(settings)
     notice = recording_notice(settings) if known_business else None
     return ([notice] if notice else []) + [greeting(settings) or DEFAULT_GREETING]

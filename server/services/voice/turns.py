@@ -18,6 +18,7 @@ from server import jobs
 from server.extensions import db
 from server.models import CallLog, CallTurn
 from server.providers.errors import ProviderError
+from server.schemas.settings import DEFAULT_TRANSFER_TIMEOUT, BusinessSettings
 from server.services.realtime import publish
 from server.services.voice import context, pipeline, policy, runner
 from server.services.voice.calls import business_settings, end_call, find_call, get_or_create_call, safe_sid
@@ -107,7 +108,7 @@ def _handle_recording(form: dict, base_url: str) -> TurnOutcome:
     return outcome_for(db.session.get(CallTurn, turn_id), end_requested)
 
 
-def run_stages(config: dict, recording_url: str, call: CallLog | None, settings: dict, base_url: str):
+def run_stages(config: dict, recording_url: str, call: CallLog | None, settings: BusinessSettings, base_url: str):
     """download → transcribe → answer → speak for one recording (see pipeline.py)."""
     from server.providers.recordings import download_recording
 
@@ -268,19 +269,19 @@ def _turn_result(form: dict, turn_id: int, attempt: int, end_requested: bool, ba
 
 # ---- a person on the line -----------------------------------------------------------------
 
-def _dial(call: CallLog, settings: dict, outcome: TurnOutcome) -> TurnOutcome:
+def _dial(call: CallLog, settings: BusinessSettings, outcome: TurnOutcome) -> TurnOutcome:
     outcome.next = "transfer"
-    outcome.transfer_number = settings.get("transfer_number")
-    outcome.transfer_timeout = int(settings.get("transfer_timeout") or policy.DEFAULT_TRANSFER_TIMEOUT)
+    outcome.transfer_number = settings.transfer_number
+    outcome.transfer_timeout = settings.transfer_timeout or DEFAULT_TRANSFER_TIMEOUT
     call.state = {**(call.state or {}), "transfer": "dialing"}
     db.session.commit()
     return outcome
 
 
-def transfer_outcome(call: CallLog, settings: dict, via: str) -> TurnOutcome:
+def transfer_outcome(call: CallLog, settings: BusinessSettings, via: str) -> TurnOutcome:
     """A person (key 0, or asked for in speech): <Dial> the business's transfer number;
     without one, a callback task instead."""
-    if not settings.get("transfer_number"):
+    if not settings.transfer_number:
         done = context.apply_actions(call, [{"type": "callback", "note": "המתקשר ביקש לדבר עם נציג"}])
         call.state = {**(call.state or {}), "transfer": "no_number", "transfer_tasks": [d["task_id"] for d in done]}
         db.session.commit()

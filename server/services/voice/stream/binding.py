@@ -28,7 +28,7 @@ VOICE_MODES = ("record", "stream")
 
 
 def wants_stream(call: CallLog | None) -> bool:
-    return calls.business_settings(call).get("voice_mode") == "stream"
+    return calls.business_settings(call).voice_mode == "stream"
 
 
 def stream_url(host: str) -> str:
@@ -117,7 +117,7 @@ def begin_call(app, call_sid: str | None, token: str | None, stream_sid: str, va
                               vad=vad.name, **({"vad_fallback": vad.fallback_reason} if vad.fallback_reason else {}))
             turns = db.session.scalar(select(func.count()).select_from(CallTurn).where(CallTurn.call_id == call.id))
             db.session.commit()
-            return call.id, calls.business_settings(call), turns or 0
+            return call.id, calls.business_settings(call).stored(), turns or 0  # as stored: the session types it
         except Exception:  # noqa: BLE001 - a stream we cannot bind to its call is not served
             log.exception("media stream %s: could not bind the stream to its call", stream_sid)
             db.session.rollback()

@@ -26,6 +26,7 @@ import numpy as np
 
 from server.json_input import loads as loads_untrusted, unstorable_fields
 from server.providers import phone_audio as audio
+from server.schemas.settings import BusinessSettings, as_settings
 from server.services.voice import policy
 from server.services.voice.policy import Action, Directive
 from server.services.voice.stream.binding import begin_call, call_for, end_call
@@ -55,8 +56,8 @@ class StreamSession:
         self.stream_sid: str | None = None
         self.call_sid: str | None = None
         self.call_id: int | None = None
-        self.settings: dict = {}
-        self.tuning = tuning_for({})
+        self.settings = BusinessSettings()
+        self.tuning = tuning_for(self.settings)
         self.stats = {"frames": 0, "malformed": 0, "out_of_order": 0, "ignored": 0, "barge_ins": 0, "dtmf": []}
         self.last_seq: int | None = None
         self.stream_ms = 0.0
@@ -202,7 +203,7 @@ class StreamSession:
         self.stream_sid = sid
         self.call_sid = call_sid
         self.last_seq = None
-        self.call_id, self.settings, self.turn_index = call_id, settings, turn_index
+        self.call_id, self.settings, self.turn_index = call_id, as_settings(settings), turn_index
         self.tuning = tuning_for(self.settings)
         from server.services.voice.pipeline import provider_names
         self.names = provider_names(self.config, self.settings)

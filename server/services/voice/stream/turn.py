@@ -20,6 +20,7 @@ from server.extensions import db
 from server.models import CallLog, CallTurn
 from server.providers import phone_audio as audio
 from server.providers.errors import ProviderError
+from server.schemas.settings import BusinessSettings
 from server.services.voice import context, policy
 from server.services.voice.policy import Directive
 from server.services.voice.prompts import REPLY_FALLBACK, SAY_NOT_HEARD, SAY_TRANSFER
@@ -237,7 +238,7 @@ def _reply_sentences(config, job: Job, ctx, transcript: str, reply_name: str | N
     yield from split_sentences(result.text)
 
 
-def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink, settings: dict | None = None,
+def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink, settings: BusinessSettings | None = None,
              names: dict | None = None) -> None:
     """Answer `job.transcript` out loud through `sink.send_sentence(job, ulaw)`.
 

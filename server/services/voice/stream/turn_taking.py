@@ -12,63 +12,21 @@ silence the agent waits for depends on how that partial transcript ends:
   ("..." at the end is neither: Whisper writes it for a voice trailing off and for audio cut short)
   otherwise                                     → `eot_silence_ms`
 
-All thresholds are per business (settings.stream_tuning), validated by `clean_tuning`.
+All thresholds are per business (settings.stream_tuning; limits and defaults in schemas/settings.py).
 """
 from __future__ import annotations
 
-from typing import Any
-
-from server.error_codes import ErrorCode
-from server.errors import FieldError
 from server.providers.reply.offline import detect_intents, normalise, word_forms
+from server.schemas.settings import TUNING_LIMITS, BusinessSettings, StreamTuning, as_settings
 
-DEFAULTS: dict[str, float] = {
-    "vad_threshold": 0.5,      # speech probability that starts speech
-    "min_speech_ms": 100,      # voiced audio needed before it counts as speech
-    "asr_start_ms": 160,       # pause before the speculative transcription starts
-    "eot_short_ms": 300,       # silence that ends a turn that sounds complete
-    "eot_silence_ms": 650,     # ... one that sounds neither complete nor cut off
-    "eot_long_ms": 1300,       # ... one that ends on "and", "of", "umm"
-    "barge_in_ms": 160,        # caller speech over the agent that stops the agent
-    "max_utterance_ms": 20000,  # a turn never listens longer than this
-}
-LIMITS: dict[str, tuple[float, float]] = {
-    "vad_threshold": (0.1, 0.95),
-    "min_speech_ms": (40, 1000),
-    "asr_start_ms": (60, 2000),
-    "eot_short_ms": (100, 3000),
-    "eot_silence_ms": (200, 5000),
-    "eot_long_ms": (300, 8000),
-    "barge_in_ms": (60, 1500),
-    "max_utterance_ms": (2000, 60000),
-}
+# The defaults and limits live with the setting (schemas/settings.StreamTuning).
+DEFAULTS: dict[str, float] = StreamTuning.model_construct().values()
+LIMITS: dict[str, tuple[float, float]] = TUNING_LIMITS
 
 
-def clean_tuning(value: Any, field: str, errors: dict) -> dict | None:
-    """settings.stream_tuning: an object of the keys above, numbers within their limits."""
-    if not isinstance(value, dict):
-        errors[field] = FieldError(ErrorCode.NOT_OBJECT, "an object of " + ", ".join(DEFAULTS))
-        return None
-    out: dict[str, float] = {}
-    for key, raw in value.items():
-        if key not in LIMITS:
-            errors[f"{field}.{key}"] = FieldError(ErrorCode.UNKNOWN_SETTING, "unknown setting")
-            continue
-        low, high = LIMITS[key]
-        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not low <= raw <= high:
-            errors[f"{field}.{key}"] = FieldError(ErrorCode.NUMBER_RANGE, f"a number from {low:g} to {high:g}",
-                                                  min=low, max=high)
-            continue
-        out[key] = raw
-    return out
-
-
-def tuning_for(settings: dict | None) -> dict[str, float]:
-    merged = dict(DEFAULTS)
-    raw = (settings or {}).get("stream_tuning")
-    if isinstance(raw, dict):
-        merged.update({k: float(v) for k, v in raw.items() if k in DEFAULTS and isinstance(v, (int, float))})
-    return merged
+def tuning_for(settings: BusinessSettings | dict | None) -> dict[str, float]:
+    """Every threshold of a business's streamed calls: its own, else the default."""
+    return as_settings(settings).stream_tuning.values()
 
 
 def _folded(words: str) -> frozenset[str]:

@@ -357,7 +357,8 @@ function HoursEditor({ form, set, setDay, err }: {
 // ---- everyone else: the same settings, read only --------------------------------------------
 
 function providerName(name: string | undefined) {
-  return name ? t.providerNames[name] ?? name : he.common.none
+  // The deployment's default may be a provider no business can choose: shown by its name.
+  return name ? (t.providerNames as Record<string, string>)[name] ?? name : he.common.none
 }
 
 function hoursSummary(hours: Hours | null): ReactNode {
