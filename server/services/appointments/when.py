@@ -216,6 +216,7 @@ class _Heard:
     after: tuple[int, int, bool] | None = None  # "אחרי ארבע"
     until: tuple[int, int, bool] | None = None  # "עד שתיים", "לפני עשר"
     earliest: bool = False
+    offset: int | None = None                   # "בעוד שעה", "עכשיו": minutes from now
     notes: list[str] = field(default_factory=list)
 
 
@@ -316,6 +317,12 @@ def _scan(toks: list[Tok], today: date) -> _Heard:
             continue
         nxt = toks[i + 1] if i + 1 < n else None
 
+        # Greetings are not times: "ערב טוב", "בוקר טוב", "צהריים טובים".
+        greet = t.find(PART_WORDS)
+        if greet is not None and "ב" not in greet[1] and nxt is not None and nxt.is_("טוב", "טובים"):
+            t.used = nxt.used = True
+            continue
+
         # Dates: 12/12, 12.12.26, "ב-12 בדצמבר", "12 לדצמבר".
         m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2,4}))?", t.word)
         if m and (t.word.count("/") or m.group(3) or int(m.group(2)) <= 12):
@@ -329,6 +336,23 @@ def _scan(toks: list[Tok], today: date) -> _Heard:
             if d is not None:
                 h.day, t.used, nxt.used = d, True, True
                 continue
+
+        # A day of the month: "ה-15", "ב-15 לחודש".
+        if t.word.isdigit() and 1 <= int(t.word) <= 31 and (
+                "ה" in t.pre or (nxt is not None and nxt.is_("חודש"))):
+            d = _valid_date(today.year, today.month, int(t.word))
+            if d is None or d < today:
+                following = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+                d = _valid_date(following.year, following.month, int(t.word))
+            if d is not None:
+                h.day, t.used = d, True
+                if nxt is not None and nxt.is_("חודש"):
+                    nxt.used = True
+                continue
+
+        if t.is_("עכשיו"):
+            h.offset, t.used = 0, True
+            continue
 
         # Relative days.
         if t.is_("היום"):
@@ -349,6 +373,16 @@ def _scan(toks: list[Tok], today: date) -> _Heard:
                 count, j = int(toks[j].word), j + 1
             elif j < n and toks[j].find(COUNT_WORDS):
                 count, j = toks[j].find(COUNT_WORDS)[0], j + 1
+            if j < n and toks[j].is_("חצי") and j + 1 < n and toks[j + 1].is_("שעה"):
+                count, j = 0.5, j + 1
+            if j < n and toks[j].is_("שעה", "שעות", "שעתיים", "דקות", "דקה") and not within:
+                u = toks[j]
+                minutes = (120 if u.is_("שעתיים") else
+                           int((count or 1) * 60) if u.is_("שעה", "שעות") else int(count or 1))
+                for k in range(i, j + 1):
+                    toks[k].used = True
+                h.offset = minutes
+                continue
             if j < n:
                 u = toks[j]
                 days = weeks = None
@@ -490,7 +524,9 @@ def _scan(toks: list[Tok], today: date) -> _Heard:
             if said_with and said_with[-1] == "מ":          # "משלוש", "מ-16:00": from then on
                 _take_clock(toks, i, h, "after")
                 continue
-            if ":" in t.word or (said_with and said_with[-1] in "בל"):
+            before_part = nxt is not None and (nxt.find(PART_WORDS) is not None or nxt.is_(
+                "אחר", "אחרי", "לפני", "אחהצ", "לפנהצ"))
+            if ":" in t.word or (said_with and said_with[-1] in "בל") or before_part:
                 _take_clock(toks, i, h, "clock")
                 continue
     return h
@@ -500,6 +536,11 @@ def _spell_period(days: int | None, weeks: int | None) -> str:
     if weeks:
         return {1: "שבוע", 2: "שבועיים"}.get(weeks, f"{weeks} שבועות")
     return {1: "יום", 2: "יומיים"}.get(days, f"{days} ימים")
+
+
+def _spell_minutes(minutes: int) -> str:
+    return {30: "חצי שעה", 60: "שעה", 90: "שעה וחצי", 120: "שעתיים"}.get(
+        minutes, f"{minutes // 60} שעות" if minutes % 60 == 0 else f"{minutes} דקות")
 
 
 def parse_when(text: str, now: datetime) -> When | None:
@@ -524,6 +565,12 @@ def parse_when(text: str, now: datetime) -> When | None:
         h.day = day
     if h.day is not None:
         h.span = None
+
+    if h.offset is not None and h.clock is None and h.day is None:
+        start = now + timedelta(minutes=h.offset)
+        said = "עכשיו" if h.offset == 0 else f"בעוד {_spell_minutes(h.offset)}"
+        return When(start, start + timedelta(hours=1), exact=False, earliest=h.earliest,
+                    understood=f"{said}, בסביבות {_hhmm(start.hour * 60 + start.minute)}")
 
     if h.clock is None and h.after is None and h.until is None and h.part is None \
             and h.day is None and h.span is None:
