@@ -32,7 +32,7 @@ Choices, so the agent and its tests agree:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -209,7 +209,6 @@ class _Heard:
     day: date | None = None
     span: tuple[date, date] | None = None       # inclusive days
     span_label: str = ""
-    today_said: bool = False
     part: tuple[str, int, int] | None = None
     clock: tuple[int, int, bool] | None = None  # hour, minute, hour needs the am/pm prior
     before_hour: int = 0                        # "רבע לשלוש": minutes before the hour
@@ -217,7 +216,7 @@ class _Heard:
     until: tuple[int, int, bool] | None = None  # "עד שתיים", "לפני עשר"
     earliest: bool = False
     offset: int | None = None                   # "בעוד שעה", "עכשיו": minutes from now
-    notes: list[str] = field(default_factory=list)
+    weekday: int | None = None                  # Israel's: 0 = Sunday, the last one said
 
 
 def _hour_at(toks: list[Tok], i: int) -> tuple[int, int, int, bool] | None:
@@ -356,7 +355,7 @@ def _scan(toks: list[Tok], today: date) -> _Heard:
 
         # Relative days.
         if t.is_("היום"):
-            h.day, h.today_said, t.used = today, True, True
+            h.day, t.used = today, True
             continue
         if t.is_("מחרתיים"):
             h.day, t.used = today + timedelta(days=2), True
@@ -438,11 +437,11 @@ def _scan(toks: list[Tok], today: date) -> _Heard:
             if nxt is not None and nxt.is_("שבת"):
                 nxt.used = True
             h.part = MOTZASH
-            h.notes.append("weekday:6")
+            h.weekday = 6
             continue
         if t.is_("ערב") and nxt is not None and nxt.is_("שבת"):
             t.used = nxt.used = True
-            h.notes.append("weekday:5")
+            h.weekday = 5
             continue
 
         # Parts of the day, longest phrases first.
@@ -465,7 +464,7 @@ def _scan(toks: list[Tok], today: date) -> _Heard:
         if part is not None:
             h.part, t.used = part[0], True
             if "ה" in part[1] and not part[1].startswith("ב") and h.day is None:
-                h.day, h.today_said = today, True   # "הבוקר", "הערב": today's
+                h.day = today                       # "הבוקר", "הערב": today's
             continue
 
         # Weekdays: "יום חמישי", "ביום ה'", "בשלישי", "חמישי".
@@ -478,13 +477,13 @@ def _scan(toks: list[Tok], today: date) -> _Heard:
                 t.used = True
                 if prev is not None and after_yom:
                     prev.used = True
-                h.notes.append(f"weekday:{wd[0]}")
+                h.weekday = wd[0]
                 if nxt is not None and nxt.is_("הקרוב", "הזה", "הבא"):
                     nxt.used = True
                 continue
         if prev is not None and prev.is_("יום") and t.word in WEEKDAY_LETTERS:
             t.used = prev.used = True
-            h.notes.append(f"weekday:{WEEKDAY_LETTERS[t.word]}")
+            h.weekday = WEEKDAY_LETTERS[t.word]
             continue
 
         # Clock times and ranges of them.
@@ -551,9 +550,8 @@ def parse_when(text: str, now: datetime) -> When | None:
     today = now.date()
     h = _scan(tokens(text), today)
 
-    weekdays = [int(n.split(":")[1]) for n in h.notes if n.startswith("weekday:")]
-    if weekdays and h.day is None:
-        wd = weekdays[-1]
+    if h.weekday is not None and h.day is None:
+        wd = h.weekday
         if h.span is not None and h.span_label in ("בשבוע הבא", "השבוע"):
             day = _sunday(h.span[0]) + timedelta(days=wd)
             h.span = None
