@@ -102,6 +102,10 @@ EARLIEST_PHRASES = [tuple(_f(w) for w in p.split()) for p in (
     "ראשון שפנוי", "ראשון שיש", "פנוי הראשון", "פנוי ראשון", "הראשון שיש", "הראשון שפנוי",
 )]
 
+# "ל-2 אנשים", "לשלושה ילדים": a number that counts something is not an hour.
+COUNTED_NOUNS = ("אנשים", "אנשימ", "ילדים", "תורים", "פעמים", "שקל", "שקלים", "דקות", "שעות",
+                 "ימים", "שבועות", "חודשים", "טיפולים", "מקומות", "נשים", "גברים")
+
 PREFIX_LETTERS = "ובלהמ"
 _TOKEN = re.compile(r"\d{1,4}(?:[:./]\d{1,4}){1,2}|\d+|[\u05D0-\u05EA]+")
 
@@ -517,7 +521,8 @@ def _scan(toks: list[Tok], today: date) -> _Heard:
                 continue
         # An hour said with ב or ל ("בשלוש", "ב-14:30", "לתשע"), or HH:MM alone.
         got = _hour_at(toks, i)
-        if got is not None:
+        counted = nxt is not None and nxt.is_(*COUNTED_NOUNS)
+        if got is not None and not counted:
             said_with = t.pre if t.word[0].isdigit() else \
                 (t.find(HOUR_WORDS) or t.find({_f("עשרים")}) or ("", ""))[1]
             if said_with and said_with[-1] == "מ":          # "משלוש", "מ-16:00": from then on

@@ -135,7 +135,8 @@ def test_earliest_keeps_the_day_that_was_said():
 
 @pytest.mark.parametrize("phrase", ["", "כמה עולה תספורת", "אממ בערך אפשר", "שלום אני רוצה לדבר עם נציג",
                                     "יש לי שתי שאלות", "אני בן עשרים ואחת",
-                                    "ערב טוב רציתי לקבוע תור", "בוקר טוב", "לילה טוב ותודה"])
+                                    "ערב טוב רציתי לקבוע תור", "בוקר טוב", "לילה טוב ותודה",
+                                    "תור ל-2 אנשים", "אפשר לשלושה ילדים"])
 def test_nothing_about_time_is_none(phrase):
     assert parse_when(phrase, FRIDAY) is None
 
