@@ -5,6 +5,7 @@ import click
 from flask import Flask, current_app
 
 from server.cli_ops import register_ops_cli
+from server.config import current
 from server.errors import AppError
 
 
@@ -33,7 +34,7 @@ def register_cli(app: Flask) -> None:
         """Seed the demo business and logins, only into an empty database."""
         from server.services.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
         try:
-            result = seed_demo(current_app.config["APP_ENV"])
+            result = seed_demo(current().app.env)
         except AppError as exc:
             raise click.ClickException(exc.message)
         if result["created"]:
@@ -83,7 +84,7 @@ def register_agent_cli(app: Flask) -> None:
 
     def run(text=None, audio=None, filename="recording.wav", phone=None, business_id=None):
         from server.services.agent_try import try_turn
-        base_url = current_app.config.get("HOST") or "http://localhost:5000"
+        base_url = current().app.host or "http://localhost:5000"
         try:
             result = try_turn(_agent_business(business_id), base_url, text=text, audio=audio, filename=filename,
                               from_phone=phone)

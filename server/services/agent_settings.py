@@ -6,8 +6,8 @@ the agent would use, and saves through update_business (admin only, audited).
 """
 from __future__ import annotations
 
-from flask import current_app
 
+from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import FieldError, ValidationFailed
 from server.services import businesses
@@ -19,16 +19,16 @@ AGENT_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_lim
 def effective(settings: dict) -> dict:
     from server.services.caller_verification import PROTECTED, protected_kinds
     from server.services.voice.pipeline import provider_names
-    from server.services.voice.policy import DEFAULT_TRANSFER_TIMEOUT, DEFAULT_TURN_LIMIT
+    from server.services.voice.policy import DEFAULT_TRANSFER_TIMEOUT
     from server.services.voice.prompts import RECORDING_NOTICE
 
-    config = current_app.config
+    config = current()
     return {
         "greeting": settings.get("greeting"),
         "hours": settings.get("hours"),
         "agent_name": settings.get("agent_name"),
         "agent_instructions": settings.get("agent_instructions"),
-        "turn_limit": settings.get("turn_limit") or config.get("VOICE_TURN_LIMIT") or DEFAULT_TURN_LIMIT,
+        "turn_limit": settings.get("turn_limit") or config.voice.turn_limit,
         "recording_notice": settings.get("recording_notice", True),
         "recording_notice_text": settings.get("recording_notice_text") or RECORDING_NOTICE,
         "transfer_number": settings.get("transfer_number"),

@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from server.config import KesherConfig, typed
 from server.providers.errors import ProviderError
 from server.providers.reply import CallerContext
 from server.services.voice import policy
@@ -49,12 +50,13 @@ def add_fallback(result: TurnResult, stage: str, reason: str, label: str | None 
     log.warning("%s: %s fell back (%s)", label or "turn", stage, reason)
 
 
-def provider_names(config: dict, settings: dict | None) -> dict:
+def provider_names(config: KesherConfig | dict, settings: dict | None) -> dict:
     """The business's choice (settings["providers"]) over the deployment's defaults."""
     chosen = (settings or {}).get("providers") or {}
-    return {"asr": chosen.get("asr") or config.get("ASR_PROVIDER") or "local",
-            "reply": chosen.get("reply") or config.get("REPLY_PROVIDER") or "offline",
-            "tts": chosen.get("tts") or config.get("TTS_PROVIDER") or "espeak"}
+    agent = typed(config).agent
+    return {"asr": chosen.get("asr") or agent.asr_provider,
+            "reply": chosen.get("reply") or agent.reply_provider,
+            "tts": chosen.get("tts") or agent.tts_provider}
 
 
 def transcribe(config: dict, audio: bytes, result: TurnResult, names: dict, filename: str = "recording.mp3",
@@ -105,7 +107,7 @@ def answer(config: dict, transcript: str, ctx: CallerContext, result: TurnResult
         if result.providers["reply"] != "offline":
             # The offline responder needs no network: it answers when the cloud cannot.
             try:
-                reply = OfflineResponder(config).reply(transcript, ctx)
+                reply = OfflineResponder().reply(transcript, ctx)
                 result.providers["reply"] = "offline"
             except Exception as inner:  # noqa: BLE001
                 log.exception("%s: offline responder crashed", label or "turn")
