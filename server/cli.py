@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 
 from server.cli_ops import register_ops_cli
 from server.config import current
@@ -68,7 +68,7 @@ def _print_turn(result: dict) -> None:
     click.echo(f"reply:      {result.get('reply')}")
     if result.get("audio_url"):
         name = result["audio_url"].rsplit("/", 1)[-1]
-        click.echo(f"audio:      {Path(voice_dir(current_app.config)) / name}  ({result['audio_url']})")
+        click.echo(f"audio:      {Path(voice_dir(current())) / name}  ({result['audio_url']})")
     providers = result.get("providers") or {}
     click.echo("providers:  " + ", ".join(f"{k}={v}" for k, v in providers.items() if v))
     click.echo("times:      " + ", ".join(f"{k}={v} ms" for k, v in (result.get("latencies") or {}).items()))

@@ -86,8 +86,6 @@ class Group(BaseSettings):
 class AppConfig(Group):
     env: str = setting("APP_ENV", "development")
     secret_key: str | None = setting("SECRET_KEY")
-    # Set when SECRET_KEY came from <instance>/secret_key (resolve_secret_key), for `make doctor`.
-    secret_key_file: str | None = setting("SECRET_KEY_FILE")
     instance_dir: str = setting("INSTANCE_DIR", str(INSTANCE_DIR))
     database_url: str | None = setting("DATABASE_URL")  # None: <instance>/kesher.db
     redis_url: str | None = setting("REDIS_URL")
@@ -281,6 +279,8 @@ class KesherConfig(BaseModel):
     voice: VoiceConfig
     stream: StreamConfig
     export: ExportConfig
+    # Not a setting: where SECRET_KEY came from when resolve_secret_key generated it (doctor).
+    secret_key_file: str | None = None
 
     @model_validator(mode="after")
     def _derived_and_checked(self, info: ValidationInfo) -> KesherConfig:
@@ -307,7 +307,9 @@ class KesherConfig(BaseModel):
 
     def updated(self, flat: Mapping[str, Any]) -> KesherConfig:
         """A copy with some settings replaced (flat names), re-validated; no startup checks."""
-        return build({**self.flat(), **flat}, from_env=False)
+        config = build({**self.flat(), **flat}, from_env=False)
+        config.secret_key_file = self.secret_key_file
+        return config
 
 
 def _split(flat: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -345,6 +347,7 @@ def flask_config(config: KesherConfig) -> dict[str, Any]:
     It also carries every setting under its environment name, for `app.config["X"]` readers."""
     return {
         **config.flat(),
+        **({"SECRET_KEY_FILE": config.secret_key_file} if config.secret_key_file else {}),
         "SECRET_KEY": config.app.secret_key,
         "SQLALCHEMY_DATABASE_URI": config.app.database_url,
         # hide_parameters: a failed statement's values (transcripts, messages, phones) never
@@ -448,7 +451,7 @@ def resolve_secret_key(config: KesherConfig) -> None:
         log.warning("SECRET_KEY is a published placeholder: using this install's generated key instead")
     path = Path(config.app.instance_dir) / SECRET_KEY_FILENAME
     config.app.secret_key = instance_secret_key(path)
-    config.app.secret_key_file = str(path)
+    config.secret_key_file = str(path)
 
 
 def instance_secret_key(path: Path) -> str:

@@ -65,9 +65,9 @@ def check_app(config: KesherConfig | dict) -> list[Check]:
     if problem:
         checks.append(Check("app", "SECRET_KEY", ERROR if production else WARN, f"weak: {problem}",
                             "generate one: python -c 'import secrets; print(secrets.token_hex(32))'"))
-    elif config.app.secret_key_file:
+    elif config.secret_key_file:
         checks.append(Check("app", "SECRET_KEY", OK,
-                            f"generated for this install, kept in {config.app.secret_key_file}"))
+                            f"generated for this install, kept in {config.secret_key_file}"))
     else:
         checks.append(Check("app", "SECRET_KEY", OK, "set"))
     for key, needs in (("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), ("META_ACCESS_TOKEN", "META_APP_SECRET")):

@@ -21,7 +21,6 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
@@ -200,11 +199,11 @@ def _write_zip(export: DataExport, path: Path) -> dict:
     from server.providers.errors import ProviderError
     from server.providers.recordings import download_recording
 
-    config = current_app.config
+    config = current()
     customer = get_customer(export.business_id, export.customer_id)
     data = scope.collect(customer)
     business = db.session.get(Business, export.business_id)
-    local, remote = media.call_audio(data.calls, config["MEDIA_DIR"])
+    local, remote = media.call_audio(data.calls, config.app.media_dir)
     summary = {"calls": len(data.calls), "turns": sum(len(c.turns) for c in data.calls),
                "whatsapp_messages": len(data.messages), "tasks": len(data.tasks),
                "invoices": len(data.invoices), "contracts": len(data.contracts), "audio_files": 0}
@@ -255,7 +254,7 @@ def _write_zip(export: DataExport, path: Path) -> dict:
 # ---- the download link -------------------------------------------------------------------
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return URLSafeTimedSerializer(current().app.secret_key, salt=_SALT)
 
 
 def download_token(export: DataExport) -> str:
