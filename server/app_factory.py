@@ -40,7 +40,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.request_class = KesherRequest  # request JSON: no deep nesting, no text the database refuses
     app.config.update(flask_settings(typed, config))
     app.config.typed = typed
-    app.extensions["kesher_config"] = app.config  # .typed: the model, current after any write
     os.makedirs(app.instance_path, exist_ok=True)
 
     setup_logging(typed.app.log_dir, typed.app.log_level, secret_values(typed))
@@ -58,8 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     limiter.init_app(app)
     from server.services.realtime import client_manager
-    socketio.init_app(app, message_queue=app.config["REDIS_URL"], async_mode="threading",
-                      client_manager=client_manager(app.config["REDIS_URL"]),
+    socketio.init_app(app, message_queue=typed.app.redis_url, async_mode="threading",
+                      client_manager=client_manager(typed.app.redis_url),
                       cors_allowed_origins=None, logger=False, engineio_logger=False)
 
     from server import models  # noqa: F401  (registers every table with the metadata)
@@ -87,6 +86,6 @@ def create_app(config: dict | None = None) -> Flask:
                                                 error.__class__.__name__)
             db.session.registry.clear()  # the next request gets a fresh session
 
-    logging.getLogger(__name__).info("Kesher app created (env=%s, database=%s)", app.config["APP_ENV"],
-                                     app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0])
+    logging.getLogger(__name__).info("Kesher app created (env=%s, database=%s)", typed.app.env,
+                                     typed.app.database_url.split(":", 1)[0])
     return app
