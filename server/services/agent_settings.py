@@ -6,7 +6,6 @@ the agent would use, and saves through update_business (admin only, audited).
 """
 from __future__ import annotations
 
-
 from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import FieldError, ValidationFailed

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from types import SimpleNamespace
 
-
 from sqlalchemy import select
 
 from server.config import current

@@ -25,7 +25,6 @@ import uuid
 from dataclasses import fields as dataclass_fields, replace
 from datetime import datetime, timedelta
 
-
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 

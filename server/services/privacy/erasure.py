@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import re
 
-
 from sqlalchemy import select
 
 from server import jobs

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-
 from sqlalchemy import and_, or_, select
 
 from server import jobs

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import re
 
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 

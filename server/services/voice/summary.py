@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-
 from server.config import current
 from server.extensions import db
 from server.models import CallLog

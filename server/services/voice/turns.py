@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import time
 
-
 from sqlalchemy import func, select
 
 from server import jobs
