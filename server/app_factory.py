@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server.config import load_config, secret_values
+from server.config import KesherFlaskConfig, flask_settings, load, secret_values
 from server.extensions import db, limiter, migrate, socketio
 from server.json_input import KesherRequest
 from server.logging_setup import setup_logging
@@ -29,17 +29,23 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.close()
 
 
+class KesherFlask(Flask):
+    config_class = KesherFlaskConfig  # app.config keeps the typed model (server.config.current())
+
+
 def create_app(config: dict | None = None) -> Flask:
-    settings = load_config(config)
-    app = Flask(__name__, static_folder=None, instance_path=settings["INSTANCE_DIR"])
+    """config: overrides by environment variable name (tests), e.g. {"VOICE_TURN_LIMIT": 3}."""
+    typed = load(config)
+    app = KesherFlask(__name__, static_folder=None, instance_path=typed.app.instance_dir)
     app.request_class = KesherRequest  # request JSON: no deep nesting, no text the database refuses
-    app.config.update(settings)
+    app.config.update(flask_settings(typed, config))
+    app.config.typed = typed
     os.makedirs(app.instance_path, exist_ok=True)
 
-    setup_logging(app.config["LOG_DIR"], app.config["LOG_LEVEL"], secret_values(app.config))
+    setup_logging(typed.app.log_dir, typed.app.log_level, secret_values(typed))
 
-    if app.config["TRUSTED_PROXIES"]:
-        n = app.config["TRUSTED_PROXIES"]
+    if typed.web.trusted_proxies:
+        n = typed.web.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n)
 
     db.init_app(app)
@@ -51,8 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     limiter.init_app(app)
     from server.services.realtime import client_manager
-    socketio.init_app(app, message_queue=app.config["REDIS_URL"], async_mode="threading",
-                      client_manager=client_manager(app.config["REDIS_URL"]),
+    socketio.init_app(app, message_queue=typed.app.redis_url, async_mode="threading",
+                      client_manager=client_manager(typed.app.redis_url),
                       cors_allowed_origins=None, logger=False, engineio_logger=False)
 
     from server import models  # noqa: F401  (registers every table with the metadata)
@@ -80,6 +86,6 @@ def create_app(config: dict | None = None) -> Flask:
                                                 error.__class__.__name__)
             db.session.registry.clear()  # the next request gets a fresh session
 
-    logging.getLogger(__name__).info("Kesher app created (env=%s, database=%s)", app.config["APP_ENV"],
-                                     app.config["SQLALCHEMY_DATABASE_URI"].split(":", 1)[0])
+    logging.getLogger(__name__).info("Kesher app created (env=%s, database=%s)", typed.app.env,
+                                     typed.app.database_url.split(":", 1)[0])
     return app

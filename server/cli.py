@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 
 from server.cli_ops import register_ops_cli
+from server.config import current
 from server.errors import AppError
 
 
@@ -33,7 +34,7 @@ def register_cli(app: Flask) -> None:
         """Seed the demo business and logins, only into an empty database."""
         from server.services.demo import DEMO_LOGINS, DEMO_PASSWORD, seed_demo
         try:
-            result = seed_demo(current_app.config["APP_ENV"])
+            result = seed_demo(current().app.env)
         except AppError as exc:
             raise click.ClickException(exc.message)
         if result["created"]:
@@ -67,7 +68,7 @@ def _print_turn(result: dict) -> None:
     click.echo(f"reply:      {result.get('reply')}")
     if result.get("audio_url"):
         name = result["audio_url"].rsplit("/", 1)[-1]
-        click.echo(f"audio:      {Path(voice_dir(current_app.config)) / name}  ({result['audio_url']})")
+        click.echo(f"audio:      {Path(voice_dir(current())) / name}  ({result['audio_url']})")
     providers = result.get("providers") or {}
     click.echo("providers:  " + ", ".join(f"{k}={v}" for k, v in providers.items() if v))
     click.echo("times:      " + ", ".join(f"{k}={v} ms" for k, v in (result.get("latencies") or {}).items()))
@@ -83,7 +84,7 @@ def register_agent_cli(app: Flask) -> None:
 
     def run(text=None, audio=None, filename="recording.wav", phone=None, business_id=None):
         from server.services.agent_try import try_turn
-        base_url = current_app.config.get("HOST") or "http://localhost:5000"
+        base_url = current().app.host or "http://localhost:5000"
         try:
             result = try_turn(_agent_business(business_id), base_url, text=text, audio=audio, filename=filename,
                               from_phone=phone)

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from server.config import current
 from server.errors import AppError
 
 
@@ -20,7 +21,7 @@ def register_ops_cli(app: Flask) -> None:
         from server.extensions import db
         from server.services.doctor import ERROR, format_table, run_checks
 
-        checks = run_checks(current_app.config, db)
+        checks = run_checks(current(), db)
         if as_json:
             click.echo(json.dumps([c.as_dict() for c in checks], ensure_ascii=False, indent=2))
         else:
@@ -38,7 +39,7 @@ def register_ops_cli(app: Flask) -> None:
         pg_dump's custom format for PostgreSQL, the online backup API for SQLite."""
         from server.services.backup import backup_database, default_backup_path
 
-        url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+        url = current().app.database_url
         target = path or default_backup_path(url, str(Path(current_app.instance_path) / "backups"))
         try:
             written = backup_database(url, target)
@@ -57,7 +58,7 @@ def register_ops_cli(app: Flask) -> None:
         from server.extensions import db
         from server.services.backup import backup_database, default_backup_path, restore_database, verify_backup
 
-        url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+        url = current().app.database_url
         try:
             kind = verify_backup(path)
             if not yes:

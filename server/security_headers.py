@@ -17,7 +17,9 @@ SPA served with its JSON API.
 """
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, request
+
+from server.config import current
 
 SPA_CSP = "; ".join([
     "default-src 'self'",
@@ -71,7 +73,7 @@ def add_security_headers(response: Response) -> Response:
             headers["Cache-Control"] = "no-store"
     else:
         headers["Content-Security-Policy"] = _spa_csp()
-    if request.is_secure or current_app.config.get("SESSION_COOKIE_SECURE"):
+    if request.is_secure or current().web.session_cookie_secure:
         headers["Strict-Transport-Security"] = HSTS
     return response
 

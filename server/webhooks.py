@@ -16,8 +16,9 @@ import hashlib
 import hmac
 import logging
 
-from flask import current_app, request
+from flask import request
 
+from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import Forbidden
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 def public_url() -> str:
     """The URL the provider called: HOST + path + query when HOST is set."""
-    host = current_app.config.get("HOST") or ""
+    host = current().app.host
     if host:
         query = request.query_string.decode("latin-1")
         return host.rstrip("/") + request.path + (f"?{query}" if query else "")
@@ -36,10 +37,10 @@ def public_url() -> str:
 def webhook_secret(key: str) -> str | None:
     """The secret that verifies a provider's webhooks; None means "accept unsigned" and is
     only ever answered outside production. Production without it refuses the request."""
-    secret = current_app.config.get(key)
+    secret = current().value(key)
     if secret:
         return secret
-    if current_app.config.get("APP_ENV") == "production":
+    if current().app.production:
         log.error("rejected %s: %s is not set, so its signature cannot be verified", request.path, key)
         raise Forbidden("invalid signature", code=ErrorCode.INVALID_SIGNATURE)
     return None

@@ -12,9 +12,10 @@ def main() -> None:
 
     app = _app()  # logging, config and database ready before the first job
     load_task_modules()
-    if not app.config["REDIS_URL"] and app.config.get("REALTIME_RELAY_URL"):
+    config = app.config.typed
+    if not config.app.redis_url and config.app.realtime_relay_url:
         from server.services.realtime import relay_through
-        relay_through(app.config["REALTIME_RELAY_URL"], app.config["SECRET_KEY"])
+        relay_through(config.app.realtime_relay_url, config.app.secret_key)
     workers = int(os.environ.get("WORKER_THREADS", "4"))
     logging.getLogger(__name__).info("job worker starting: %s storage, %d threads",
                                      type(huey.storage).__name__, workers)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 
+from server.config import KesherConfig, typed
 from server.providers import safe_http
 from server.providers.errors import ProviderError
 from server.providers.recordings import recording_hosts, twilio_auth
 
 
-def delete_recording(recording_url: str, config: dict) -> str:
+def delete_recording(recording_url: str, config: KesherConfig | dict) -> str:
     """'deleted' or 'already gone'; ProviderError when Twilio refuses or cannot be reached."""
+    config = typed(config)
     auth = twilio_auth(config)
     url = re.sub(r"\.(mp3|wav|json)$", "", recording_url) + ".json"
     try:  # refused before anything else, whatever the credentials
@@ -25,7 +27,7 @@ def delete_recording(recording_url: str, config: dict) -> str:
         raise ProviderError("recording", exc.reason) from exc
     if auth is None:
         raise ProviderError("recording", "no Twilio credentials")
-    timeout = float(config.get("RECORDING_TIMEOUT") or 8)
+    timeout = float(config.recordings.timeout)
     try:
         with safe_http.fetch("DELETE", url, recording_hosts(config), auth=auth, timeout=timeout,
                              max_redirects=0) as response:

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import time
 
+from server.config import KesherConfig, typed
 from server.providers import safe_http
 from server.providers.errors import ProviderError
 
 
-def recording_hosts(config) -> list[str]:
+def recording_hosts(config: KesherConfig | dict) -> list[str]:
     """RECORDING_HOSTS as a list: literal hosts and `*.domain` wildcards."""
-    return [h for h in (config.get("RECORDING_HOSTS") or "api.twilio.com").split(",") if h.strip()]
+    return typed(config).recordings.host_list
 
 
-def twilio_auth(config) -> tuple[str, str] | None:
-    sid, token = config.get("TWILIO_ACCOUNT_SID"), config.get("TWILIO_AUTH_TOKEN")
-    return (sid, token) if sid and token else None
+def twilio_auth(config: KesherConfig | dict) -> tuple[str, str] | None:
+    twilio = typed(config).twilio
+    return (twilio.account_sid, twilio.auth_token) if twilio.account_sid and twilio.auth_token else None
 
 
-def download_recording(recording_url: str, config: dict, fmt: str = "mp3") -> bytes:
+def download_recording(recording_url: str, config: KesherConfig | dict, fmt: str = "mp3") -> bytes:
+    config = typed(config)
     url = recording_url if recording_url.endswith((".mp3", ".wav")) else f"{recording_url}.{fmt}"
-    timeout = float(config.get("RECORDING_TIMEOUT") or 8)
-    max_bytes = int(config.get("RECORDING_MAX_BYTES") or 10 * 1024 * 1024)
+    timeout = float(config.recordings.timeout)
+    max_bytes = config.recordings.max_bytes
     deadline = time.monotonic() + timeout
     try:
         with safe_http.fetch("GET", url, recording_hosts(config), auth=twilio_auth(config),

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.config import KesherConfig, typed
+
 log = logging.getLogger(__name__)
 
 VOICE_SUBDIR = "voice"
@@ -31,8 +33,8 @@ class StoredAudio:
     url: str
 
 
-def voice_dir(config: dict) -> Path:
-    path = Path(config["MEDIA_DIR"]) / VOICE_SUBDIR
+def voice_dir(config: KesherConfig | dict) -> Path:
+    path = Path(typed(config).app.media_dir) / VOICE_SUBDIR
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -41,7 +43,7 @@ def public_url(base_url: str, name: str) -> str:
     return base_url.rstrip("/") + URL_PREFIX + name
 
 
-def save_audio(config: dict, data: bytes, ext: str, base_url: str) -> StoredAudio:
+def save_audio(config: KesherConfig | dict, data: bytes, ext: str, base_url: str) -> StoredAudio:
     if ext not in ("mp3", "wav"):
         raise ValueError(f"unsupported audio type {ext!r}")
     name = f"{secrets.token_hex(16)}.{ext}"
@@ -52,7 +54,7 @@ def save_audio(config: dict, data: bytes, ext: str, base_url: str) -> StoredAudi
         tmp.write_bytes(data)
         os.replace(tmp, directory / name)  # never serve a half-written file
     except OSError as exc:
-        log.error("cannot store reply audio under %s: %s", config["MEDIA_DIR"], storage_reason(exc))
+        log.error("cannot store reply audio under %s: %s", typed(config).app.media_dir, storage_reason(exc))
         if tmp is not None:
             tmp.unlink(missing_ok=True)  # a partial file would only fill the disk further
         raise
@@ -73,9 +75,10 @@ def is_valid_name(name: str) -> bool:
     return bool(_NAME.match(name))
 
 
-def cleanup(config: dict, retention_hours: float | None = None, now: float | None = None) -> int:
+def cleanup(config: KesherConfig | dict, retention_hours: float | None = None, now: float | None = None) -> int:
     """Delete stored audio older than the retention period; returns how many files went."""
-    hours = float(retention_hours if retention_hours is not None else config.get("VOICE_AUDIO_RETENTION_HOURS") or 72)
+    config = typed(config)
+    hours = float(retention_hours if retention_hours is not None else config.recordings.audio_retention_hours)
     cutoff = (now if now is not None else time.time()) - hours * 3600
     removed = 0
     for entry in voice_dir(config).iterdir():

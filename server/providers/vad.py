@@ -12,6 +12,8 @@ import threading
 
 import numpy as np
 
+from server.config import KesherConfig, typed
+
 log = logging.getLogger(__name__)
 
 WINDOW = 512    # samples at 16 kHz: 32 ms, the window Silero was trained on
@@ -81,8 +83,8 @@ class VoiceActivity:
         return SileroStream(_silero_session()) if self.name == "silero" else EnergyStream()
 
 
-def get_vad(config: dict) -> VoiceActivity:
-    wanted = (config.get("VAD_PROVIDER") or "silero").lower()
+def get_vad(config: KesherConfig | dict) -> VoiceActivity:
+    wanted = typed(config).stream.vad_provider
     if wanted == "energy":
         return VoiceActivity("energy")
     try:

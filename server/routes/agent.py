@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field, WithJsonSchema
 
 from server.authz import auth_required, current_user, roles_required, scoped_business_id
+from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import FieldError, ValidationFailed
 from server.schemas.agent import AgentSettings, AgentSettingsUpdate, TryResult
@@ -55,7 +56,7 @@ def try_agent(query: ScopeQuery, body: TryBody | None):
     """One turn: JSON {"text", "from"} or multipart {audio, from} → transcript, reply, audio_url,
     latencies, providers, fallbacks."""
     business_id = scoped_business_id(query.business_id)
-    base_url = current_app.config.get("HOST") or request.url_root.rstrip("/")
+    base_url = current().app.host or request.url_root.rstrip("/")
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("audio")
         if upload is None:

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, current_app, g, jsonify, request, session
+from flask import Blueprint, g, jsonify, request, session
 from pydantic import BaseModel, Field
 
 from server.authz import auth_required, current_user, start_session
+from server.config import current
 from server.extensions import limiter
 from server.rate_limits import refund_when
 from server.schemas.common import Ok
@@ -53,7 +54,7 @@ def _not_a_failed_login(response) -> bool:
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return current().web.login_rate_limit
 
 
 # Each attempt reserves its slot atomically before the password is checked (server/rate_limits.py):

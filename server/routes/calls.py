@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, current_app, jsonify, send_file
+from flask import Blueprint, jsonify, send_file
 from pydantic import BaseModel, Field
 
 from server.authz import auth_required, scoped_business_id
+from server.config import current
 from server.schemas.calls import CallPage
 from server.schemas.common import binary
 from server.schemas.fields import BusinessIdParam
@@ -43,7 +44,7 @@ def call_recording(call_id: int, query: ScopeQuery):
     """The call's recording (audio/mpeg), fetched from the provider with the account's
     credentials; the provider's URL never reaches the browser. No recording → 404."""
     business_id = scoped_business_id(query.business_id, required=False)
-    audio, mimetype = calls_service.call_recording(business_id, call_id, current_app.config)
+    audio, mimetype = calls_service.call_recording(business_id, call_id, current())
     # conditional: the browser's <audio> asks for byte ranges to seek.
     response = send_file(io.BytesIO(audio), mimetype=mimetype, conditional=True, etag=False, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"

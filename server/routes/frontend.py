@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, abort, send_from_directory
 from werkzeug.routing import PathConverter
 
-from server.config import REPO_ROOT
+from server.config import REPO_ROOT, current
 
 frontend_bp = Blueprint("frontend", __name__)
 
@@ -34,7 +34,7 @@ _NOT_BUILT = """<!doctype html><html lang="he" dir="rtl"><meta charset="utf-8"><
 
 
 def _dist_dir() -> Path:
-    return Path(current_app.config.get("FRONTEND_DIST") or REPO_ROOT / "dist")
+    return Path(current().app.frontend_dist or REPO_ROOT / "dist")
 
 
 def _index():

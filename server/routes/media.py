@@ -7,8 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Blueprint, abort, current_app, send_from_directory
+from flask import Blueprint, abort, send_from_directory
 
+from server.config import current
 from server.providers.storage import is_valid_name, voice_dir
 
 # `flask voice ...` commands live on this blueprint's CLI group.
@@ -26,7 +27,7 @@ def voice_response(filename: str):
 def voice_media(name: str):
     if not is_valid_name(name):
         abort(404)
-    return send_from_directory(voice_dir(current_app.config), name, max_age=3600)
+    return send_from_directory(voice_dir(current()), name, max_age=3600)
 
 
 @media_bp.cli.command("make-welcome")

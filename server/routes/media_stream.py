@@ -12,6 +12,7 @@ import logging
 from flask import Blueprint, Response, current_app, request
 from flask_sock import Sock
 
+from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import Forbidden
 from server.services.voice import twiml
@@ -66,6 +67,6 @@ def media_stream(ws):
 @media_stream_bp.route("/media_stream/ended", methods=["POST"])
 def stream_ended():
     verify_twilio_signature()
-    host = current_app.config.get("HOST") or request.host_url
+    host = current().app.host or request.host_url
     outcome = binding.stream_ended(request.form.to_dict(), host)
     return Response(twiml.render(outcome), mimetype="text/xml", status=200)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, request, session
+from flask import Blueprint, request, session
 from flask_socketio import join_room
 
+from server.config import current
 from server.extensions import socketio
 from server.services import realtime
 from server.authz import session_user
@@ -27,7 +28,7 @@ realtime_bp = Blueprint("realtime", __name__)
 def relay():
     """The job worker's live events when there is no Redis (signed; see services/realtime.py)."""
     realtime.accept_relayed(request.get_data(cache=False), request.headers.get(realtime.RELAY_SIGNATURE_HEADER, ""),
-                            current_app.config["SECRET_KEY"])
+                            current().app.secret_key)
     return ("", 204)
 
 

@@ -5,8 +5,9 @@ before anything is stored (outside production, only once TWILIO_AUTH_TOKEN is se
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
+from server.config import current
 from server.services.voice import calls, turns, twiml
 from server.services.voice.prompts import SAY_LAST_RESORT
 from server.services.voice.stream import binding
@@ -24,7 +25,7 @@ def _twiml(xml: str) -> Response:
 
 def _base_url() -> str:
     """Where Twilio can fetch our audio: HOST, else the URL this request came in on."""
-    return current_app.config.get("HOST") or request.url_root.rstrip("/")
+    return current().app.host or request.url_root.rstrip("/")
 
 
 def _render(outcome: twiml.TurnOutcome) -> Response:
@@ -37,7 +38,7 @@ def incoming_call():
     verify_twilio_signature()
     call = calls.start_call(request.form.to_dict())
     notice, greeting = calls.greeting_for(call)
-    host = (current_app.config.get("HOST") or "").rstrip("/")
+    host = current().app.host
     # voice_mode "stream" (issue 12): the conversation runs over a Media Stream websocket.
     if binding.wants_stream(call):
         return _render(twiml.TurnOutcome(next="stream", stream=binding.stream_target(host or request.host_url, call)))

@@ -11,9 +11,10 @@ import logging
 import time
 from typing import Callable
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from server import json_input
+from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import BadRequest, Forbidden
 from server.services import whatsapp as service
@@ -82,7 +83,7 @@ def meta():
 @whatsapp_webhooks_bp.get("/meta")
 def meta_verify():
     """Meta's subscription handshake: echo hub.challenge when hub.verify_token matches."""
-    expected = current_app.config.get("WHATSAPP_VERIFY_TOKEN") or ""
+    expected = current().whatsapp.verify_token or ""
     given = request.args.get("hub.verify_token", "")
     if request.args.get("hub.mode") != "subscribe" or not expected or not hmac.compare_digest(given, expected):
         log.warning("rejected Meta webhook verification (wrong mode or token)")

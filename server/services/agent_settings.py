@@ -6,8 +6,7 @@ agent uses, and saves through update_business (admin only, audited).
 """
 from __future__ import annotations
 
-from flask import current_app
-
+from server.config import current
 from server.schemas.agent import AGENT_KEYS, AgentSettingsUpdate
 from server.schemas.settings import BusinessSettings, business_settings
 from server.services import businesses
@@ -17,13 +16,13 @@ def effective(settings: BusinessSettings) -> dict:
     """Every agent setting as the agent uses it: the business's value, else the default."""
     from server.services.voice.pipeline import provider_names
 
-    config = current_app.config
+    config = current()
     return {
         "greeting": settings.greeting,
         "hours": settings.hours_value,
         "agent_name": settings.agent_name,
         "agent_instructions": settings.agent_instructions,
-        "turn_limit": settings.resolved_turn_limit(config.get("VOICE_TURN_LIMIT")),
+        "turn_limit": settings.resolved_turn_limit(config.voice.turn_limit),
         "recording_notice": settings.recording_notice,
         "recording_notice_text": settings.notice_text,
         "transfer_number": settings.transfer_number,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from types import SimpleNamespace
 
-from flask import current_app
 from sqlalchemy import select
 
+from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import FieldError, ValidationFailed
 from server.extensions import db
@@ -43,7 +43,7 @@ def try_turn(business_id: int, base_url: str, text: str | None = None, audio: by
     if errors:
         raise ValidationFailed(errors)
 
-    config = current_app.config
+    config = current()
     started = time.perf_counter()
     business = db.session.get(Business, business_id)
     settings = business_settings(business)

@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from server.config import KesherConfig
 from server.error_codes import ErrorCode
 from server.errors import AppError, NotFound
 from server.extensions import db
@@ -19,7 +20,7 @@ from server.tenancy import BusinessScope, in_scope, scope_filter
 log = logging.getLogger(__name__)
 
 
-def call_recording(business_id: BusinessScope, call_id: int, config) -> tuple[bytes, str]:
+def call_recording(business_id: BusinessScope, call_id: int, config: KesherConfig) -> tuple[bytes, str]:
     """The recording's audio and its MIME type. A call outside the scope is a 404 like a
     missing one."""
     call = db.session.get(CallLog, call_id)

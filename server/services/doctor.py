@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
+from server.config import KesherConfig, secret_key_problem, typed
+
 OK, OFFLINE, FALLBACK, WARN, ERROR = "ok", "offline", "fallback", "warn", "error"
 
 
@@ -28,13 +30,13 @@ class Check:
         return asdict(self)
 
 
-# label, config key, default, offline provider, {cloud provider: keys it needs (any one of a tuple)}
+# label, config key, offline provider, {cloud provider: keys it needs (any one of a tuple)}
 PROVIDERS = [
-    ("speech-to-text", "ASR_PROVIDER", "local", "local",
+    ("speech-to-text", "ASR_PROVIDER", "local",
      {"openai": [("OPENAI_API_KEY",)]}),
-    ("reply", "REPLY_PROVIDER", "offline", "offline",
+    ("reply", "REPLY_PROVIDER", "offline",
      {"openai": [("OPENAI_API_KEY",)]}),
-    ("text-to-speech", "TTS_PROVIDER", "espeak", "espeak",
+    ("text-to-speech", "TTS_PROVIDER", "espeak",
      {"openai": [("OPENAI_API_KEY",)], "google": [("GOOGLE_APPLICATION_CREDENTIALS", "GOOGLE_API_KEY")]}),
 ]
 OFFLINE_NAMES = {"local": "local faster-whisper (offline)", "offline": "offline Hebrew responder",
@@ -51,25 +53,21 @@ def safe_url(url: str | None) -> str:
         return "(set, unparsable)"
 
 
-def _set(config: dict, key: str) -> bool:
-    return bool(config.get(key) or os.environ.get(key))
+def _set(config: KesherConfig, key: str) -> bool:
+    return bool(config.value(key) or os.environ.get(key))
 
 
-def _chosen(config: dict, key: str, default: str) -> str:
-    return (config.get(key) or os.environ.get(key) or default).lower()
-
-
-def check_app(config: dict) -> list[Check]:
-    production = config.get("APP_ENV") == "production"
-    checks = [Check("app", "APP_ENV", OK, config.get("APP_ENV", ""))]
-    from server.config import secret_key_problem
-    problem = secret_key_problem(config.get("SECRET_KEY"))
+def check_app(config: KesherConfig | dict) -> list[Check]:
+    config = typed(config)
+    production = config.app.production
+    checks = [Check("app", "APP_ENV", OK, config.app.env)]
+    problem = secret_key_problem(config.app.secret_key)
     if problem:
         checks.append(Check("app", "SECRET_KEY", ERROR if production else WARN, f"weak: {problem}",
                             "generate one: python -c 'import secrets; print(secrets.token_hex(32))'"))
-    elif config.get("SECRET_KEY_FILE"):
+    elif config.secret_key_file:
         checks.append(Check("app", "SECRET_KEY", OK,
-                            f"generated for this install, kept in {config['SECRET_KEY_FILE']}"))
+                            f"generated for this install, kept in {config.secret_key_file}"))
     else:
         checks.append(Check("app", "SECRET_KEY", OK, "set"))
     for key, needs in (("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN"), ("META_ACCESS_TOKEN", "META_APP_SECRET")):
@@ -77,20 +75,20 @@ def check_app(config: dict) -> list[Check]:
             checks.append(Check("app", needs, ERROR if production else WARN, "not set",
                                 f"{key} is set: without {needs} its webhooks are "
                                 + ("refused" if production else "accepted unsigned")))
-    checks.append(Check("app", "HOST", OK if config.get("HOST") else (WARN if production else OFFLINE),
-                        config.get("HOST") or "not set",
-                        "" if config.get("HOST") else "audio links and webhook URLs come from each request"))
-    proxies = int(config.get("TRUSTED_PROXIES") or 0)
+    host = config.app.host
+    checks.append(Check("app", "HOST", OK if host else (WARN if production else OFFLINE), host or "not set",
+                        "" if host else "audio links and webhook URLs come from each request"))
+    proxies = config.web.trusted_proxies
     checks.append(Check("app", "TRUSTED_PROXIES", OK if proxies or not production else WARN, str(proxies),
                         "behind nginx set 1" if not proxies else f"X-Forwarded-* of {proxies} proxy trusted"))
-    secure = bool(config.get("SESSION_COOKIE_SECURE"))
+    secure = config.web.session_cookie_secure
     checks.append(Check("app", "SESSION_COOKIE_SECURE", OK if secure or not production else WARN,
                         str(secure).lower(), "" if secure or not production else "set true behind HTTPS"))
     return checks
 
 
-def check_database(config: dict, db) -> list[Check]:
-    url = config["SQLALCHEMY_DATABASE_URI"]
+def check_database(config: KesherConfig | dict, db) -> list[Check]:
+    url = typed(config).app.database_url
     backend = make_url(url).get_backend_name()
     checks = []
     try:
@@ -133,10 +131,11 @@ def _migration_heads() -> set[str] | None:
         return None
 
 
-def check_redis(config: dict, ping=None) -> list[Check]:
+def check_redis(config: KesherConfig | dict, ping=None) -> list[Check]:
     from server.extensions import huey
 
-    url = config.get("REDIS_URL")
+    config = typed(config)
+    url = config.app.redis_url
     queue = "immediate (in-process, tests)" if huey.immediate else type(huey.storage).__name__
     checks = []
     if not url:
@@ -149,7 +148,7 @@ def check_redis(config: dict, ping=None) -> list[Check]:
                         "" if queue.startswith("Redis") else "huey's SQLite storage (embedded)"))
     checks.append(Check("scale-out", "Socket.IO message queue", OK if url else OFFLINE,
                         "Redis" if url else "in-process", "" if url else "events reach this process's browsers only"))
-    storage = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    storage = config.web.ratelimit_storage_uri
     checks.append(Check("scale-out", "rate limiter storage", OK if not storage.startswith("memory") else OFFLINE,
                         safe_url(storage), "" if not storage.startswith("memory") else "per process"))
     return checks
@@ -185,14 +184,15 @@ def _ffmpeg() -> tuple[bool, str]:
     return (True, found) if found else (False, "ffmpeg not installed: replies are served as WAV (apt-get install ffmpeg)")
 
 
-def _whisper_model(config: dict) -> tuple[bool, str]:
+def _whisper_model(config: KesherConfig | dict) -> tuple[bool, str]:
     from server.providers.asr.whisper_model import assembled_model, installed_packages
-    ref = config.get("WHISPER_MODEL") or ""
+    whisper = typed(config).whisper
+    ref = whisper.model
     if ref:
         if os.path.isdir(ref) and os.path.isfile(os.path.join(ref, "model.bin")):
             return True, f"WHISPER_MODEL {ref}"
         return False, f"WHISPER_MODEL {ref}: no model.bin there"
-    ready = assembled_model(config.get("WHISPER_CACHE_DIR") or "")
+    ready = assembled_model(whisper.cache_dir or "")
     if ready is not None:
         return True, f"base model at {ready}"
     packages = installed_packages()
@@ -214,7 +214,7 @@ def _piper_g2p() -> tuple[bool, str]:
     return True, "piper Nakdimon + Hebrew IPA rules"
 
 
-def probe_engines(config: dict) -> dict[str, tuple[bool, str]]:
+def probe_engines(config: KesherConfig | dict) -> dict[str, tuple[bool, str]]:
     """What each offline engine needs on this machine: (present, detail)."""
     return {"espeak": _espeak_hebrew(), "ffmpeg": _ffmpeg(), "whisper": _whisper_model(config), "g2p": _piper_g2p()}
 
@@ -223,11 +223,12 @@ def probe_engines(config: dict) -> dict[str, tuple[bool, str]]:
 PROVIDER_ENGINE = {"local": "whisper", "espeak": "espeak"}
 
 
-def check_engines(config: dict, engines: dict) -> list[Check]:
+def check_engines(config: KesherConfig | dict, engines: dict) -> list[Check]:
     """A missing engine is a problem: an error when the chosen provider needs it, a warning
     when it only backs up a cloud provider or improves quality (ffmpeg, G2P)."""
-    asr, tts = _chosen(config, "ASR_PROVIDER", "local"), _chosen(config, "TTS_PROVIDER", "espeak")
-    g2p_used = tts == "espeak" and (config.get("ESPEAK_MODE") or "g2p").lower() == "g2p"
+    config = typed(config)
+    asr, tts = config.agent.asr_provider, config.agent.tts_provider
+    g2p_used = tts == "espeak" and config.espeak.mode == "g2p"
     rows = [("espeak-ng (Hebrew voice)", "espeak", tts == "espeak"),
             ("Whisper model (offline speech-to-text)", "whisper", asr == "local"),
             ("ffmpeg (MP3 for Twilio)", "ffmpeg", False),
@@ -244,11 +245,12 @@ def check_engines(config: dict, engines: dict) -> list[Check]:
     return checks
 
 
-def check_providers(config: dict, engines: dict | None = None) -> list[Check]:
+def check_providers(config: KesherConfig | dict, engines: dict | None = None) -> list[Check]:
+    config = typed(config)
     engines = engines if engines is not None else probe_engines(config)
     checks = []
-    for label, key, default, offline, clouds in PROVIDERS:
-        chosen = _chosen(config, key, default)
+    for label, key, offline, clouds in PROVIDERS:
+        chosen = config.value(key)
         engine_ok, engine_detail = engines.get(PROVIDER_ENGINE.get(offline, ""), (True, ""))
         if chosen == offline:
             if engine_ok:
@@ -304,10 +306,11 @@ def check_whatsapp_businesses(db) -> list[Check]:
                   f"{dev} business(es) on the development transport: nothing is delivered" if dev else "")]
 
 
-def check_storage(config: dict) -> list[Check]:
+def check_storage(config: KesherConfig | dict) -> list[Check]:
+    config = typed(config)
     checks = []
     for key, label in (("MEDIA_DIR", "recordings and audio"), ("LOG_DIR", "log files")):
-        path = config.get(key) or ""
+        path = config.value(key) or ""
         try:
             os.makedirs(path, exist_ok=True)
             writable = os.access(path, os.W_OK)
@@ -318,7 +321,8 @@ def check_storage(config: dict) -> list[Check]:
     return checks
 
 
-def run_checks(config: dict, db, redis_ping=None) -> list[Check]:
+def run_checks(config: KesherConfig | dict, db, redis_ping=None) -> list[Check]:
+    config = typed(config)
     engines = probe_engines(config)
     return (check_app(config) + check_database(config, db) + check_redis(config, redis_ping)
             + check_providers(config, engines) + check_engines(config, engines) + check_whatsapp_businesses(db)

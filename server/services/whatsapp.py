@@ -25,11 +25,11 @@ import uuid
 from dataclasses import fields as dataclass_fields, replace
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from server import jobs
+from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from server.extensions import db
@@ -65,10 +65,6 @@ class RejectedInbound(Exception):
         self.code = code
 
 
-def _cfg(key: str):
-    return current_app.config[key]
-
-
 # ---- per-business transport ------------------------------------------------------------
 
 def business_account(business: Business) -> dict:
@@ -81,7 +77,7 @@ def business_account(business: Business) -> dict:
 def transport_state(business_id: int) -> dict:
     """Which transport this business's messages go through, and whether they are delivered."""
     business = _business(business_id)
-    provider, fallback = choose(business.whatsapp_provider, current_app.config, business_account(business))
+    provider, fallback = choose(business.whatsapp_provider, current(), business_account(business))
     return {"business_id": business.id, "configured": business.whatsapp_provider or "dev",
             "provider": provider, "delivers": provider != "dev", "fallback": fallback,
             "warning": None if provider != "dev" else
@@ -194,7 +190,7 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
     business = _business(business_id)
     to_e164 = normalize_phone(to)
     account = business_account(business)
-    provider, fallback = choose(business.whatsapp_provider, current_app.config, account)
+    provider, fallback = choose(business.whatsapp_provider, current(), account)
     flags: dict = {}
     if fallback:
         flags["fallback"] = fallback
@@ -307,7 +303,7 @@ def _outbound(msg: WhatsAppMsg) -> Outbound:
             template = Template(name=row.name, language=row.language, body=row.body,
                                 variables=dict(msg.template_variables or {}),
                                 twilio_content_sid=row.twilio_content_sid, meta_template_name=row.meta_template_name)
-    host = current_app.config.get("HOST") or ""
+    host = current().app.host
     callback = f"{host}/webhook/whatsapp/twilio/status?key={msg.idempotency_key}" if host else None
     return Outbound(key=msg.idempotency_key, to=msg.to_number, sender=msg.from_number, text=msg.body or "",
                     template=template, status_callback=callback,
@@ -329,10 +325,10 @@ def attempt_send(message_id: int, now: datetime | None = None) -> float | None:
     if msg.next_attempt_at and msg.next_attempt_at > now + EARLY_TOLERANCE:
         return None  # a live attempt holds the lease, or a retry is already scheduled
     prev_status, prev_attempts = msg.status, msg.attempts
-    if prev_status == "queued" and prev_attempts >= _cfg("WHATSAPP_MAX_ATTEMPTS"):
+    if prev_status == "queued" and prev_attempts >= current().whatsapp.max_attempts:
         # Out of attempts (a crash may have skipped the check in _attempt_failed): stop here.
         return _give_up(msg, prev_status, prev_attempts, now)
-    lease = now + timedelta(seconds=_cfg("WHATSAPP_SEND_LEASE_SECONDS"))
+    lease = now + timedelta(seconds=current().whatsapp.send_lease_seconds)
     claimed = db.session.execute(
         update(WhatsAppMsg)
         .where(WhatsAppMsg.id == msg.id, WhatsAppMsg.status == prev_status, WhatsAppMsg.attempts == prev_attempts)
@@ -371,7 +367,7 @@ def _send_claimed(msg: WhatsAppMsg, prev_status: str, now: datetime) -> float | 
                                now, keep_sending=False)
     outbound = _outbound(msg)
     try:
-        transport = build_transport(msg.provider, current_app.config)
+        transport = build_transport(msg.provider, current())
     except NotConfigured as exc:
         return _attempt_failed(msg, TransportError(f"{msg.provider} not configured: {exc}", code="config"),
                                now, keep_sending=prev_status == "sending")
@@ -381,7 +377,7 @@ def _send_claimed(msg: WhatsAppMsg, prev_status: str, now: datetime) -> float | 
         wait = _reconcile(msg, transport, outbound, now)
         if wait is not None:
             return wait if wait > 0 else None
-    if msg.attempts > _cfg("WHATSAPP_MAX_ATTEMPTS"):
+    if msg.attempts > current().whatsapp.max_attempts:
         # This claim only reconciled the last allowed attempt; it may not send again.
         return _give_up(msg, "sending", msg.attempts, now)
     try:
@@ -423,7 +419,7 @@ def _reconcile(msg: WhatsAppMsg, transport, outbound: Outbound, now: datetime) -
     deadline_text = (msg.flags or {}).get("reconciling_until")
     deadline = datetime.fromisoformat(deadline_text) if deadline_text else None
     if deadline is None:
-        deadline = now + timedelta(seconds=_cfg("WHATSAPP_RECONCILE_WAIT_SECONDS"))
+        deadline = now + timedelta(seconds=current().whatsapp.reconcile_wait_seconds)
         _merge_flags(msg, {"reconciling_until": deadline.isoformat()})
         log.warning("whatsapp %s: outcome of an interrupted send unknown; waiting for %s's status "
                     "webhook until %s before sending again", msg.id, transport.name, deadline.isoformat())
@@ -438,7 +434,7 @@ def _reconcile(msg: WhatsAppMsg, transport, outbound: Outbound, now: datetime) -
 
 
 def _attempt_failed(msg: WhatsAppMsg, exc: TransportError, now: datetime, keep_sending: bool) -> float | None:
-    max_attempts = _cfg("WHATSAPP_MAX_ATTEMPTS")
+    max_attempts = current().whatsapp.max_attempts
     if not exc.retryable or msg.attempts >= max_attempts:
         reason = exc.text if not exc.retryable else f"gave up after {msg.attempts} attempts: {exc.text}"
         advance_status(msg.id, "failed", now, exc.code, reason)
@@ -447,8 +443,8 @@ def _attempt_failed(msg: WhatsAppMsg, exc: TransportError, now: datetime, keep_s
         log.error("whatsapp %s failed via %s: %s %s", msg.id, msg.provider, exc.code or "", reason)
         realtime.publish(msg.business_id, "whatsapp.status", _status_payload(msg))
         return None
-    base = _cfg("WHATSAPP_RETRY_BASE_SECONDS")
-    delay = min(base * (2 ** (msg.attempts - 1)), _cfg("WHATSAPP_RETRY_MAX_SECONDS"))
+    base = current().whatsapp.retry_base_seconds
+    delay = min(base * (2 ** (msg.attempts - 1)), current().whatsapp.retry_max_seconds)
     db.session.execute(
         update(WhatsAppMsg).where(WhatsAppMsg.id == msg.id, WhatsAppMsg.status == "sending",
                                   WhatsAppMsg.attempts == msg.attempts)

@@ -87,3 +87,72 @@ def test_development_keeps_accepting_a_transport_without_its_secret():
     """Unsigned webhooks stay possible in development: a demo posts them by hand."""
     create_app(make_test_config(APP_ENV="development", TWILIO_ACCOUNT_SID="AC" + "1" * 32,
                                 META_ACCESS_TOKEN="EAAG-meta-token"))
+
+
+# ---- typed configuration (server/config.py groups) ------------------------------------------
+
+def test_a_setting_is_read_from_its_environment_name_into_its_typed_group(monkeypatch):
+    from server.config import load
+    monkeypatch.setenv("VOICE_TURN_LIMIT", "7")
+    monkeypatch.setenv("TTS_PROVIDER", " Google ")
+    monkeypatch.setenv("OPENAI_BASE_URL", "https://llm.example/v1/")
+    config = load(make_test_config())
+    assert config.voice.turn_limit == 7
+    assert config.agent.tts_provider == "google"
+    assert config.openai.base_url == "https://llm.example/v1"
+
+
+def test_an_empty_value_means_the_one_default(monkeypatch):
+    from server.config import load
+    monkeypatch.setenv("ESPEAK_RATE", "")
+    monkeypatch.setenv("WHATSAPP_MAX_ATTEMPTS", "")
+    config = load(make_test_config())
+    assert (config.espeak.rate, config.whatsapp.max_attempts) == (130, 10)
+
+
+def test_a_value_of_the_wrong_type_stops_the_start_naming_the_variable(monkeypatch):
+    from server.config import load
+    monkeypatch.setenv("VOICE_TURN_THREADS", "שמונה")
+    with pytest.raises(ConfigError, match="VOICE_TURN_THREADS"):
+        load(make_test_config())
+
+
+def test_overrides_by_environment_name_beat_the_environment(monkeypatch):
+    from server.config import current
+    monkeypatch.setenv("VOICE_REDIRECT_LIMIT", "5")
+    app = create_app(make_test_config(VOICE_REDIRECT_LIMIT=2))
+    with app.app_context():
+        assert current().voice.redirect_limit == 2
+    assert app.config["VOICE_REDIRECT_LIMIT"] == 2
+
+
+def test_writing_app_config_revalidates_the_typed_model(app, monkeypatch):
+    """Tests set app.config["X"] after the app is built: the typed model follows, both ways."""
+    from server.config import current
+    with app.app_context():
+        before = current().voice.turn_limit
+        with monkeypatch.context() as patch:
+            patch.setitem(app.config, "VOICE_TURN_LIMIT", before + 3)
+            patch.setitem(app.config, "HOST", "https://kesher.example/")
+            assert current().voice.turn_limit == before + 3
+            assert current().app.host == "https://kesher.example"
+        assert current().voice.turn_limit == before and current().app.host == ""
+
+
+def test_a_plain_dict_gives_defaults_for_what_it_does_not_name_not_the_environment(monkeypatch):
+    from server.config import typed
+    monkeypatch.setenv("ESPEAK_RATE", "99")
+    config = typed({"ESPEAK_MODE": "RAW"})
+    assert (config.espeak.mode, config.espeak.rate) == ("raw", 130)
+
+
+def test_providers_receive_their_typed_group():
+    from server.providers.tts import get_tts
+    tts = get_tts({"TTS_PROVIDER": "google", "GOOGLE_TTS_VOICE": "he-IL-Standard-B", "PROVIDER_TIMEOUT": 4})
+    assert (tts.name, tts.voice, tts.timeout) == ("google", "he-IL-Standard-B", 4.0)
+
+
+def test_readme_documents_every_setting():
+    from server.config import ENV_NAMES, REPO_ROOT
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert [name for name in ENV_NAMES if f"`{name}`" not in readme] == []

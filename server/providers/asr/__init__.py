@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
+from server.config import KesherConfig, typed
 from server.providers.errors import ProviderError
 
 REGISTRY = {
@@ -40,22 +41,22 @@ def _load(path: str):
     return getattr(importlib.import_module(module), attr)
 
 
-def get_provider(kind_registry: dict, name: str, config: dict, config_keys: tuple[str, ...]):
-    """One instance per (provider, relevant config) and process: a model loads once."""
+def get_provider(kind_registry: dict, name: str, config: KesherConfig):
+    """One instance per (provider, the typed config groups it reads) and process: a model loads
+    once. A provider class names its groups (`config_groups(config)`) and receives them."""
     if name not in kind_registry:
         raise ProviderError(name, f"unknown provider {name!r}; choose one of {sorted(kind_registry)}")
-    key = (kind_registry[name], tuple(str(config.get(k)) for k in config_keys))
+    cls = _load(kind_registry[name])
+    groups = cls.config_groups(config)
+    key = (kind_registry[name], tuple(group.model_dump_json() for group in groups))
     with _lock:
         instance = _instances.get(key)
         if instance is None:
-            instance = _load(kind_registry[name])(config)
+            instance = cls(*groups)
             _instances[key] = instance
     return instance
 
 
-ASR_CONFIG_KEYS = ("WHISPER_MODEL", "WHISPER_CACHE_DIR", "WHISPER_PROMPT", "OPENAI_API_KEY",
-                   "OPENAI_BASE_URL", "OPENAI_ASR_MODEL", "PROVIDER_TIMEOUT")
-
-
-def get_asr(config: dict, name: str | None = None) -> SpeechToText:
-    return get_provider(REGISTRY, name or config.get("ASR_PROVIDER") or "local", config, ASR_CONFIG_KEYS)
+def get_asr(config: KesherConfig | dict, name: str | None = None) -> SpeechToText:
+    config = typed(config)
+    return get_provider(REGISTRY, name or config.agent.asr_provider, config)

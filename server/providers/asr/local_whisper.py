@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 
+from server.config import KesherConfig, WhisperConfig, typed
 from server.hebrew import normalize_for_search
 from server.providers.asr import Transcript
 from server.providers.errors import ProviderError
@@ -21,10 +22,18 @@ log = logging.getLogger(__name__)
 class LocalWhisper:
     name = "local"
 
-    def __init__(self, config: dict):
-        self.model_ref = config.get("WHISPER_MODEL") or ""
-        self.cache_dir = config.get("WHISPER_CACHE_DIR")
-        self.prompt = config.get("WHISPER_PROMPT") or None
+    @classmethod
+    def config_groups(cls, config: KesherConfig) -> tuple:
+        return (config.whisper,)
+
+    @classmethod
+    def from_config(cls, config: KesherConfig | dict):
+        return cls(*cls.config_groups(typed(config)))
+
+    def __init__(self, whisper: WhisperConfig):
+        self.model_ref = whisper.model
+        self.cache_dir = whisper.cache_dir
+        self.prompt = whisper.prompt or None
         self._model = None
         self._lock = threading.Lock()
         self.load_ms: float | None = None

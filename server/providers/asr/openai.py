@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import requests
 
+from server.config import AgentConfig, KesherConfig, OpenAIConfig, typed
 from server.providers.asr import Transcript
 from server.providers.errors import ProviderError
 from server.providers.http import describe_http_error
@@ -11,11 +12,19 @@ from server.providers.http import describe_http_error
 class OpenAITranscriber:
     name = "openai"
 
-    def __init__(self, config: dict):
-        self.api_key = config.get("OPENAI_API_KEY")
-        self.base_url = (config.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
-        self.model = config.get("OPENAI_ASR_MODEL") or "whisper-1"
-        self.timeout = float(config.get("PROVIDER_TIMEOUT") or 10)
+    @classmethod
+    def config_groups(cls, config: KesherConfig) -> tuple:
+        return (config.openai, config.agent)
+
+    @classmethod
+    def from_config(cls, config: KesherConfig | dict):
+        return cls(*cls.config_groups(typed(config)))
+
+    def __init__(self, openai: OpenAIConfig, agent: AgentConfig):
+        self.api_key = openai.api_key
+        self.base_url = openai.base_url
+        self.model = openai.asr_model
+        self.timeout = float(agent.provider_timeout)
 
     def transcribe(self, audio: bytes, filename: str = "recording.wav") -> Transcript:
         if not self.api_key:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from server.config import KesherConfig, typed
 from server.providers.asr import get_provider
 
 REGISTRY = {
     "offline": "server.providers.reply.offline:OfflineResponder",
     "openai": "server.providers.reply.openai:OpenAIReply",
 }
-REPLY_CONFIG_KEYS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_CHAT_MODEL", "PROVIDER_TIMEOUT")
 
 
 @dataclass
@@ -58,5 +58,6 @@ class ReplyGenerator(Protocol):
     def reply(self, transcript: str, ctx: CallerContext) -> ReplyResult: ...
 
 
-def get_reply(config: dict, name: str | None = None) -> ReplyGenerator:
-    return get_provider(REGISTRY, name or config.get("REPLY_PROVIDER") or "offline", config, REPLY_CONFIG_KEYS)
+def get_reply(config: KesherConfig | dict, name: str | None = None) -> ReplyGenerator:
+    config = typed(config)
+    return get_provider(REGISTRY, name or config.agent.reply_provider, config)

@@ -107,8 +107,9 @@ def _join(parts: list[str]) -> str:
 class OfflineResponder:
     name = "offline"
 
-    def __init__(self, config: dict | None = None):
-        self.config = config or {}
+    @classmethod
+    def config_groups(cls, config) -> tuple:
+        return ()  # rules only: nothing configurable
 
     def reply(self, transcript: str, ctx: CallerContext) -> ReplyResult:
         intents = detect_intents(transcript)

@@ -9,6 +9,7 @@ import json
 
 import requests
 
+from server.config import AgentConfig, KesherConfig, OpenAIConfig, typed
 from server.providers.errors import ProviderError
 from server.providers.http import describe_http_error
 from server.providers.reply import CallerContext, ReplyResult
@@ -71,11 +72,19 @@ SUMMARY_PROMPT = (
 class OpenAIReply:
     name = "openai"
 
-    def __init__(self, config: dict):
-        self.api_key = config.get("OPENAI_API_KEY")
-        self.base_url = (config.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
-        self.model = config.get("OPENAI_CHAT_MODEL") or "gpt-4o-mini"
-        self.timeout = float(config.get("PROVIDER_TIMEOUT") or 10)
+    @classmethod
+    def config_groups(cls, config: KesherConfig) -> tuple:
+        return (config.openai, config.agent)
+
+    @classmethod
+    def from_config(cls, config: KesherConfig | dict):
+        return cls(*cls.config_groups(typed(config)))
+
+    def __init__(self, openai: OpenAIConfig, agent: AgentConfig):
+        self.api_key = openai.api_key
+        self.base_url = openai.base_url
+        self.model = openai.chat_model
+        self.timeout = float(agent.provider_timeout)
 
     def messages(self, transcript: str, ctx: CallerContext) -> list[dict]:
         system = SYSTEM_PROMPT.format(business=ctx.business_name or "", data=context_json(ctx))

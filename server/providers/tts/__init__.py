@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from server.config import KesherConfig, typed
 from server.providers.asr import get_provider
 
 REGISTRY = {
@@ -16,9 +17,6 @@ REGISTRY = {
     "google": "server.providers.tts.google:GoogleTTS",
     "openai": "server.providers.tts.openai:OpenAITTS",
 }
-TTS_CONFIG_KEYS = ("ESPEAK_MODE", "ESPEAK_RATE", "ESPEAK_GAP", "GOOGLE_TTS_BASE", "GOOGLE_API_KEY", "GOOGLE_TTS_VOICE",
-                   "GOOGLE_APPLICATION_CREDENTIALS", "OPENAI_API_KEY", "OPENAI_BASE_URL",
-                   "OPENAI_TTS_MODEL", "OPENAI_TTS_VOICE", "PROVIDER_TIMEOUT")
 MIME = {"mp3": "audio/mpeg", "wav": "audio/wav"}
 
 
@@ -39,5 +37,6 @@ class TextToSpeech(Protocol):
     def synthesize(self, text: str) -> Audio: ...
 
 
-def get_tts(config: dict, name: str | None = None) -> TextToSpeech:
-    return get_provider(REGISTRY, name or config.get("TTS_PROVIDER") or "espeak", config, TTS_CONFIG_KEYS)
+def get_tts(config: KesherConfig | dict, name: str | None = None) -> TextToSpeech:
+    config = typed(config)
+    return get_provider(REGISTRY, name or config.agent.tts_provider, config)

@@ -15,6 +15,7 @@ import logging
 import shutil
 import subprocess
 
+from server.config import AgentConfig, EspeakConfig, KesherConfig, typed
 from server.providers.errors import ProviderError
 from server.providers.tts import Audio
 
@@ -44,12 +45,20 @@ def wav_to_mp3(wav: bytes, timeout: float = 20) -> bytes | None:
 class EspeakTTS:
     name = "espeak"
 
-    def __init__(self, config: dict):
-        self.mode = (config.get("ESPEAK_MODE") or "g2p").lower()
-        self.rate = int(config.get("ESPEAK_RATE") or 130)
-        self.gap = int(config.get("ESPEAK_GAP", 4))
-        self.timeout = float(config.get("PROVIDER_TIMEOUT") or 10) * 2
-        self.encode_mp3 = config.get("ESPEAK_MP3", True)
+    @classmethod
+    def config_groups(cls, config: KesherConfig) -> tuple:
+        return (config.espeak, config.agent)
+
+    @classmethod
+    def from_config(cls, config: KesherConfig | dict):
+        return cls(*cls.config_groups(typed(config)))
+
+    def __init__(self, espeak: EspeakConfig, agent: AgentConfig):
+        self.mode = espeak.mode
+        self.rate = espeak.rate
+        self.gap = espeak.gap
+        self.timeout = float(agent.provider_timeout) * 2
+        self.encode_mp3 = espeak.mp3
 
     def espeak_input(self, text: str) -> str:
         if self.mode == "g2p":

@@ -10,6 +10,7 @@ import binascii
 
 import requests
 
+from server.config import AgentConfig, GoogleConfig, KesherConfig, typed
 from server.providers.errors import ProviderError
 from server.providers.http import describe_http_error
 from server.providers.tts import Audio
@@ -21,12 +22,20 @@ SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 class GoogleTTS:
     name = "google"
 
-    def __init__(self, config: dict):
-        self.base_url = (config.get("GOOGLE_TTS_BASE") or "https://texttospeech.googleapis.com").rstrip("/")
-        self.api_key = config.get("GOOGLE_API_KEY")
-        self.credentials_file = config.get("GOOGLE_APPLICATION_CREDENTIALS")
-        self.voice = config.get("GOOGLE_TTS_VOICE") or "he-IL-Wavenet-A"
-        self.timeout = float(config.get("PROVIDER_TIMEOUT") or 10)
+    @classmethod
+    def config_groups(cls, config: KesherConfig) -> tuple:
+        return (config.google, config.agent)
+
+    @classmethod
+    def from_config(cls, config: KesherConfig | dict):
+        return cls(*cls.config_groups(typed(config)))
+
+    def __init__(self, google: GoogleConfig, agent: AgentConfig):
+        self.base_url = google.tts_base
+        self.api_key = google.api_key
+        self.credentials_file = google.application_credentials
+        self.voice = google.tts_voice
+        self.timeout = float(agent.provider_timeout)
         self._credentials = None
 
     def _auth_headers(self) -> dict:

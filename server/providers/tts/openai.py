@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import requests
 
+from server.config import AgentConfig, KesherConfig, OpenAIConfig, typed
 from server.providers.errors import ProviderError
 from server.providers.http import describe_http_error
 from server.providers.tts import Audio
@@ -11,12 +12,20 @@ from server.providers.tts import Audio
 class OpenAITTS:
     name = "openai"
 
-    def __init__(self, config: dict):
-        self.api_key = config.get("OPENAI_API_KEY")
-        self.base_url = (config.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
-        self.model = config.get("OPENAI_TTS_MODEL") or "gpt-4o-mini-tts"
-        self.voice = config.get("OPENAI_TTS_VOICE") or "alloy"
-        self.timeout = float(config.get("PROVIDER_TIMEOUT") or 10)
+    @classmethod
+    def config_groups(cls, config: KesherConfig) -> tuple:
+        return (config.openai, config.agent)
+
+    @classmethod
+    def from_config(cls, config: KesherConfig | dict):
+        return cls(*cls.config_groups(typed(config)))
+
+    def __init__(self, openai: OpenAIConfig, agent: AgentConfig):
+        self.api_key = openai.api_key
+        self.base_url = openai.base_url
+        self.model = openai.tts_model
+        self.voice = openai.tts_voice
+        self.timeout = float(agent.provider_timeout)
 
     def synthesize(self, text: str) -> Audio:
         if not self.api_key:

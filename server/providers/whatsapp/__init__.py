@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from server.config import KesherConfig, typed
 from server.providers.whatsapp.base import WhatsAppTransport
 from server.providers.whatsapp.dev import DevTransport
 from server.providers.whatsapp.meta import MetaTransport
@@ -26,38 +27,39 @@ class NotConfigured(Exception):
     pass
 
 
-def _dev(config: dict) -> WhatsAppTransport:
+def _dev(config: KesherConfig) -> WhatsAppTransport:
     from server.providers.whatsapp.dev import DevTransport
     return DevTransport()
 
 
-def _twilio(config: dict) -> WhatsAppTransport:
-    missing = [k for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN") if not config.get(k)]
+def _twilio(config: KesherConfig) -> WhatsAppTransport:
+    twilio = config.twilio
+    missing = [k for k, v in (("TWILIO_ACCOUNT_SID", twilio.account_sid), ("TWILIO_AUTH_TOKEN", twilio.auth_token))
+               if not v]
     if missing:
         raise NotConfigured("missing " + ", ".join(missing))
     from server.providers.whatsapp.twilio import TwilioTransport
-    return TwilioTransport(config["TWILIO_ACCOUNT_SID"], config["TWILIO_AUTH_TOKEN"],
-                           config.get("TWILIO_API_BASE") or "https://api.twilio.com",
-                           timeout=float(config.get("WHATSAPP_HTTP_TIMEOUT") or 15))
+    return TwilioTransport(twilio.account_sid, twilio.auth_token, twilio.api_base,
+                           timeout=float(config.whatsapp.http_timeout))
 
 
-def _meta(config: dict) -> WhatsAppTransport:
-    if not config.get("META_ACCESS_TOKEN"):
+def _meta(config: KesherConfig) -> WhatsAppTransport:
+    meta = config.meta
+    if not meta.access_token:
         raise NotConfigured("missing META_ACCESS_TOKEN")
     from server.providers.whatsapp.meta import MetaTransport
-    return MetaTransport(config["META_ACCESS_TOKEN"], config.get("META_GRAPH_BASE") or "https://graph.facebook.com",
-                         config.get("META_GRAPH_VERSION") or "v21.0",
-                         timeout=float(config.get("WHATSAPP_HTTP_TIMEOUT") or 15))
+    return MetaTransport(meta.access_token, meta.graph_base, meta.graph_version,
+                         timeout=float(config.whatsapp.http_timeout))
 
 
-REGISTRY: dict[str, Callable[[dict], WhatsAppTransport]] = {"dev": _dev, "twilio": _twilio, "meta": _meta}
+REGISTRY: dict[str, Callable[[KesherConfig], WhatsAppTransport]] = {"dev": _dev, "twilio": _twilio, "meta": _meta}
 
 
-def build_transport(name: str, config: dict) -> WhatsAppTransport:
+def build_transport(name: str, config: KesherConfig | dict) -> WhatsAppTransport:
     builder = REGISTRY.get(name)
     if builder is None:
         raise NotConfigured(f"unknown WhatsApp provider {name!r}")
-    return builder(config)
+    return builder(typed(config))
 
 
 def transport_class(name: str) -> type[WhatsAppTransport]:
@@ -75,7 +77,7 @@ def account_problem(name: str, account: dict) -> str | None:
     return None
 
 
-def choose(wanted: str | None, config: dict, account: dict) -> tuple[str, str | None]:
+def choose(wanted: str | None, config: KesherConfig | dict, account: dict) -> tuple[str, str | None]:
     """(provider name to use, fallback reason or None)."""
     wanted = wanted or "dev"
     if wanted == "dev":

@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import current_app
 from sqlalchemy import select
 
 from server import jobs
+from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import Conflict, FieldError, ValidationFailed
 from server.extensions import db
@@ -70,7 +70,7 @@ def erase_customer(business_id: BusinessScope, customer_id: int, reason: str) ->
     counts = {"calls": 0, "turns": 0, "whatsapp_messages": 0, "whatsapp_cancelled": 0, "tasks": 0, "contracts": 0,
               "draft_invoices_deleted": 0, "invoices_kept": 0, "exports": 0, "audio_files": 0}
 
-    local_files, remote_recordings = media.call_audio(data.calls, current_app.config["MEDIA_DIR"])
+    local_files, remote_recordings = media.call_audio(data.calls, current().app.media_dir)
 
     for call in data.calls:
         counts["calls"] += 1
@@ -200,7 +200,7 @@ def delete_remote_recordings(business_id: int | None, customer_id: int | None, u
     outcome = {"deleted": 0, "already_gone": 0, "failed": 0, "reasons": []}
     for url in urls:
         try:
-            result = delete_recording(url, current_app.config)
+            result = delete_recording(url, current())
             outcome["already_gone" if result == "already gone" else "deleted"] += 1
         except ProviderError as exc:
             outcome["failed"] += 1

@@ -21,11 +21,11 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
-from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from server import jobs
+from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import AppError, Forbidden, NotFound
 from server.extensions import db
@@ -41,8 +41,6 @@ log = logging.getLogger(__name__)
 
 _SALT = "kesher.export-download"
 OPEN_STATUSES = ("queued", "running")
-STUCK_MINUTES = 15
-MAX_REQUEUES = 3
 
 
 class Gone(AppError):
@@ -52,7 +50,7 @@ class Gone(AppError):
 
 
 def export_dir() -> Path:
-    path = Path(current_app.config["EXPORT_DIR"])
+    path = Path(current().export.dir)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -139,7 +137,7 @@ def build_export(export_id: int) -> DataExport | None:
     export.size_bytes = target.stat().st_size
     export.summary = summary
     export.finished_at = utcnow()
-    export.expires_at = export.finished_at + timedelta(hours=current_app.config["EXPORT_RETENTION_HOURS"])
+    export.expires_at = export.finished_at + timedelta(hours=current().export.retention_hours)
     audit.record("export", "customer", export.customer_id, business_id=export.business_id,
                  actor=_requester(export),
                  details={"export_id": export.id, "stage": "built", "size_bytes": export.size_bytes,
@@ -154,9 +152,9 @@ def sweep_stuck_exports(now=None) -> dict:
     """Re-queue exports whose build was lost (idle in queued/running longer than
     EXPORT_STUCK_MINUTES); fail one lost more than EXPORT_MAX_REQUEUES times."""
     now = now or utcnow()
-    config = current_app.config
-    cutoff = now - timedelta(minutes=config.get("EXPORT_STUCK_MINUTES", STUCK_MINUTES))
-    limit = config.get("EXPORT_MAX_REQUEUES", MAX_REQUEUES)
+    export_config = current().export
+    cutoff = now - timedelta(minutes=export_config.stuck_minutes)
+    limit = export_config.max_requeues
     stuck = db.session.execute(select(DataExport.id, DataExport.summary).where(
         DataExport.status.in_(OPEN_STATUSES), DataExport.updated_at < cutoff).order_by(DataExport.id)).all()
     db.session.commit()
@@ -201,11 +199,11 @@ def _write_zip(export: DataExport, path: Path) -> dict:
     from server.providers.errors import ProviderError
     from server.providers.recordings import download_recording
 
-    config = current_app.config
+    config = current()
     customer = get_customer(export.business_id, export.customer_id)
     data = scope.collect(customer)
     business = db.session.get(Business, export.business_id)
-    local, remote = media.call_audio(data.calls, config["MEDIA_DIR"])
+    local, remote = media.call_audio(data.calls, config.app.media_dir)
     summary = {"calls": len(data.calls), "turns": sum(len(c.turns) for c in data.calls),
                "whatsapp_messages": len(data.messages), "tasks": len(data.tasks),
                "invoices": len(data.invoices), "contracts": len(data.contracts), "audio_files": 0}
@@ -256,7 +254,7 @@ def _write_zip(export: DataExport, path: Path) -> dict:
 # ---- the download link -------------------------------------------------------------------
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return URLSafeTimedSerializer(current().app.secret_key, salt=_SALT)
 
 
 def download_token(export: DataExport) -> str:
@@ -273,7 +271,7 @@ def open_download(business_id: BusinessScope, export_id: int, token: str) -> tup
     """The ZIP's path and download name, for a valid unexpired link (audited)."""
     export = get_export(business_id, export_id)
     try:
-        data = _serializer().loads(token or "", max_age=current_app.config["EXPORT_LINK_TTL_SECONDS"])
+        data = _serializer().loads(token or "", max_age=current().export.link_ttl_seconds)
     except SignatureExpired:
         raise Gone("link expired", code=ErrorCode.LINK_EXPIRED) from None
     except BadSignature:

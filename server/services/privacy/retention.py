@@ -19,10 +19,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, or_, select
 
 from server import jobs
+from server.config import current
 from server.extensions import db
 from server.models import Business, CallLog, CallTurn, WhatsAppMsg
 from server.models.base import utcnow
@@ -54,7 +54,7 @@ def purge_business(business_id: int | None, settings: BusinessSettings | dict | 
     days = retention_days(settings)
     cutoff = {key: now - timedelta(days=value) for key, value in days.items()}
     counts = {"recordings": 0, "transcripts": 0, "messages": 0, "call_numbers": 0, "audio_files": 0}
-    media_dir = current_app.config["MEDIA_DIR"]
+    media_dir = current().app.media_dir
 
     calls = db.session.scalars(_calls_before(business_id, cutoff["recordings_days"])
                                .where(or_(CallLog.recording_url.is_not(None),

@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 import re
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from server import jobs
+from server.config import current
 from server.extensions import db
 from server.models import CallLog
 from server.models.base import utcnow
@@ -160,7 +160,7 @@ def make_welcome(path: str, text: str = WELCOME_TEXT, provider: str | None = Non
     from server.providers.tts import get_tts
     from server.providers.tts.espeak import wav_to_mp3
 
-    spoken = get_tts(current_app.config, provider).synthesize(text)
+    spoken = get_tts(current(), provider).synthesize(text)
     data = spoken.data if spoken.ext == "mp3" else wav_to_mp3(spoken.data)
     if not data:
         raise RuntimeError("MP3 encoding needs ffmpeg (apt-get install ffmpeg)")
@@ -172,7 +172,7 @@ def make_welcome(path: str, text: str = WELCOME_TEXT, provider: str | None = Non
 
 def cleanup_audio() -> int:
     from server.providers.storage import cleanup
-    removed = cleanup(current_app.config)
+    removed = cleanup(current())
     log.info("removed %d voice audio files past retention", removed)
     return removed
 

@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from server.config import KesherConfig, typed
 from server.providers.errors import ProviderError
 from server.providers.reply import CallerContext
 from server.schemas.settings import BusinessSettings, as_settings
@@ -50,12 +51,13 @@ def add_fallback(result: TurnResult, stage: str, reason: str, label: str | None 
     log.warning("%s: %s fell back (%s)", label or "turn", stage, reason)
 
 
-def provider_names(config: dict, settings: BusinessSettings | dict | None) -> dict:
+def provider_names(config: KesherConfig | dict, settings: BusinessSettings | dict | None) -> dict:
     """The business's choice (settings.providers) over the deployment's defaults."""
     chosen = as_settings(settings).providers
-    return {"asr": chosen.asr or config.get("ASR_PROVIDER") or "local",
-            "reply": chosen.reply or config.get("REPLY_PROVIDER") or "offline",
-            "tts": chosen.tts or config.get("TTS_PROVIDER") or "espeak"}
+    agent = typed(config).agent
+    return {"asr": chosen.asr or agent.asr_provider,
+            "reply": chosen.reply or agent.reply_provider,
+            "tts": chosen.tts or agent.tts_provider}
 
 
 def transcribe(config: dict, audio: bytes, result: TurnResult, names: dict, filename: str = "recording.mp3",
@@ -106,7 +108,7 @@ def answer(config: dict, transcript: str, ctx: CallerContext, result: TurnResult
         if result.providers["reply"] != "offline":
             # The offline responder needs no network: it answers when the cloud cannot.
             try:
-                reply = OfflineResponder(config).reply(transcript, ctx)
+                reply = OfflineResponder().reply(transcript, ctx)
                 result.providers["reply"] = "offline"
             except Exception as inner:  # noqa: BLE001
                 log.exception("%s: offline responder crashed", label or "turn")

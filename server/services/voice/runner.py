@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from server import jobs
+from server.config import current
 from server.extensions import db
 from server.models import CallTurn
 from server.models.base import utcnow
@@ -33,13 +34,13 @@ def _pool() -> ThreadPoolExecutor:
     global _executor
     with _executor_lock:
         if _executor is None:
-            workers = int(current_app.config.get("VOICE_TURN_THREADS") or 8)
+            workers = current().voice.turn_threads
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="voice-turn")
         return _executor
 
 
 def stale_seconds() -> float:
-    return float(current_app.config.get("VOICE_TURN_STALE_SECONDS") or 90)
+    return current().voice.turn_stale_seconds
 
 
 def claim_turn(turn_id: int) -> bool:

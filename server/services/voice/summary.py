@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from flask import current_app
-
+from server.config import current
 from server.extensions import db
 from server.models import CallLog
 from server.providers.errors import ProviderError
@@ -64,14 +63,14 @@ def summarize_call(call_id: int) -> dict | None:
     turns = len(call.turns)
     if call.summary and state.get("summary_turns") == turns and state.get("summary_transfer") == state.get("transfer"):
         return {"summary": call.summary, "intent": call.intent}
-    config = current_app.config
+    config = current()
     summary, intent = offline_summary(call)
     provider, fallback = "offline", None
     names = provider_names(config, business_settings(call))
     if names["reply"] == "openai" and any(t.transcript for t in call.turns):
         from server.providers.reply.openai import OpenAIReply
         try:
-            cloud = OpenAIReply(config).summarize(
+            cloud = OpenAIReply.from_config(config).summarize(
                 [{"caller": t.transcript or "", "agent": t.reply or ""} for t in call.turns if t.transcript])
             summary, intent, provider = cloud["summary"], cloud["intent"], "openai"
         except ProviderError as exc:

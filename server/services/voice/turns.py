@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from server import jobs
+from server.config import KesherConfig, current
 from server.extensions import db
 from server.models import CallLog, CallTurn
 from server.providers.errors import ProviderError
@@ -70,7 +70,7 @@ def _new_turn(call: CallLog, **fields) -> CallTurn:
 
 
 def _handle_recording(form: dict, base_url: str) -> TurnOutcome:
-    config = current_app.config
+    config = current()
     started = time.perf_counter()
     call = get_or_create_call(form)
     db.session.commit()  # the call exists before the slow work; no write lock is held meanwhile
@@ -99,7 +99,7 @@ def _handle_recording(form: dict, base_url: str) -> TurnOutcome:
         call.recording_url = recording_url
     db.session.commit()
     turn_id = turn.id
-    deadline = float(config.get("VOICE_TURN_DEADLINE") or 9)
+    deadline = config.voice.turn_deadline
     if not runner.run_with_deadline(turn_id, started, deadline, _runs(turn_id, base_url, started)):
         log.info("call %s turn %s: not ready after %.1f s, holding", call.call_sid, turn_id, deadline)
         runner.schedule_guard(turn_id, base_url)
@@ -108,7 +108,7 @@ def _handle_recording(form: dict, base_url: str) -> TurnOutcome:
     return outcome_for(db.session.get(CallTurn, turn_id), end_requested)
 
 
-def run_stages(config: dict, recording_url: str, call: CallLog | None, settings: BusinessSettings, base_url: str):
+def run_stages(config: KesherConfig, recording_url: str, call: CallLog | None, settings: BusinessSettings, base_url: str):
     """download → transcribe → answer → speak for one recording (see pipeline.py)."""
     from server.providers.recordings import download_recording
 
@@ -166,7 +166,7 @@ def process_turn(turn_id: int, base_url: str, started: float | None = None) -> b
     turn = db.session.get(CallTurn, turn_id)
     call = turn.call
     try:
-        result = run_stages(current_app.config, turn.recording_url or "", call, business_settings(call), base_url)
+        result = run_stages(current(), turn.recording_url or "", call, business_settings(call), base_url)
     except Exception:  # noqa: BLE001 - the caller must hear something, and the turn must not stay pending
         log.exception("call %s turn %s failed", call.call_sid, turn_id)
         db.session.rollback()
@@ -211,7 +211,7 @@ def outcome_for(turn: CallTurn, end_requested: bool = False) -> TurnOutcome:
         outcome.say = _say_for(turn)
     settings = business_settings(call)
     directive = policy.after_turn(turn.intents, turn.index + 1,
-                                  policy.turn_limit(settings, current_app.config.get("VOICE_TURN_LIMIT")),
+                                  policy.turn_limit(settings, current().voice.turn_limit),
                                   end_requested=end_requested, replied=bool(turn.reply))
     if directive is None:
         return outcome
@@ -239,12 +239,12 @@ def turn_result(form: dict, turn_id: int, attempt: int, end_requested: bool, bas
 
 
 def _turn_result(form: dict, turn_id: int, attempt: int, end_requested: bool, base_url: str) -> TurnOutcome:
-    config = current_app.config
+    config = current()
     turn = db.session.get(CallTurn, turn_id)
     if turn is None or turn.call.call_sid != (form.get("CallSid") or "").strip():
         return TurnOutcome(say=SAY_LAST_RESORT)
     if turn.status in PENDING:
-        wait = float(config.get("VOICE_HOLD_WAIT") or config.get("VOICE_TURN_DEADLINE") or 9)
+        wait = config.voice.hold_wait
         if turn.status == "pending" or runner.is_stale(turn):
             # Nobody is working on it (the process that took the call died): run it here.
             log.warning("call %s turn %s: taken over by the redirect", turn.call.call_sid, turn_id)
@@ -255,7 +255,7 @@ def _turn_result(form: dict, turn_id: int, attempt: int, end_requested: bool, ba
         db.session.expire_all()
         turn = db.session.get(CallTurn, turn_id)
     if turn.status in PENDING:
-        limit = int(config.get("VOICE_REDIRECT_LIMIT") or 3)
+        limit = config.voice.redirect_limit
         if attempt < limit:
             return hold_outcome(turn_id, attempt + 1, end_requested)
         turn.fallbacks = list(turn.fallbacks or []) + [
@@ -341,7 +341,7 @@ def transcribe_message(turn_id: int, task_id: int) -> str | None:
     task = db.session.get(Task, task_id)
     if turn is None or task is None or not turn.recording_url:
         return None
-    config = current_app.config
+    config = current()
     started = time.perf_counter()
     result = pipeline.TurnResult()
     t = time.perf_counter()

@@ -28,7 +28,7 @@ def hebrew_speech(text: str, rate: int | None = None) -> bytes:
     if key not in _speech_cache:
         from server.providers.tts.espeak import EspeakTTS
         from server.providers import phone_audio as audio
-        pcm, sr = audio.wav_to_pcm(EspeakTTS({"ESPEAK_RATE": rate} if rate else {}).wav(text))
+        pcm, sr = audio.wav_to_pcm(EspeakTTS.from_config({"ESPEAK_RATE": rate} if rate else {}).wav(text))
         _speech_cache[key] = audio.to_phone(trim_silence(pcm, sr), sr)
     return _speech_cache[key]
 

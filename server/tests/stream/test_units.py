@@ -142,7 +142,7 @@ def test_a_plain_http_get_of_the_websocket_url_is_not_a_conversation(client):
 # ---- OpenAI streaming adapter against a local server speaking its SSE format ---------------
 
 def _adapter(url):
-    return OpenAIStreamingReply({"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": url, "PROVIDER_TIMEOUT": 3})
+    return OpenAIStreamingReply.from_config({"OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": url, "PROVIDER_TIMEOUT": 3})
 
 
 def test_openai_stream_yields_the_reply_as_it_arrives():
@@ -177,7 +177,7 @@ def test_openai_stream_failures_are_provider_errors(kwargs, reason):
 
 def test_openai_stream_without_a_key_is_refused_before_any_request():
     with pytest.raises(ProviderError, match="OPENAI_API_KEY"):
-        list(OpenAIStreamingReply({}).stream("שלום", CallerContext()))
+        list(OpenAIStreamingReply.from_config({}).stream("שלום", CallerContext()))
 
 
 @pytest.mark.parametrize("provider", ["silero", "energy"])

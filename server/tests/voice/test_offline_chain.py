@@ -38,7 +38,7 @@ def _sqlite_lane_only(app):
 def phone_recording(text: str) -> bytes:
     """What Twilio would hand us: the caller's speech as an 8 kHz mono MP3."""
     from server.providers.tts.espeak import EspeakTTS
-    wav = EspeakTTS({"ESPEAK_MODE": "g2p", "ESPEAK_RATE": 130}).wav(text)
+    wav = EspeakTTS.from_config({"ESPEAK_MODE": "g2p", "ESPEAK_RATE": 130}).wav(text)
     return subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
                            "-ar", "8000", "-ac", "1", "-codec:a", "libmp3lame", "-b:a", "32k", "-f", "mp3", "pipe:1"],
                           input=wav, capture_output=True, check=True).stdout

@@ -139,8 +139,8 @@ def test_espeak_speaks_hebrew_as_mp3(mode):
 def test_espeak_word_gap_pauses_between_words():
     from server.providers.tts.espeak import EspeakTTS
     text = "מה המצב של ההזמנה שלי"
-    tight = EspeakTTS({"ESPEAK_MODE": "raw", "ESPEAK_GAP": 0}).wav(text)
-    default = EspeakTTS({"ESPEAK_MODE": "raw"}).wav(text)
+    tight = EspeakTTS.from_config({"ESPEAK_MODE": "raw", "ESPEAK_GAP": 0}).wav(text)
+    default = EspeakTTS.from_config({"ESPEAK_MODE": "raw"}).wav(text)
     assert len(default) > len(tight) + 4 * 0.04 * 22050 * 2  # 4 gaps of 40 ms, 22 kHz 16-bit
 
 

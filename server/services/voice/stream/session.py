@@ -24,6 +24,7 @@ from collections import deque
 
 import numpy as np
 
+from server.config import typed
 from server.json_input import loads as loads_untrusted, unstorable_fields
 from server.providers import phone_audio as audio
 from server.schemas.settings import BusinessSettings, as_settings
@@ -46,9 +47,9 @@ class StreamSession:
         self.ws = ws
         self.app = app
         self.config = app.config
-        self.idle_seconds = float(self.config.get("STREAM_IDLE_SECONDS") or 20)
-        context = self.config.get("STREAM_ASR_CONTEXT_S")
-        self.asr_context_s = 3.0 if context is None else float(context)
+        stream = typed(self.config).stream
+        self.idle_seconds = stream.idle_seconds
+        self.asr_context_s = stream.asr_context_s
         self.send_lock = threading.Lock()
         self.lock = threading.RLock()
         self.closed = False

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from server.config import typed
 from server.extensions import db
 from server.models import CallLog, CallTurn
 from server.providers import phone_audio as audio
@@ -190,11 +191,11 @@ def _reply_sentences(config, job: Job, ctx, transcript: str, reply_name: str | N
     from server.providers.reply import get_reply
     from server.providers.reply.offline import OfflineResponder
 
-    name = reply_name or config.get("REPLY_PROVIDER") or "offline"
+    name = reply_name or typed(config).agent.reply_provider
     started = time.perf_counter()
     if name == "openai":
         from server.providers.reply.openai_stream import OpenAIStreamingReply
-        generator = OpenAIStreamingReply(config)
+        generator = OpenAIStreamingReply.from_config(config)
         job.reply_provider = "openai"
         splitter = SentenceSplitter()
         text = ""
@@ -225,7 +226,7 @@ def _reply_sentences(config, job: Job, ctx, transcript: str, reply_name: str | N
     except ProviderError as exc:
         job.fallback("reply", exc.reason)
         try:
-            result = OfflineResponder(config).reply(transcript, ctx)
+            result = OfflineResponder().reply(transcript, ctx)
             job.reply_provider = "offline"
         except Exception as inner:  # noqa: BLE001
             job.fallback("reply", f"offline: {inner.__class__.__name__}")
@@ -288,7 +289,7 @@ def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink, sett
                 # The reply was spoken: a goodbye needs no second one.
                 job.directive = policy.after_turn(
                     result.intents, (job.index or 0) + 1,
-                    policy.turn_limit(settings, config.get("VOICE_TURN_LIMIT")))
+                    policy.turn_limit(settings, typed(config).voice.turn_limit))
             job.all_sent = True
             sink.sent_all(job)
         except (Cancelled, StreamGone):
