@@ -60,6 +60,11 @@ def _lower(value: str) -> str:
     return value.strip().lower()
 
 
+def _no_trailing_slash(value: str | None) -> str | None:
+    """URLs are joined with "/path": "https://host/" + "/path" would double the slash."""
+    return value.rstrip("/") if value is not None else None
+
+
 _READ_ENV: ContextVar[bool] = ContextVar("kesher_config_read_env", default=True)
 
 
@@ -99,10 +104,7 @@ class AppConfig(Group):
 
     _env = field_validator("env")(_lower)
 
-    @field_validator("realtime_relay_url", "host")
-    @classmethod
-    def _no_trailing_slash(cls, value: str | None) -> str | None:
-        return value.rstrip("/") if value is not None else None
+    _urls = field_validator("realtime_relay_url", "host")(_no_trailing_slash)
 
     @field_validator("log_level")
     @classmethod
@@ -162,10 +164,7 @@ class OpenAIConfig(Group):
     tts_model: str = setting("OPENAI_TTS_MODEL", "gpt-4o-mini-tts")
     tts_voice: str = setting("OPENAI_TTS_VOICE", "alloy")
 
-    @field_validator("base_url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    _urls = field_validator("base_url")(_no_trailing_slash)
 
 
 class GoogleConfig(Group):
@@ -174,10 +173,7 @@ class GoogleConfig(Group):
     tts_base: str = setting("GOOGLE_TTS_BASE", "https://texttospeech.googleapis.com")
     tts_voice: str = setting("GOOGLE_TTS_VOICE", "he-IL-Wavenet-A")
 
-    @field_validator("tts_base")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
+    _urls = field_validator("tts_base")(_no_trailing_slash)
 
 
 class AgentConfig(Group):

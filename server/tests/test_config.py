@@ -156,3 +156,12 @@ def test_readme_documents_every_setting():
     from server.config import ENV_NAMES, REPO_ROOT
     readme = (REPO_ROOT / "README.md").read_text()
     assert [name for name in ENV_NAMES if f"`{name}`" not in readme] == []
+
+
+@pytest.mark.parametrize("name, group, field", [("HOST", "app", "host"), ("OPENAI_BASE_URL", "openai", "base_url"),
+                                                ("GOOGLE_TTS_BASE", "google", "tts_base"),
+                                                ("REALTIME_RELAY_URL", "app", "realtime_relay_url")])
+def test_a_base_url_loses_its_trailing_slash_so_joined_paths_have_one(name, group, field):
+    from server.config import typed
+    config = typed({name: "https://example.test/base/"})
+    assert getattr(getattr(config, group), field) == "https://example.test/base"

@@ -11,7 +11,8 @@ import logging
 import threading
 import time
 
-from server.config import KesherConfig, WhisperConfig, typed
+from server.config import KesherConfig, WhisperConfig
+from server.providers.configured import Configured
 from server.hebrew import normalize_for_search
 from server.providers.asr import Transcript
 from server.providers.errors import ProviderError
@@ -19,16 +20,12 @@ from server.providers.errors import ProviderError
 log = logging.getLogger(__name__)
 
 
-class LocalWhisper:
+class LocalWhisper(Configured):
     name = "local"
 
     @classmethod
     def config_groups(cls, config: KesherConfig) -> tuple:
         return (config.whisper,)
-
-    @classmethod
-    def from_config(cls, config: KesherConfig | dict):
-        return cls(*cls.config_groups(typed(config)))
 
     def __init__(self, whisper: WhisperConfig):
         self.model_ref = whisper.model

@@ -15,7 +15,8 @@ import logging
 import shutil
 import subprocess
 
-from server.config import AgentConfig, EspeakConfig, KesherConfig, typed
+from server.config import AgentConfig, EspeakConfig, KesherConfig
+from server.providers.configured import Configured
 from server.providers.errors import ProviderError
 from server.providers.tts import Audio
 
@@ -42,16 +43,12 @@ def wav_to_mp3(wav: bytes, timeout: float = 20) -> bytes | None:
     return result.stdout if result.returncode == 0 and result.stdout else None
 
 
-class EspeakTTS:
+class EspeakTTS(Configured):
     name = "espeak"
 
     @classmethod
     def config_groups(cls, config: KesherConfig) -> tuple:
         return (config.espeak, config.agent)
-
-    @classmethod
-    def from_config(cls, config: KesherConfig | dict):
-        return cls(*cls.config_groups(typed(config)))
 
     def __init__(self, espeak: EspeakConfig, agent: AgentConfig):
         self.mode = espeak.mode

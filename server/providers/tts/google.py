@@ -10,7 +10,8 @@ import binascii
 
 import requests
 
-from server.config import AgentConfig, GoogleConfig, KesherConfig, typed
+from server.config import AgentConfig, GoogleConfig, KesherConfig
+from server.providers.configured import Configured
 from server.providers.errors import ProviderError
 from server.providers.http import describe_http_error
 from server.providers.tts import Audio
@@ -19,16 +20,12 @@ from server.providers.tts.openai import _looks_like_mp3
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
-class GoogleTTS:
+class GoogleTTS(Configured):
     name = "google"
 
     @classmethod
     def config_groups(cls, config: KesherConfig) -> tuple:
         return (config.google, config.agent)
-
-    @classmethod
-    def from_config(cls, config: KesherConfig | dict):
-        return cls(*cls.config_groups(typed(config)))
 
     def __init__(self, google: GoogleConfig, agent: AgentConfig):
         self.base_url = google.tts_base

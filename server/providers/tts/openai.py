@@ -3,22 +3,19 @@ from __future__ import annotations
 
 import requests
 
-from server.config import AgentConfig, KesherConfig, OpenAIConfig, typed
+from server.config import AgentConfig, KesherConfig, OpenAIConfig
+from server.providers.configured import Configured
 from server.providers.errors import ProviderError
 from server.providers.http import describe_http_error
 from server.providers.tts import Audio
 
 
-class OpenAITTS:
+class OpenAITTS(Configured):
     name = "openai"
 
     @classmethod
     def config_groups(cls, config: KesherConfig) -> tuple:
         return (config.openai, config.agent)
-
-    @classmethod
-    def from_config(cls, config: KesherConfig | dict):
-        return cls(*cls.config_groups(typed(config)))
 
     def __init__(self, openai: OpenAIConfig, agent: AgentConfig):
         self.api_key = openai.api_key
