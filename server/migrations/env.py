@@ -45,8 +45,8 @@ target_db = current_app.extensions['migrate'].db
 # Database objects that live outside the models, created by hand-written migrations:
 # autogenerate must neither drop them nor propose them (0002_crm_search).
 UNMODELLED_TABLES = {"customer_day_count"}
-UNMODELLED_TABLE_PREFIXES = ("customer_fts",)  # the FTS5 table and its shadow tables
-UNMODELLED_INDEXES = {"ix_customer_search_trgm"}
+UNMODELLED_TABLE_PREFIXES = ("customer_fts", "knowledge_fts")  # the FTS5 tables and their shadow tables
+UNMODELLED_INDEXES = {"ix_customer_search_trgm", "ix_knowledge_passage_tsv"}  # 0005_knowledge too
 
 
 def include_object(obj, name, type_, reflected, compare_to):

@@ -423,6 +423,12 @@ export const errorTexts: Record<string, string> = {
   file_rows_rejected: '{rejected} מתוך {total} שורות נדחו; שום דבר לא יובא',
   reject_or_skip: 'ערך לא חוקי',
   event_fields_required: 'חסרים שדות באירוע',
+  file_required: 'יש לבחור קובץ',
+  file_too_large: 'הקובץ גדול מדי: עד {max_mb} MB',
+  unsupported_document_type: 'אפשר להעלות PDF, ‏DOCX או קובץ טקסט',
+  document_unreadable: 'לא הצלחנו לקרוא את הקובץ (פגום או מוגן בסיסמה)',
+  document_no_text: 'לא נמצא טקסט בקובץ (אולי זה מסמך סרוק)',
+  question_required: 'יש לכתוב שאלה',
 }
 
 export type ErrorParams = Record<string, unknown>

@@ -1,0 +1,91 @@
+"""Retrieval: the passages of one business that best answer a Hebrew question.
+
+SQLite ranks with FTS5's BM25 over knowledge_fts; PostgreSQL with ts_rank over the GIN
+index on to_tsvector('simple', search_text) (0005_knowledge). Both see the same words: the
+passage's index_text and the question's query_forms (text.py). Scoping is one business id,
+always: there is no "every business" search.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, text
+
+from server.extensions import db
+from server.models import KnowledgePassage
+from server.services.knowledge.text import content_words, forms, index_text, query_forms
+
+MAX_RESULTS = 20
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage_id: int
+    kind: str            # entry | document
+    source_id: int       # the entry's or the document's id
+    title: str
+    passage: str
+    score: float
+    search_text: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.source_id, "kind": self.kind, "title": self.title,
+                "passage": self.passage, "score": self.score}
+
+
+def store_passages(business_id: int, passages: list[tuple[str, str]], *, entry_id: int | None = None,
+                   document_id: int | None = None) -> int:
+    """Replace the passages of one entry or document (in the caller's transaction)."""
+    source = KnowledgePassage.entry_id == entry_id if entry_id is not None else KnowledgePassage.document_id == document_id
+    db.session.execute(delete(KnowledgePassage).where(KnowledgePassage.business_id == business_id, source))
+    for ordinal, (title, body) in enumerate(passages):
+        db.session.add(KnowledgePassage(business_id=business_id, entry_id=entry_id, document_id=document_id,
+                                        ordinal=ordinal, title=title[:200], text=body,
+                                        search_text=index_text(title, body)))
+    return len(passages)
+
+
+def _fts_query(forms: list[str]) -> str:
+    return " OR ".join('"' + form.replace('"', '""') + '"' for form in forms)
+
+
+def _ts_query(forms: list[str]) -> str:
+    return " | ".join("'" + form.replace("'", "''").replace("\\", "") + "'" for form in forms)
+
+
+def search(business_id: int, question: str, limit: int = 5) -> list[Hit]:
+    """Best first. `business_id` is one business: a scope of every business is refused."""
+    if not isinstance(business_id, int) or isinstance(business_id, bool):
+        raise TypeError(f"knowledge search needs one business id, not {business_id!r}")
+    forms = query_forms(question)
+    if not forms:
+        return []
+    limit = max(1, min(limit, MAX_RESULTS))
+    if db.engine.dialect.name == "sqlite":
+        rows = db.session.execute(text(
+            "SELECT p.id, p.entry_id, p.document_id, p.title, p.text, p.search_text, -bm25(knowledge_fts) AS score "
+            "FROM knowledge_fts JOIN knowledge_passage p ON p.id = knowledge_fts.rowid "
+            "WHERE knowledge_fts MATCH :match AND p.business_id = :business_id "
+            "ORDER BY bm25(knowledge_fts), p.id LIMIT :limit"),
+            {"match": _fts_query(forms), "business_id": business_id, "limit": limit}).all()
+    else:
+        rows = db.session.execute(text(
+            "SELECT p.id, p.entry_id, p.document_id, p.title, p.text, p.search_text, "
+            "ts_rank(to_tsvector('simple', p.search_text), q, 1) AS score "
+            "FROM knowledge_passage p, to_tsquery('simple', :query) q "
+            "WHERE p.business_id = :business_id AND to_tsvector('simple', p.search_text) @@ q "
+            "ORDER BY score DESC, p.id LIMIT :limit"),
+            {"query": _ts_query(forms), "business_id": business_id, "limit": limit}).all()
+    return [Hit(passage_id=r.id, kind="entry" if r.entry_id is not None else "document",
+                source_id=r.entry_id if r.entry_id is not None else r.document_id,
+                title=r.title, passage=r.text, score=float(r.score), search_text=r.search_text)
+            for r in rows]
+
+
+def coverage(question: str, hit: Hit) -> float:
+    """The share of the question's content words the passage holds in some form (0..1)."""
+    held = set(hit.search_text.split())
+    content = content_words(question)
+    if not content:
+        return 0.0
+    return sum(1 for word in content if held.intersection(forms(word))) / len(content)
