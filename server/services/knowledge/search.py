@@ -16,6 +16,7 @@ from server.models import KnowledgePassage
 from server.services.knowledge.text import content_words, forms, index_text, query_forms
 
 MAX_RESULTS = 20
+RERANK_DEPTH = 30  # candidates the database ranks, re-ordered by how many question words each holds
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,14 @@ def search(business_id: int, question: str, limit: int = 5) -> list[Hit]:
     if not forms:
         return []
     limit = max(1, min(limit, MAX_RESULTS))
+    content = content_words(question)
     if db.engine.dialect.name == "sqlite":
         rows = db.session.execute(text(
             "SELECT p.id, p.entry_id, p.document_id, p.title, p.text, p.search_text, -bm25(knowledge_fts) AS score "
             "FROM knowledge_fts JOIN knowledge_passage p ON p.id = knowledge_fts.rowid "
             "WHERE knowledge_fts MATCH :match AND p.business_id = :business_id "
             "ORDER BY bm25(knowledge_fts), p.id LIMIT :limit"),
-            {"match": _fts_query(forms), "business_id": business_id, "limit": limit}).all()
+            {"match": _fts_query(forms), "business_id": business_id, "limit": RERANK_DEPTH}).all()
     else:
         rows = db.session.execute(text(
             "SELECT p.id, p.entry_id, p.document_id, p.title, p.text, p.search_text, "
@@ -75,17 +77,28 @@ def search(business_id: int, question: str, limit: int = 5) -> list[Hit]:
             "FROM knowledge_passage p, to_tsquery('simple', :query) q "
             "WHERE p.business_id = :business_id AND to_tsvector('simple', p.search_text) @@ q "
             "ORDER BY score DESC, p.id LIMIT :limit"),
-            {"query": _ts_query(forms), "business_id": business_id, "limit": limit}).all()
-    return [Hit(passage_id=r.id, kind="entry" if r.entry_id is not None else "document",
+            {"query": _ts_query(forms), "business_id": business_id, "limit": RERANK_DEPTH}).all()
+    hits = [Hit(passage_id=r.id, kind="entry" if r.entry_id is not None else "document",
                 source_id=r.entry_id if r.entry_id is not None else r.document_id,
                 title=r.title, passage=r.text, score=float(r.score), search_text=r.search_text)
             for r in rows]
+    # Coordination (Lucene's "coord"): a passage holding more of the question's words comes
+    # first; the database's rank orders passages that hold as many. BM25 alone lets one word
+    # matched in several forms outweigh two words matched once.
+    hits.sort(key=lambda hit: (-_held(content, hit), -hit.score, hit.passage_id))
+    return hits[:limit]
+
+
+def _held(content: list[str], hit: Hit) -> int:
+    held = set(hit.search_text.split())
+    return sum(1 for word in content if held.intersection(_word_forms(word)))
+
+
+def _word_forms(word: str) -> list[str]:
+    return forms(word)
 
 
 def coverage(question: str, hit: Hit) -> float:
     """The share of the question's content words the passage holds in some form (0..1)."""
-    held = set(hit.search_text.split())
     content = content_words(question)
-    if not content:
-        return 0.0
-    return sum(1 for word in content if held.intersection(forms(word))) / len(content)
+    return _held(content, hit) / len(content) if content else 0.0

@@ -18,7 +18,9 @@ from server.hebrew import fold_final_letters, normalize_for_search
 PREFIX_LETTERS = frozenset("והבלמשכ")
 MAX_PREFIX = 4      # ו+כש+ה ("וכשה…"): longer chains do not occur
 MIN_STEM = 3        # never strip a word below three letters ("בית" stays, "ים" is not made)
-_SUFFIXES = ("ימ", "ות", "ה")  # final letters are folded first: ים is ימ here
+# Plural, feminine and past-tense endings, longest first. Final letters are folded first: ים is ימ here.
+_SUFFIXES = ("תי", "ימ", "ות", "ה", "ת", "ו")
+MIN_SUFFIX_STEM = 2  # "שעה" and "שעות" meet at "שע"
 _WORD = re.compile(r"\w+")
 _HEBREW = re.compile(r"[\u05D0-\u05EA]")
 
@@ -28,18 +30,40 @@ _STOPWORDS_RAW = """
 כמה מתי איפה היכן למה מדוע מי אפשר ניתן אצלכם שלכם לכם לך לי שלי אותו אותה אותי רוצה רוצים
 צריך צריכה צריכים לגבי בבקשה היי שלום תודה אל על עם מן אז עוד רק כבר אנחנו אנו יהיה היה הייתי
 להיות אני שאני שאתם עליכם אליכם יכול יכולה יכולים אפשרי ואם באמת בערך כלומר משהו דבר
+איזה איזו אילו בדיוק בסדר קורה עושים עושה יוצא מישהו פה שם כאן ככה כך נכון טוב הזה הזאת
 """.split()
 STOPWORDS = frozenset(fold_final_letters(word) for word in _STOPWORDS_RAW)
 
 
+# A geresh after a letter makes a sound Hebrew lacks (צ׳ק, ג׳ל, ז׳קט): it is part of the word,
+# not punctuation to split at. It becomes U+02BC, a letter to FTS5's unicode61 and to
+# PostgreSQL's parser alike.
+_GERESH = re.compile(r"(?<=[\u05D0-\u05EA])['\u05F3\u2019]")
+
+
 def words(text: str) -> list[str]:
     """Niqqud-free, lower-case, final-letter-folded words (server/hebrew.py does the first two)."""
-    return _WORD.findall(fold_final_letters(normalize_for_search(text)))
+    return _WORD.findall(fold_final_letters(normalize_for_search(_GERESH.sub("\u02BC", text or ""))))
+
+
+def _without_suffix(word: str) -> str | None:
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_SUFFIX_STEM:
+            return word[: -len(suffix)]
+    return None
+
+
+def _defective(word: str) -> str | None:
+    """Without the vowel letters ו and י after the first letter: the spelling without
+    niqqud (כתיב מלא) and the dictionary's (כתיב חסר) meet, and so do forms of one root
+    ("ביטול", "מבטלת" → "בטל")."""
+    thin = word[0] + word[1:].replace("ו", "").replace("י", "")
+    return thin if thin != word and len(thin) >= MIN_STEM else None
 
 
 def forms(word: str) -> list[str]:
-    """The word, then each form without 1..3 leading prefix letters, and each of those
-    without a plural/feminine ending — unique, in that order."""
+    """The word, then each form without 1..MAX_PREFIX leading prefix letters, each of
+    those without one ending, and each of those without vowel letters — unique, in order."""
     found = [word]
     if _HEBREW.match(word):
         bases = [word]
@@ -51,16 +75,18 @@ def forms(word: str) -> list[str]:
             bases.append(stripped)
         for base in bases:
             found.append(base)
-            for suffix in _SUFFIXES:
-                if base.endswith(suffix) and len(base) - len(suffix) >= MIN_STEM:
-                    found.append(base[: -len(suffix)])
-                    break
+            stem = _without_suffix(base)
+            for candidate in (stem, _defective(base), _defective(stem) if stem else None):
+                if candidate:
+                    found.append(candidate)
     return list(dict.fromkeys(found))
 
 
-def index_text(*parts: str) -> str:
-    """What the full-text index holds for a passage: every word with its forms."""
-    return " ".join(form for part in parts for word in words(part) for form in forms(word))
+def index_text(title: str, body: str) -> str:
+    """What the full-text index holds for a passage: every word with its forms; the title's
+    twice, since a heading names what the passage answers."""
+    title_forms = [form for word in words(title) for form in forms(word)]
+    return " ".join(title_forms + title_forms + [form for word in words(body) for form in forms(word)])
 
 
 def content_words(question: str) -> list[str]:
@@ -68,7 +94,7 @@ def content_words(question: str) -> list[str]:
     return [w for w in words(question)[:40] if w not in STOPWORDS and not _only_stopword(w)]
 
 
-def query_forms(question: str, limit: int = 24) -> list[str]:
+def query_forms(question: str, limit: int = 48) -> list[str]:
     """The forms a question is searched by: its content words, expanded.
 
     A question made only of question words ("מה יש?") keeps them, so it still finds something."""
