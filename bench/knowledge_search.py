@@ -4,8 +4,9 @@
     .venv/bin/python bench/knowledge_search.py --db sqlite
     .venv/bin/python bench/knowledge_search.py --database-url postgresql+psycopg://postgres@127.0.0.1/kesher_knowledge_bench
 
-Seeds one business with --passages passages (~80–200 Hebrew words each, from a salon,
-clinic and shop vocabulary, in documents of 100 passages; the held-out salon documents of
+Seeds one business with --passages passages (~80–200 Hebrew words each, drawn with Zipf
+weights from a salon, clinic and shop vocabulary followed by a long tail of made-up words,
+as word frequencies fall in real text; in documents of 100 passages; the held-out salon documents of
 server/tests/knowledge/fixtures among them) beside a neighbour business with a fifth as
 many, then times the 30 held-out questions round-robin: the service call
 (services/knowledge/search.py search, top 5) and GET /api/knowledge/search. p50/p95 in ms.
@@ -43,10 +44,25 @@ VOCABULARY = """
 """.split()
 
 
-def passage_text(rng: random.Random) -> str:
+LETTERS = "אבגדהוזחטיכלמנסעפצקרשת"
+FUNCTION_WORDS = """של את על עם זה לא כן גם או אם כל יש אין הוא היא הם אני אנחנו אתם עד אחרי לפני
+כי אבל רק עוד כבר מאוד שלנו שלכם אצלנו לכם לנו ניתן אפשר צריך בין תוך כמו""".split()
+
+
+def lexicon(rng: random.Random, size: int = 8000) -> tuple[list[str], list[float]]:
+    """Words with Zipf weights, as in real text: function words head the ranks (של, את, על …),
+    then the business words, then a long tail of made-up Hebrew-letter words (names, places,
+    products, rare terms)."""
+    tail = {"".join(rng.choice(LETTERS) for _ in range(rng.randint(3, 7))) for _ in range(size)}
+    ranked = FUNCTION_WORDS + VOCABULARY + sorted(tail - set(VOCABULARY) - set(FUNCTION_WORDS))
+    return ranked, [1 / (rank + 1) for rank in range(len(ranked))]
+
+
+def passage_text(rng: random.Random, words_and_weights) -> str:
+    ranked, weights = words_and_weights
     sentences = []
     for _ in range(rng.randint(8, 18)):
-        words = [rng.choice(VOCABULARY) for _ in range(rng.randint(6, 12))]
+        words = rng.choices(ranked, weights, k=rng.randint(6, 12))
         if rng.random() < 0.3:
             words[0] = rng.choice("והבלמש") + words[0]
         sentences.append(" ".join(words) + ".")
@@ -70,6 +86,7 @@ def seed(db, passages: int, rng: random.Random):
     db.session.commit()
     for name in ("salon_faq.txt", "salon_policy.txt"):
         upload_document(business.id, None, name, (FIXTURES / name).read_bytes())
+    words_and_weights = lexicon(rng)
     for owner, count in ((business.id, passages), (neighbour.id, passages // 5)):
         for start in range(0, count, 100):
             document = KnowledgeDocument(business_id=owner, filename=f"מסמך {start // 100 + 1}.txt",
@@ -78,8 +95,8 @@ def seed(db, passages: int, rng: random.Random):
             db.session.flush()
             rows = []
             for ordinal in range(min(100, count - start)):
-                title = " ".join(rng.choice(VOCABULARY) for _ in range(2))
-                body = passage_text(rng)
+                title = " ".join(rng.choices(words_and_weights[0], words_and_weights[1], k=2))
+                body = passage_text(rng, words_and_weights)
                 rows.append({"business_id": owner, "document_id": document.id, "entry_id": None, "ordinal": ordinal,
                              "title": title, "text": body, "search_text": index_text(title, body)})
             db.session.execute(insert(KnowledgePassage), rows)

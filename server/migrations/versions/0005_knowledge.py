@@ -23,17 +23,21 @@ branch_labels = None
 depends_on = None
 
 SQLITE_UP = [
+    # business_id is an indexed column too: a search matches `business_id : "17" AND (…)`, so
+    # the index itself keeps it inside one business (bm25 gives that column no weight).
     """CREATE VIRTUAL TABLE knowledge_fts USING fts5(
-        search_text, content='knowledge_passage', content_rowid='id', tokenize='unicode61')""",
+        business_id, search_text, content='knowledge_passage', content_rowid='id', tokenize='unicode61')""",
     """CREATE TRIGGER knowledge_fts_ins AFTER INSERT ON knowledge_passage BEGIN
-        INSERT INTO knowledge_fts (rowid, search_text) VALUES (NEW.id, NEW.search_text);
+        INSERT INTO knowledge_fts (rowid, business_id, search_text) VALUES (NEW.id, NEW.business_id, NEW.search_text);
     END""",
     """CREATE TRIGGER knowledge_fts_del AFTER DELETE ON knowledge_passage BEGIN
-        INSERT INTO knowledge_fts (knowledge_fts, rowid, search_text) VALUES ('delete', OLD.id, OLD.search_text);
+        INSERT INTO knowledge_fts (knowledge_fts, rowid, business_id, search_text)
+        VALUES ('delete', OLD.id, OLD.business_id, OLD.search_text);
     END""",
-    """CREATE TRIGGER knowledge_fts_upd AFTER UPDATE OF search_text ON knowledge_passage BEGIN
-        INSERT INTO knowledge_fts (knowledge_fts, rowid, search_text) VALUES ('delete', OLD.id, OLD.search_text);
-        INSERT INTO knowledge_fts (rowid, search_text) VALUES (NEW.id, NEW.search_text);
+    """CREATE TRIGGER knowledge_fts_upd AFTER UPDATE OF business_id, search_text ON knowledge_passage BEGIN
+        INSERT INTO knowledge_fts (knowledge_fts, rowid, business_id, search_text)
+        VALUES ('delete', OLD.id, OLD.business_id, OLD.search_text);
+        INSERT INTO knowledge_fts (rowid, business_id, search_text) VALUES (NEW.id, NEW.business_id, NEW.search_text);
     END""",
 ]
 SQLITE_DOWN = [

@@ -64,12 +64,16 @@ def search(business_id: int, question: str, limit: int = 5) -> list[Hit]:
     limit = max(1, min(limit, MAX_RESULTS))
     content = content_words(question)
     if db.engine.dialect.name == "sqlite":
+        # The FTS table alone ranks (in C, with the business as an index term); only the best
+        # RERANK_DEPTH rows are then read from the table, still filtered by business.
         rows = db.session.execute(text(
-            "SELECT p.id, p.entry_id, p.document_id, p.title, p.text, p.search_text, -bm25(knowledge_fts) AS score "
-            "FROM knowledge_fts JOIN knowledge_passage p ON p.id = knowledge_fts.rowid "
-            "WHERE knowledge_fts MATCH :match AND p.business_id = :business_id "
-            "ORDER BY bm25(knowledge_fts), p.id LIMIT :limit"),
-            {"match": _fts_query(forms), "business_id": business_id, "limit": RERANK_DEPTH}).all()
+            "SELECT p.id, p.entry_id, p.document_id, p.title, p.text, p.search_text, best.score "
+            "FROM (SELECT rowid, -bm25(knowledge_fts, 0.0, 1.0) AS score FROM knowledge_fts "
+            "      WHERE knowledge_fts MATCH :match ORDER BY bm25(knowledge_fts, 0.0, 1.0) LIMIT :limit) AS best "
+            "JOIN knowledge_passage p ON p.id = best.rowid "
+            "WHERE p.business_id = :business_id ORDER BY best.score DESC, p.id"),
+            {"match": f'business_id : "{business_id}" AND search_text : ({_fts_query(forms)})', "business_id": business_id,
+             "limit": RERANK_DEPTH}).all()
     else:
         rows = db.session.execute(text(
             "SELECT p.id, p.entry_id, p.document_id, p.title, p.text, p.search_text, "

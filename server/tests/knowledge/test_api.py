@@ -165,3 +165,10 @@ def test_a_pending_document_left_by_a_killed_worker_is_queued_again(client, logi
     monkeypatch.undo()
     assert documents.sweep_pending(now=utcnow() + timedelta(minutes=10)) == 1
     assert client.get(f"/api/knowledge/documents/{accepted['id']}").get_json()["status"] == "ready"
+
+
+def test_a_number_in_the_question_never_matches_the_business_id(client, login_as, make_business):
+    business = make_business()
+    login_as("admin", business=business)
+    client.post("/api/knowledge", json={"title": "חניה", "body": "יש חניון ברחוב רוטשילד"})
+    assert client.get("/api/knowledge/search", query_string={"q": str(business.id)}).get_json() == []
