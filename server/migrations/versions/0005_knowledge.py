@@ -8,11 +8,11 @@ Create Date: 2026-12-05
   extraction status), knowledge_passage (what retrieval ranks); every row names its business
   and goes with it (ON DELETE CASCADE).
 - SQLite: an external-content FTS5 table over knowledge_passage.search_text (unicode61
-  words; BM25 ranks), kept in step by triggers. PostgreSQL: a GIN index on
-  to_tsvector('simple', search_text) (ts_rank ranks). The text is already normalised and
+  words; BM25 ranks), kept in step by triggers. PostgreSQL: a stored generated column
+  search_tsv = to_tsvector('simple', search_text) with a GIN index (ts_rank ranks). The text is already normalised and
   carries each word's prefix-free forms (services/knowledge/text.py), so neither database
   needs a Hebrew dictionary.
-These index objects are unknown to the models; migrations/env.py keeps autogenerate off them.
+These objects (and search_tsv) are unknown to the models; migrations/env.py keeps autogenerate off them.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -46,8 +46,15 @@ SQLITE_DOWN = [
     "DROP TRIGGER IF EXISTS knowledge_fts_ins",
     "DROP TABLE IF EXISTS knowledge_fts",
 ]
-PG_UP = ["CREATE INDEX ix_knowledge_passage_tsv ON knowledge_passage USING gin (to_tsvector('simple', search_text))"]
-PG_DOWN = ["DROP INDEX IF EXISTS ix_knowledge_passage_tsv"]
+# The tsvector is stored (a generated column): ranking thousands of matches must not parse
+# each passage's text again.
+PG_UP = [
+    "ALTER TABLE knowledge_passage ADD COLUMN search_tsv tsvector "
+    "GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED",
+    "CREATE INDEX ix_knowledge_passage_tsv ON knowledge_passage USING gin (search_tsv)",
+]
+PG_DOWN = ["DROP INDEX IF EXISTS ix_knowledge_passage_tsv",
+           "ALTER TABLE knowledge_passage DROP COLUMN IF EXISTS search_tsv"]
 
 
 def _timestamps():

@@ -1,8 +1,8 @@
 """Retrieval: the passages of one business that best answer a Hebrew question.
 
-SQLite ranks with FTS5's BM25 over knowledge_fts; PostgreSQL with ts_rank over the GIN
-index on to_tsvector('simple', search_text) (0005_knowledge). Both see the same words: the
-passage's index_text and the question's query_forms (text.py). Scoping is one business id,
+SQLite ranks with FTS5's BM25 over knowledge_fts; PostgreSQL with ts_rank over the stored
+search_tsv = to_tsvector('simple', search_text) and its GIN index (0005_knowledge). Both
+see the same words: the passage's index_text and the question's query_forms (text.py). Scoping is one business id,
 always: there is no "every business" search.
 """
 from __future__ import annotations
@@ -77,9 +77,9 @@ def search(business_id: int, question: str, limit: int = 5) -> list[Hit]:
     else:
         rows = db.session.execute(text(
             "SELECT p.id, p.entry_id, p.document_id, p.title, p.text, p.search_text, "
-            "ts_rank(to_tsvector('simple', p.search_text), q, 1) AS score "
+            "ts_rank(p.search_tsv, q, 1) AS score "
             "FROM knowledge_passage p, to_tsquery('simple', :query) q "
-            "WHERE p.business_id = :business_id AND to_tsvector('simple', p.search_text) @@ q "
+            "WHERE p.business_id = :business_id AND p.search_tsv @@ q "
             "ORDER BY score DESC, p.id LIMIT :limit"),
             {"query": _ts_query(forms), "business_id": business_id, "limit": RERANK_DEPTH}).all()
     hits = [Hit(passage_id=r.id, kind="entry" if r.entry_id is not None else "document",
