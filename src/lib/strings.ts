@@ -220,7 +220,7 @@ export const he = {
   },
   knowledge: {
     title: 'מאגר ידע',
-    intro: 'מה שהסוכן יודע על העסק: תשובות קצרות לשאלות נפוצות ומסמכים (PDF, ‏DOCX או טקסט, עד 5 MB).',
+    intro: 'מה שהסוכן יודע על העסק: תשובות קצרות לשאלות נפוצות, ומסמכים מסוג PDF, ‏DOCX או טקסט בגודל של עד 5 מגה־בייט.',
     readOnly: 'רק מנהל העסק יכול לשנות את מאגר הידע.',
     entries: 'שאלות ותשובות',
     noEntries: 'עדיין אין תשובות במאגר.',
@@ -457,7 +457,7 @@ export const errorTexts: Record<string, string> = {
   reject_or_skip: 'ערך לא חוקי',
   event_fields_required: 'חסרים שדות באירוע',
   file_required: 'יש לבחור קובץ',
-  file_too_large: 'הקובץ גדול מדי: עד {max_mb} MB',
+  file_too_large: 'הקובץ גדול מדי: אפשר להעלות עד {max_mb} מגה־בייט',
   unsupported_document_type: 'אפשר להעלות PDF, ‏DOCX או קובץ טקסט',
   document_unreadable: 'לא הצלחנו לקרוא את הקובץ (פגום או מוגן בסיסמה)',
   document_no_text: 'לא נמצא טקסט בקובץ (אולי זה מסמך סרוק)',

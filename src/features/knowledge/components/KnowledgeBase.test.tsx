@@ -103,6 +103,6 @@ describe('KnowledgeBase', () => {
     renderWithApp(<KnowledgeBase scope={{ business_id: 1 }} canEdit />, { user: admin })
     const file = new File(['x'.repeat(10)], 'ענק.pdf', { type: 'application/pdf' })
     await userEvent.upload(await screen.findByLabelText('קובץ להעלאה'), file)
-    expect((await screen.findByRole('alert')).textContent).toBe('הקובץ גדול מדי: עד 5 MB')
+    expect((await screen.findByRole('alert')).textContent).toBe('הקובץ גדול מדי: אפשר להעלות עד 5 מגה־בייט')
   })
 })
