@@ -163,6 +163,14 @@ class ErrorCode(StrEnum):
     REJECT_OR_SKIP = "reject_or_skip"
     EVENT_FIELDS_REQUIRED = "event_fields_required"
 
+    # ---- knowledge base
+    FILE_REQUIRED = "file_required"
+    FILE_TOO_LARGE = "file_too_large"  # {max}: bytes
+    UNSUPPORTED_DOCUMENT_TYPE = "unsupported_document_type"
+    DOCUMENT_UNREADABLE = "document_unreadable"
+    DOCUMENT_NO_TEXT = "document_no_text"
+    QUESTION_REQUIRED = "question_required"
+
 
 def all_codes() -> list[str]:
     return [code.value for code in ErrorCode]

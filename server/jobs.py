@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 
 JOBS = frozenset({
+    "knowledge.extract_document_task",
     "privacy.build_export_task",
     "privacy.delete_remote_recordings_task",
     "voice.guard_turn",

@@ -45,14 +45,17 @@ target_db = current_app.extensions['migrate'].db
 # Database objects that live outside the models, created by hand-written migrations:
 # autogenerate must neither drop them nor propose them (0002_crm_search).
 UNMODELLED_TABLES = {"customer_day_count"}
-UNMODELLED_TABLE_PREFIXES = ("customer_fts",)  # the FTS5 table and its shadow tables
-UNMODELLED_INDEXES = {"ix_customer_search_trgm"}
+UNMODELLED_TABLE_PREFIXES = ("customer_fts", "knowledge_fts")  # the FTS5 tables and their shadow tables
+UNMODELLED_INDEXES = {"ix_customer_search_trgm", "ix_knowledge_passage_tsv"}  # 0005_knowledge too
+UNMODELLED_COLUMNS = {("knowledge_passage", "search_tsv")}  # PostgreSQL's stored tsvector (0005_knowledge)
 
 
 def include_object(obj, name, type_, reflected, compare_to):
     if type_ == "table" and (name in UNMODELLED_TABLES or (name or "").startswith(UNMODELLED_TABLE_PREFIXES)):
         return False
     if type_ == "index" and name in UNMODELLED_INDEXES:
+        return False
+    if type_ == "column" and (getattr(getattr(obj, "table", None), "name", None), name) in UNMODELLED_COLUMNS:
         return False
     return True
 

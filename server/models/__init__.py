@@ -3,6 +3,7 @@ from server.models.audit import AuditEntry
 from server.models.business import Business
 from server.models.call import CallLog, CallTurn, StreamToken
 from server.models.customer import Customer
+from server.models.knowledge import KnowledgeDocument, KnowledgeEntry, KnowledgePassage
 from server.models.privacy import DataExport
 from server.models.records import Contract, Invoice, Task
 from server.models.user import User
@@ -10,5 +11,5 @@ from server.models.whatsapp import WhatsAppMsg, WhatsAppTemplate
 
 __all__ = [
     "AuditEntry", "Business", "CallLog", "CallTurn", "Contract", "Customer", "DataExport",
-    "Invoice", "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
+    "Invoice", "KnowledgeDocument", "KnowledgeEntry", "KnowledgePassage", "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
 ]

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.crm import crm_bp
     from server.routes.frontend import frontend_bp
     from server.routes.health import health_bp
+    from server.routes.knowledge import knowledge_bp
     from server.routes.meta import meta_bp
     from server.routes.realtime import realtime_bp, register_socket_handlers
     from server.routes.media import media_bp
@@ -42,6 +43,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)   # /api/dashboard
     app.register_blueprint(calls_bp)       # /api/calls (the calls log)
     app.register_blueprint(agent_bp)       # /api/agent/settings, /api/agent/try
+    app.register_blueprint(knowledge_bp)   # /api/knowledge, /api/knowledge/documents, /api/knowledge/search
     register_socket_handlers()             # Socket.IO connect → business room
     app.register_blueprint(realtime_bp)    # /api/internal/realtime (the worker's events without Redis)
     app.register_blueprint(crm_bp)         # /api/crm/*

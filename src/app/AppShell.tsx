@@ -40,6 +40,7 @@ function Shell({ user }: { user: User }) {
           <NavLink to="/inbox">{he.nav.inbox}</NavLink>
           {can.write(user) && <NavLink to="/agent" end>{he.nav.agent}</NavLink>}
           <NavLink to="/agent/settings">{he.nav.agentSettings}</NavLink>
+          <NavLink to="/knowledge">{he.nav.knowledge}</NavLink>
           {can.admin(user) && <NavLink to="/admin/users">{he.nav.users}</NavLink>}
           {can.platform(user) && <NavLink to="/admin/businesses">{he.nav.businesses}</NavLink>}
         </nav>

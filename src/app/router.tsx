@@ -28,6 +28,7 @@ export const routes: RouteObject[] = [
       { path: 'inbox', element: page(() => import('./routes/inbox')) },
       { path: 'agent', element: page(() => import('./routes/agent')) },
       { path: 'agent/settings', element: page(() => import('./routes/agent-settings')) },
+      { path: 'knowledge', element: page(() => import('./routes/knowledge')) },
       { path: 'admin/businesses', element: page(() => import('./routes/businesses')) },
       { path: 'admin/users', element: page(() => import('./routes/users')) },
       { path: '*', element: <NotFoundRoute /> },

@@ -584,6 +584,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/knowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The knowledge entries, by title. A platform admin without business_id sees every business's. */
+        get: operations["knowledge.list_entries.get"];
+        put?: never;
+        /** Add an entry {"title", "body"}: searchable at once. */
+        post: operations["knowledge.create_entry.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge/{entry_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace an entry's title and body. */
+        put: operations["knowledge.update_entry.put"];
+        post?: never;
+        /** Delete an entry and its passage. */
+        delete: operations["knowledge.delete_entry.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Uploaded documents, newest first, with their status and passage count. */
+        get: operations["knowledge.list_documents.get"];
+        put?: never;
+        /** Upload a PDF, DOCX or text file (multipart field `file`, up to 5 MB). Answers the */
+        post: operations["knowledge.upload_document.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge/documents/{document_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One document and the passages it became. */
+        get: operations["knowledge.get_document.get"];
+        put?: never;
+        post?: never;
+        /** Delete a document and its passages. */
+        delete: operations["knowledge.delete_document.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/knowledge/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The passages that best answer ?q=, best first: [{"id","kind","title","passage","score"}]. */
+        get: operations["knowledge.search_knowledge.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -1486,6 +1575,13 @@ export interface components {
             reply: string;
             tts: string;
         };
+        /** EntryBody */
+        EntryBody: {
+            /** @description the answer, as the agent may say it */
+            body: string;
+            /** @description the question or subject: "חניה" */
+            title: string;
+        };
         /** EraseBody */
         EraseBody: {
             /** @description why (kept in the audit log) */
@@ -1515,7 +1611,7 @@ export interface components {
          * @description Stable error code (server/error_codes.py); clients translate it.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation" | "too_many_requests" | "internal_error" | "service_unavailable" | "gone" | "http_error" | "invalid_json" | "json_not_object" | "json_too_deep" | "csrf" | "invalid_credentials" | "business_inactive" | "invalid_signature" | "invalid_link" | "invalid_paging" | "business_not_found" | "user_not_found" | "customer_not_found" | "task_not_found" | "contract_not_found" | "invoice_not_found" | "template_not_found" | "export_not_found" | "recording_not_found" | "email_exists" | "phone_exists" | "name_exists" | "voice_number_exists" | "whatsapp_number_exists" | "template_exists" | "cannot_change_own_role" | "cannot_deactivate_self" | "customer_has_history" | "customer_already_erased" | "outside_24h_window" | "export_not_ready" | "export_expired" | "link_expired" | "demo_refused" | "voice_number_admin_only" | "whatsapp_number_admin_only" | "recording_unavailable" | "invoice_issued_not_editable" | "invoice_issued_not_deletable" | "invoice_already_issued" | "invoice_already_cancelled" | "invoice_not_payable" | "credit_note_not_payable" | "credit_note_not_cancellable" | "draft_not_cancellable" | "backup_refused" | "backup_target_exists" | "invalid_text" | "invalid_sender" | "unknown_business_number" | "invalid" | "required" | "not_null" | "not_text" | "not_integer" | "not_number" | "not_boolean" | "not_object" | "not_list" | "too_short" | "too_long" | "too_few" | "too_many" | "min_value" | "max_value" | "greater_than" | "less_than" | "whole_number_range" | "seconds_range" | "number_range" | "one_of" | "unknown_field" | "invalid_format" | "invalid_date" | "date_out_of_range" | "timezone_required" | "unstorable_nul" | "unstorable_text" | "name_required" | "invalid_name" | "phone_required" | "invalid_phone" | "invalid_email" | "invalid_domain" | "id_last4" | "business_required" | "business_id_required" | "text_or_template" | "text_length" | "text_or_audio_required" | "audio_required" | "empty_recording" | "unknown_template" | "missing_variables" | "template_without_content_sid" | "template_name_characters" | "unknown_setting" | "not_agent_setting" | "unknown_provider_kind" | "hours_span" | "retention" | "true_or_false" | "signed_at_needs_signed" | "ends_before_starts" | "amount_negative" | "amount_required" | "amounts_disagree" | "invalid_allocation_number" | "allocation_number_required" | "invalid_tax_id" | "tax_id_required" | "vat_rate_unknown" | "invalid_cursor" | "unknown_types" | "unknown_actions" | "since_after_until" | "reason_required" | "file_encoding" | "file_empty" | "file_name_column" | "file_too_many_rows" | "file_rows_rejected" | "reject_or_skip" | "event_fields_required";
+        ErrorCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation" | "too_many_requests" | "internal_error" | "service_unavailable" | "gone" | "http_error" | "invalid_json" | "json_not_object" | "json_too_deep" | "csrf" | "invalid_credentials" | "business_inactive" | "invalid_signature" | "invalid_link" | "invalid_paging" | "business_not_found" | "user_not_found" | "customer_not_found" | "task_not_found" | "contract_not_found" | "invoice_not_found" | "template_not_found" | "export_not_found" | "recording_not_found" | "email_exists" | "phone_exists" | "name_exists" | "voice_number_exists" | "whatsapp_number_exists" | "template_exists" | "cannot_change_own_role" | "cannot_deactivate_self" | "customer_has_history" | "customer_already_erased" | "outside_24h_window" | "export_not_ready" | "export_expired" | "link_expired" | "demo_refused" | "voice_number_admin_only" | "whatsapp_number_admin_only" | "recording_unavailable" | "invoice_issued_not_editable" | "invoice_issued_not_deletable" | "invoice_already_issued" | "invoice_already_cancelled" | "invoice_not_payable" | "credit_note_not_payable" | "credit_note_not_cancellable" | "draft_not_cancellable" | "backup_refused" | "backup_target_exists" | "invalid_text" | "invalid_sender" | "unknown_business_number" | "invalid" | "required" | "not_null" | "not_text" | "not_integer" | "not_number" | "not_boolean" | "not_object" | "not_list" | "too_short" | "too_long" | "too_few" | "too_many" | "min_value" | "max_value" | "greater_than" | "less_than" | "whole_number_range" | "seconds_range" | "number_range" | "one_of" | "unknown_field" | "invalid_format" | "invalid_date" | "date_out_of_range" | "timezone_required" | "unstorable_nul" | "unstorable_text" | "name_required" | "invalid_name" | "phone_required" | "invalid_phone" | "invalid_email" | "invalid_domain" | "id_last4" | "business_required" | "business_id_required" | "text_or_template" | "text_length" | "text_or_audio_required" | "audio_required" | "empty_recording" | "unknown_template" | "missing_variables" | "template_without_content_sid" | "template_name_characters" | "unknown_setting" | "not_agent_setting" | "unknown_provider_kind" | "hours_span" | "retention" | "true_or_false" | "signed_at_needs_signed" | "ends_before_starts" | "amount_negative" | "amount_required" | "amounts_disagree" | "invalid_allocation_number" | "allocation_number_required" | "invalid_tax_id" | "tax_id_required" | "vat_rate_unknown" | "invalid_cursor" | "unknown_types" | "unknown_actions" | "since_after_until" | "reason_required" | "file_encoding" | "file_empty" | "file_name_column" | "file_too_many_rows" | "file_rows_rejected" | "reject_or_skip" | "event_fields_required" | "file_required" | "file_too_large" | "unsupported_document_type" | "document_unreadable" | "document_no_text" | "question_required";
         /** ExportList */
         ExportList: {
             items: components["schemas"]["DataExport"][];
@@ -1696,6 +1792,57 @@ export interface components {
             /** @default false */
             is_b2b?: boolean;
         };
+        /** KnowledgeDocument */
+        KnowledgeDocument: {
+            business_id: number;
+            content_type: string;
+            created_at: string | null;
+            /** @description why extraction failed: an error code, translated like any other */
+            error: string | null;
+            extracted_at: string | null;
+            filename: string;
+            id: number;
+            passage_count: number;
+            size_bytes: number;
+            /** @enum {string} */
+            status: "pending" | "ready" | "failed";
+            updated_at: string | null;
+            uploaded_by: number | null;
+        };
+        /** KnowledgeDocumentDetail */
+        KnowledgeDocumentDetail: {
+            business_id: number;
+            content_type: string;
+            created_at: string | null;
+            /** @description why extraction failed: an error code, translated like any other */
+            error: string | null;
+            extracted_at: string | null;
+            filename: string;
+            id: number;
+            passage_count: number;
+            passages: components["schemas"]["KnowledgePassage"][];
+            size_bytes: number;
+            /** @enum {string} */
+            status: "pending" | "ready" | "failed";
+            updated_at: string | null;
+            uploaded_by: number | null;
+        };
+        /** KnowledgeEntry */
+        KnowledgeEntry: {
+            body: string;
+            business_id: number;
+            created_at: string | null;
+            id: number;
+            title: string;
+            updated_at: string | null;
+        };
+        /** KnowledgePassage */
+        KnowledgePassage: {
+            id: number;
+            ordinal: number;
+            text: string;
+            title: string;
+        };
         /** LoginBody */
         LoginBody: {
             email: string;
@@ -1752,6 +1899,17 @@ export interface components {
             recordings_days?: number;
             /** @default 365 */
             transcripts_days?: number;
+        };
+        /** SearchHit */
+        SearchHit: {
+            /** @description the entry's or the document's id */
+            id: number;
+            /** @enum {string} */
+            kind: "entry" | "document";
+            passage: string;
+            /** @description higher is better; comparable within one answer only */
+            score: number;
+            title: string;
         };
         /** SendBody */
         SendBody: {
@@ -3805,6 +3963,303 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "knowledge.list_entries.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeEntry"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "knowledge.create_entry.post": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeEntry"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "knowledge.update_entry.put": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EntryBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeEntry"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "knowledge.delete_entry.delete": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "knowledge.list_documents.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeDocument"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "knowledge.upload_document.post": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeDocument"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "knowledge.get_document.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                document_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KnowledgeDocumentDetail"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "knowledge.delete_document.delete": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                document_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "knowledge.search_knowledge.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+                limit?: number;
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchHit"][];
                 };
             };
             /** @description Error */

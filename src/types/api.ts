@@ -23,6 +23,11 @@ export type WhatsAppWindow = Schemas['WhatsAppWindow']
 export type WhatsAppTemplate = Schemas['WhatsAppTemplate']
 /** One turn of the agent tried from the browser. */
 export type AgentTurn = Schemas['TryResult']
+export type KnowledgeEntry = Schemas['KnowledgeEntry']
+export type KnowledgeDocument = Schemas['KnowledgeDocument']
+export type KnowledgeDocumentDetail = Schemas['KnowledgeDocumentDetail']
+/** A passage found for a question: `id` is the entry's or the document's, by `kind`. */
+export type KnowledgeHit = Schemas['SearchHit']
 
 // What the forms send: the request bodies are validated by the server's body schemas, whose
 // generated types are looser (every field optional) than what these forms always send.
