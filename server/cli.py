@@ -22,9 +22,12 @@ def register_cli(app: Flask) -> None:
     @click.option("--name", default=None)
     def create_user_command(email, password, role, business_id, name):
         """Create a user (a platform admin when --business is omitted)."""
+        from server.schemas.users import NewUser
         from server.services.users import create_user
+        from server.validation import parse_model
         try:
-            user = create_user(email, password, role, business_id, name=name)
+            new = parse_model(NewUser, {"email": email, "password": password, "role": role, "name": name})
+            user = create_user(new, business_id)
         except AppError as exc:
             raise click.ClickException(f"{exc.message} {exc.fields or ''}".strip())
         click.echo(f"created user {user.id} {user.email} ({user.role})")

@@ -7,9 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
 from server.models.base import TimestampMixin, UTCDateTime
-from server.schemas.users import User as UserOut
+from server.schemas.users import ROLES, User as UserOut  # noqa: F401  (ROLES: the roles, defined with the user's fields)
 
-ROLES = ("admin", "staff", "viewer")
 
 
 class User(TimestampMixin, db.Model):

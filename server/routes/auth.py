@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, g, jsonify, request, session
+from flask import Blueprint, jsonify, request, session
 from pydantic import BaseModel, Field
 
 from server.authz import auth_required, current_user, start_session

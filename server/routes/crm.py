@@ -22,7 +22,7 @@ WRITERS = ("admin", "staff")
 
 
 class CustomerCreate(NewCustomer):
-    business_id: int | None = Field(None, description="a platform admin's choice of business")
+    business_id: BusinessIdParam = None
 
 
 class CustomerUpdate(CustomerChanges):

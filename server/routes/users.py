@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from server.authz import current_user, renew_own_session, roles_required
 from server.schemas.fields import BusinessIdParam
-from server.schemas.users import User
+from server.schemas.users import NewUser, User, UserChanges
 from server.services import users as service
 from server.validation import validate
 
@@ -15,21 +15,6 @@ users_bp = Blueprint("users", __name__, url_prefix="/api/users")
 
 class UsersQuery(BaseModel):
     business_id: BusinessIdParam = None
-
-
-class UserCreateBody(BaseModel):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=1024)
-    role: str
-    business_id: int | None = None
-    name: str | None = None
-
-
-class UserUpdateBody(BaseModel):
-    name: str | None = None
-    role: str | None = None
-    business_id: int | None = None
-    password: str | None = Field(default=None, max_length=1024)
 
 
 @users_bp.get("")
@@ -50,19 +35,18 @@ def get_user(uid: int):
 
 @users_bp.post("")
 @roles_required("admin")
-@validate(body=UserCreateBody, response=User, status=201)
-def create_user(body: UserCreateBody):
+@validate(body=NewUser, response=User, status=201)
+def create_user(body: NewUser):
     """Create a user with a role (and business)."""
-    return jsonify(service.create_user_as(current_user(), body.model_dump()).to_dict()), 201
+    return jsonify(service.create_user_as(current_user(), body).to_dict()), 201
 
 
 @users_bp.put("/<int:uid>")
 @roles_required("admin")
-@validate(body=UserUpdateBody, response=User)
-def update_user(uid: int, body: UserUpdateBody):
+@validate(body=UserChanges, response=User)
+def update_user(uid: int, body: UserChanges):
     """Change name, role, business or password."""
-    data = {key: getattr(body, key) for key in body.model_fields_set}
-    user = service.update_user(current_user(), uid, data)
+    user = service.update_user(current_user(), uid, body)
     renew_own_session(user)  # your own new password ends your other sessions, not this one
     return jsonify(user.to_dict()), 200
 

@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 from flask import Blueprint, jsonify
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from server.authz import auth_required, roles_required, scoped_business_id
 from server.error_codes import ErrorCode
-from server.errors import FieldError, field_message
-from server.phones import InvalidPhone, normalize_phone
+from server.errors import FieldError
 from server.schemas.common import Ok
-from server.schemas.fields import BusinessIdParam
+from server.schemas.fields import BusinessIdParam, IsraeliPhone
 from server.schemas.whatsapp import MessagePage, TemplateList, WhatsAppTemplate, WhatsAppTransport, WhatsAppWindow
 from server.services import whatsapp as service
 from server.validation import validate
@@ -22,19 +22,11 @@ MAX_TEXT = 4096  # WhatsApp's limit for a text message body
 
 
 class SendBody(BaseModel):
-    to: str = Field(max_length=64)
+    to: Annotated[IsraeliPhone, Field(max_length=64)]
     text: str | None = None
     template: str | None = Field(default=None, max_length=128)
     variables: dict[str, str | int | float] = Field(default_factory=dict)
-    business_id: int | None = None
-
-    @field_validator("to")
-    @classmethod
-    def _phone(cls, value: str) -> str:
-        try:
-            return normalize_phone(value)
-        except InvalidPhone as exc:
-            raise ValueError(field_message(exc)) from None
+    business_id: BusinessIdParam = None
 
     @field_validator("text")
     @classmethod
@@ -79,7 +71,7 @@ class TemplateBody(BaseModel):
     body: str = Field(min_length=1, max_length=1024)
     twilio_content_sid: str | None = Field(default=None, pattern=r"^HX[0-9a-fA-F]{32}$")
     meta_template_name: str | None = Field(default=None, max_length=128)
-    business_id: int | None = None
+    business_id: BusinessIdParam = None
 
     @field_validator("name", "meta_template_name")
     @classmethod

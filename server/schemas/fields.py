@@ -6,6 +6,7 @@ receive the parsed value (an E.164 string, an int) and never parse text themselv
 """
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -62,3 +63,18 @@ def _email(value: str) -> str:
 # An address alone (no "Name <…>" form, unlike pydantic's EmailStr), stored normalised and
 # lower-cased: " Dana@Example.co.il" → "dana@example.co.il". The domain is not looked up.
 EmailAddress = Annotated[str, AfterValidator(_email)]
+
+
+_LOGIN_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def _login_email(value: str) -> str:
+    email = value.strip().lower()
+    if not _LOGIN_EMAIL.fullmatch(email):
+        raise ValueError(FieldError(ErrorCode.INVALID_EMAIL, "invalid email"))
+    return email
+
+
+# A login is a name, not a mailbox we write to: an office's internal domain (admin@kesher.local)
+# is fine, which email-validator refuses as a special-use name. Lower-cased, one "@", no spaces.
+LoginEmail = Annotated[str, AfterValidator(_login_email)]

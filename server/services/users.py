@@ -7,33 +7,22 @@ from server.error_codes import ErrorCode
 from server.errors import Conflict, FieldError, NotFound, ValidationFailed
 from server.extensions import db
 from server.models import Business, User
-from server.models.user import ROLES
+from server.schemas.users import NewUser, UserChanges
 from server.services.auth import end_sessions, hash_password, sessions_ended
 
-MIN_PASSWORD_LENGTH = 8
 
-
-def create_user(email: str, password: str, role: str, business_id: int | None = None,
-                name: str | None = None) -> User:
-    email = (email or "").strip().lower()
-    errors: dict[str, str] = {}
-    if "@" not in email:
-        errors["email"] = FieldError(ErrorCode.INVALID_EMAIL, "invalid email")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = FieldError(ErrorCode.TOO_SHORT, f"at least {MIN_PASSWORD_LENGTH} characters",
-                                        min=MIN_PASSWORD_LENGTH)
-    if role not in ROLES:
-        errors["role"] = FieldError(ErrorCode.ONE_OF, f"one of {', '.join(ROLES)}", choices=list(ROLES))
-    if role in ("staff", "viewer") and business_id is None:
-        errors["business_id"] = FieldError(ErrorCode.BUSINESS_REQUIRED, "staff and viewers belong to a business")
-    if errors:
-        raise ValidationFailed(errors)
+def create_user(new: NewUser, business_id: int | None = None) -> User:
+    """A user from validated fields (schemas.users.NewUser); `business_id` is the one the
+    actor may give (the body's own is read by create_user_as)."""
+    if new.role in ("staff", "viewer") and business_id is None:
+        raise ValidationFailed({"business_id": FieldError(ErrorCode.BUSINESS_REQUIRED,
+                                                         "staff and viewers belong to a business")})
     if business_id is not None and db.session.get(Business, business_id) is None:
         raise NotFound("business not found", code=ErrorCode.BUSINESS_NOT_FOUND)
-    if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+    if db.session.scalar(select(User.id).where(func.lower(User.email) == new.email)):
         raise Conflict("email exists", code=ErrorCode.EMAIL_EXISTS)
-    user = User(email=email, password_hash=hash_password(password), role=role,
-                business_id=business_id, name=name)
+    user = User(email=new.email, password_hash=hash_password(new.password), role=new.role,
+                business_id=business_id, name=new.name)
     db.session.add(user)
     db.session.commit()
     return user
@@ -70,60 +59,46 @@ def get_user(actor, user_id: int) -> User:
     return user
 
 
-def create_user_as(actor, data: dict) -> User:
+def create_user_as(actor, new: NewUser) -> User:
     """An admin creates a user. A business admin's users always join its own business."""
     from server.services import audit
-    business_id = _target_business_id(actor, data.get("business_id"))
-    user = create_user(data.get("email") or "", data.get("password") or "", data.get("role") or "",
-                       business_id=business_id, name=_clean_user_name(data.get("name")))
+    business_id = _target_business_id(actor, new.business_id)
+    user = create_user(new, business_id=business_id)
     audit.record("create", "user", user.id, business_id=user.business_id, details={"role": user.role})
     db.session.commit()
     return user
 
 
-def _clean_user_name(raw) -> str | None:
-    name = (raw or "").strip() if isinstance(raw, str) else None
-    if name and len(name) > 160:
-        raise ValidationFailed({"name": FieldError(ErrorCode.TOO_LONG, "at most 160 characters", max=160)})
-    return name or None
-
-
-def update_user(actor, user_id: int, data: dict) -> User:
+def update_user(actor, user_id: int, changes: UserChanges) -> User:
     """Only the given keys change: name, role, business_id (platform admin), password."""
     user = get_user(actor, user_id)
-    if user.id == actor.id and (data.get("role", user.role) != user.role
-                                or data.get("business_id", user.business_id) != user.business_id):
+    sent = changes.model_fields_set
+    role = changes.role if "role" in sent else user.role
+    requested_business = changes.business_id if "business_id" in sent else user.business_id
+    if user.id == actor.id and (role != user.role or requested_business != user.business_id):
         raise Conflict("cannot change your own role", code=ErrorCode.CANNOT_CHANGE_OWN_ROLE)
-    errors: dict[str, str] = {}
-    role = data.get("role", user.role)
-    if role not in ROLES:
-        errors["role"] = FieldError(ErrorCode.ONE_OF, f"one of {', '.join(ROLES)}", choices=list(ROLES))
     business_id = user.business_id
-    if "business_id" in data:
-        business_id = _target_business_id(actor, data["business_id"])
+    if "business_id" in sent:
+        business_id = _target_business_id(actor, changes.business_id)
         if not actor.is_platform_admin:
             business_id = actor.business_id
     if role in ("staff", "viewer") and business_id is None:
-        errors["business_id"] = FieldError(ErrorCode.BUSINESS_REQUIRED, "staff and viewers belong to a business")
-    password = data.get("password")
-    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        errors["password"] = FieldError(ErrorCode.TOO_SHORT, f"at least {MIN_PASSWORD_LENGTH} characters",
-                                        min=MIN_PASSWORD_LENGTH)
-    if errors:
-        raise ValidationFailed(errors)
+        raise ValidationFailed({"business_id": FieldError(ErrorCode.BUSINESS_REQUIRED,
+                                                         "staff and viewers belong to a business")})
+    password = changes.password if "password" in sent else None
     from server.services import audit
     if role != user.role or business_id != user.business_id:
         audit.record("role_change", "user", user.id, business_id=business_id,
                      details={"from": {"role": user.role, "business_id": user.business_id},
                               "to": {"role": role, "business_id": business_id}})
-    other_fields = sorted(k for k in data if k in ("name", "password"))
+    other_fields = sorted(k for k in sent if k in ("name", "password"))
     if other_fields:
         audit.record("update", "user", user.id, business_id=business_id, details={"fields": other_fields})
     # A new password, role or business ends every session of the user: a session opened
     # with the old password, or for the old role or business, must not go on acting.
     revoke = password is not None or role != user.role or business_id != user.business_id
-    if "name" in data:
-        user.name = _clean_user_name(data["name"])
+    if "name" in sent:
+        user.name = changes.name
     user.role = role
     user.business_id = business_id
     if password is not None:

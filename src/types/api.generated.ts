@@ -1860,6 +1860,20 @@ export interface components {
             page: number;
             total: number;
         };
+        /** NewUser */
+        NewUser: {
+            /**
+             * @description a platform admin's choice of business
+             * @default null
+             */
+            business_id?: number | null;
+            email: string;
+            /** @default null */
+            name?: string | null;
+            password: string;
+            /** @enum {string} */
+            role: "admin" | "staff" | "viewer";
+        };
         /** Ok */
         Ok: {
             ok: boolean;
@@ -1913,7 +1927,10 @@ export interface components {
         };
         /** SendBody */
         SendBody: {
-            /** @default null */
+            /**
+             * @description a platform admin's choice of business
+             * @default null
+             */
             business_id?: number | null;
             /** @default null */
             template?: string | null;
@@ -2034,7 +2051,10 @@ export interface components {
         /** TemplateBody */
         TemplateBody: {
             body: string;
-            /** @default null */
+            /**
+             * @description a platform admin's choice of business
+             * @default null
+             */
             business_id?: number | null;
             /** @default he */
             language?: string;
@@ -2052,7 +2072,10 @@ export interface components {
         TemplatePatch: {
             /** @default null */
             body?: string | null;
-            /** @default null */
+            /**
+             * @description a platform admin's choice of business
+             * @default null
+             */
             business_id?: number | null;
             /** @default null */
             language?: string | null;
@@ -2117,26 +2140,25 @@ export interface components {
             /** @enum {string} */
             role: "admin" | "staff" | "viewer";
         };
-        /** UserCreateBody */
-        UserCreateBody: {
-            /** @default null */
-            business_id?: number | null;
-            email: string;
-            /** @default null */
-            name?: string | null;
-            password: string;
-            role: string;
-        };
-        /** UserUpdateBody */
-        UserUpdateBody: {
-            /** @default null */
+        /**
+         * UserChanges
+         * @description Only the keys sent change (`model_fields_set`).
+         */
+        UserChanges: {
+            /**
+             * @description a platform admin's choice of business
+             * @default null
+             */
             business_id?: number | null;
             /** @default null */
             name?: string | null;
             /** @default null */
-            password?: string | null;
-            /** @default null */
-            role?: string | null;
+            password?: string;
+            /**
+             * @default null
+             * @enum {string}
+             */
+            role?: "admin" | "staff" | "viewer";
         };
         /** WhatsAppItem */
         WhatsAppItem: {
@@ -4342,7 +4364,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UserCreateBody"];
+                "application/json": components["schemas"]["NewUser"];
             };
         };
         responses: {
@@ -4408,7 +4430,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["UserUpdateBody"];
+                "application/json": components["schemas"]["UserChanges"];
             };
         };
         responses: {
