@@ -18,7 +18,7 @@ from server.config import KesherConfig, current
 from server.extensions import db
 from server.models import CallLog, CallTurn
 from server.providers.errors import ProviderError
-from server.schemas.settings import DEFAULT_TRANSFER_TIMEOUT, BusinessSettings
+from server.schemas.settings import BusinessSettings
 from server.services.realtime import publish
 from server.services.voice import context, pipeline, policy, runner
 from server.services.voice.calls import business_settings, end_call, find_call, get_or_create_call, safe_sid
@@ -272,7 +272,7 @@ def _turn_result(form: dict, turn_id: int, attempt: int, end_requested: bool, ba
 def _dial(call: CallLog, settings: BusinessSettings, outcome: TurnOutcome) -> TurnOutcome:
     outcome.next = "transfer"
     outcome.transfer_number = settings.transfer_number
-    outcome.transfer_timeout = settings.transfer_timeout or DEFAULT_TRANSFER_TIMEOUT
+    outcome.transfer_timeout = settings.transfer_timeout
     call.state = {**(call.state or {}), "transfer": "dialing"}
     db.session.commit()
     return outcome
