@@ -7,6 +7,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     # Imported here, the flaskr way, so module imports never cycle through the app.
     from server.routes.agent import agent_bp
+    from server.routes.appointments import appointments_bp
     from server.routes.audit import audit_bp
     from server.routes.auth import auth_bp
     from server.routes.privacy import privacy_bp
@@ -46,5 +47,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(realtime_bp)    # /api/internal/realtime (the worker's events without Redis)
     app.register_blueprint(crm_bp)         # /api/crm/*
     app.register_blueprint(businesses_bp)  # /api/businesses
+    app.register_blueprint(appointments_bp)  # /api/services, staff-calendars, calendar-policy, availability, appointments
     app.register_blueprint(users_bp)       # /api/users
     app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

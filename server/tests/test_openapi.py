@@ -21,6 +21,7 @@ NO_JSON_BODY = {
     ("post", "/api/users/{uid}/reactivate"),
     ("post", "/api/crm/customers/{customer_id}/export"),
     ("post", "/api/crm/customers/import"),  # multipart `file` or text/csv
+    ("post", "/api/appointments/{aid}/cancel"),
 }
 
 

@@ -316,8 +316,12 @@ export const errorTexts: Record<string, string> = {
   template_not_found: 'התבנית לא נמצאה',
   export_not_found: 'הייצוא לא נמצא',
   recording_not_found: 'אין הקלטה לשיחה הזו',
+  service_not_found: 'השירות לא נמצא',
+  staff_not_found: 'היומן לא נמצא',
+  appointment_not_found: 'התור לא נמצא',
   // conflicts with what is stored
   email_exists: 'האימייל כבר רשום',
+  slot_taken: 'המועד הזה כבר תפוס',
   phone_exists: 'כבר קיים לקוח עם הטלפון הזה',
   name_exists: 'כבר קיים עסק בשם הזה',
   voice_number_exists: 'המספר לשיחות כבר שייך לעסק אחר',
@@ -423,6 +427,9 @@ export const errorTexts: Record<string, string> = {
   file_rows_rejected: '{rejected} מתוך {total} שורות נדחו; שום דבר לא יובא',
   reject_or_skip: 'ערך לא חוקי',
   event_fields_required: 'חסרים שדות באירוע',
+  outside_hours: 'המועד מחוץ לשעות הפעילות',
+  service_inactive: 'השירות הזה לא מוצע כרגע',
+  window_too_long: 'טווח התאריכים ארוך מדי (עד {max_days:n} ימים)',
 }
 
 export type ErrorParams = Record<string, unknown>
