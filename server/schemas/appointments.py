@@ -246,3 +246,15 @@ class Appointment(OrmModel):
     notes: str | None
     created_at: IsoTime
     updated_at: IsoTime
+
+
+class AppointmentDisplay(BaseModel):
+    price: str | None
+
+
+class AppointmentOnTimeline(Appointment):
+    """A timeline item's data: the appointment and what its card shows."""
+    service_name: str
+    staff_name: str
+    price_agorot: int
+    display: AppointmentDisplay

@@ -93,7 +93,7 @@ export const he = {
     title: 'ציר זמן',
     empty: 'אין עדיין פעילות ללקוח הזה.',
     undated: 'ללא תאריך',
-    types: { call: 'שיחה', whatsapp: 'WhatsApp', task: 'משימה', invoice: 'חשבונית', contract: 'חוזה' } as Record<string, string>,
+    types: { call: 'שיחה', whatsapp: 'WhatsApp', task: 'משימה', invoice: 'חשבונית', contract: 'חוזה', appointment: 'תור' } as Record<string, string>,
     caller: 'המתקשר',
     agent: 'הסוכן',
     noTranscript: '(אין תמלול)',

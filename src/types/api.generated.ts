@@ -1210,6 +1210,42 @@ export interface components {
             /** Format: date-time */
             start: string;
         };
+        /** AppointmentDisplay */
+        AppointmentDisplay: {
+            price: string | null;
+        };
+        /** AppointmentItem */
+        AppointmentItem: {
+            at: string | null;
+            data: components["schemas"]["AppointmentOnTimeline"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "appointment";
+        };
+        /**
+         * AppointmentOnTimeline
+         * @description A timeline item's data: the appointment and what its card shows.
+         */
+        AppointmentOnTimeline: {
+            business_id: number;
+            created_at: string | null;
+            customer_id: number;
+            display: components["schemas"]["AppointmentDisplay"];
+            end: string | null;
+            id: number;
+            notes: string | null;
+            price_agorot: number;
+            service_id: number;
+            service_name: string;
+            source: string;
+            staff_id: number;
+            staff_name: string;
+            start: string | null;
+            status: string;
+            updated_at: string | null;
+        };
         /** AppointmentUpdate */
         AppointmentUpdate: {
             /** @default null */
@@ -4125,7 +4161,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": (components["schemas"]["CallItem"] | components["schemas"]["WhatsAppItem"] | components["schemas"]["TaskItem"] | components["schemas"]["InvoiceItem"] | components["schemas"]["ContractItem"])[];
+                    "application/json": (components["schemas"]["CallItem"] | components["schemas"]["WhatsAppItem"] | components["schemas"]["TaskItem"] | components["schemas"]["InvoiceItem"] | components["schemas"]["ContractItem"] | components["schemas"]["AppointmentItem"])[];
                 };
             };
             /** @description Error */
