@@ -7,7 +7,7 @@ with ?business_id=. Times: ISO 8601 with an offset in, UTC ("+00:00") out.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify
 
 from server.authz import auth_required, roles_required, scoped_business_id
 from server.schemas.appointments import (
@@ -17,18 +17,13 @@ from server.schemas.appointments import (
 from server.models.base import utcnow
 from server.schemas.common import Ok
 from server.services.appointments import availability, booking, settings
+from server.services.appointments.ical import feed_url as ical_url
 from server.sqlite_locking import write_lock_first
 from server.validation import validate
 
 appointments_bp = Blueprint("appointments", __name__, url_prefix="/api")
 WRITERS = ("admin", "staff")
 CONFIGURERS = ("admin",)
-
-
-def ical_url(token: str) -> str:
-    """The feed's absolute URL (HOST when set: the address calendar apps can reach)."""
-    base = current_app.config.get("HOST") or request.host_url
-    return f"{base.rstrip('/')}/calendar/{token}.ics"
 
 
 def _business(query: ScopeQuery) -> int:

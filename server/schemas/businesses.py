@@ -17,5 +17,6 @@ class Business(OrmModel):
 
 
 class BusinessDetails(Business):
-    """The business as its admins see it: with its settings."""
+    """The business as its admins see it: with its settings and its appointments feed."""
     settings: dict[str, Any]
+    ical_url: str

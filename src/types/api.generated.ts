@@ -1329,12 +1329,13 @@ export interface components {
         };
         /**
          * BusinessDetails
-         * @description The business as its admins see it: with its settings.
+         * @description The business as its admins see it: with its settings and its appointments feed.
          */
         BusinessDetails: {
             active: boolean;
             created_at: string | null;
             domain: string | null;
+            ical_url: string;
             id: number;
             name: string;
             settings: {
