@@ -173,6 +173,13 @@ def move(scope: BusinessScope, appointment_id: int, start: datetime | None = Non
             appointment.service_id = service.id
             _place(appointment, service, start or appointment.start_at,
                    staff_id if "staff_id" in fields else appointment.staff_id)
+        elif moving:
+            # A cancelled or no-show appointment holds nothing: its record moves unchecked.
+            appointment.service_id = service.id
+            appointment.staff_id = staff_id if "staff_id" in fields and staff_id else appointment.staff_id
+            appointment.start_at = start or appointment.start_at
+            appointment.end_at = appointment.start_at + timedelta(minutes=service.duration_minutes)
+            appointment.blocked_until = appointment.end_at + timedelta(minutes=service.buffer_minutes)
         elif not was_holding and appointment.status in availability.HOLDING:
             # Re-activating a cancelled appointment takes its slot again: check it like a booking.
             _place(appointment, service, appointment.start_at, appointment.staff_id)

@@ -162,3 +162,18 @@ def test_platform_admin_names_the_business(client, login_as, salon):
     assert client.get("/api/services").status_code == 422
     listed = client.get(f"/api/services?business_id={salon.business.id}").get_json()
     assert {s["name"] for s in listed} == {"החלקה", "תספורת נשים"}
+
+
+def test_reactivating_a_cancelled_appointment_checks_its_slot(client, login_as, salon):
+    login_as("staff", salon.business)
+    day = ordinary_sunday()
+    body = {"customer_id": salon.customer.id, "service_id": salon.straightening.id, "start": at(day, 9)}
+    first = client.post("/api/appointments", json=body).get_json()
+    client.post(f"/api/appointments/{first['id']}/cancel")
+    second = client.post("/api/appointments", json=body)
+    assert second.status_code == 201
+    back = client.put(f"/api/appointments/{first['id']}", json={"status": "booked"})
+    assert back.status_code == 409 and back.get_json()["next_slots"]
+    moved = client.put(f"/api/appointments/{first['id']}", json={"start": at(day, 14)})
+    assert moved.status_code == 200 and moved.get_json()["status"] == "cancelled"
+    assert client.put(f"/api/appointments/{first['id']}", json={"status": "confirmed"}).get_json()["status"] == "confirmed"
