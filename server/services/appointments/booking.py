@@ -97,16 +97,19 @@ def _place(appointment: Appointment, service: Service, start: datetime, staff_id
     """Give `appointment` a start and a staff member, or raise: outside hours (422), taken (409)."""
     end = start + timedelta(minutes=service.duration_minutes)
     held_until = end + timedelta(minutes=service.buffer_minutes)
-    policy = availability.policy_of(service.business_id)
-    open_staff = [s for s in _candidates(service, staff_id) if availability.fits_hours(s, policy, start, end)]
-    if not open_staff:
-        raise ValidationFailed({"start": FieldError(ErrorCode.OUTSIDE_HOURS, "outside the staff's hours")})
-    for staff in open_staff:
-        _lock(staff.id)
-        if not _overlaps(staff.id, start, held_until, appointment.id):
-            appointment.staff_id, appointment.start_at = staff.id, start
-            appointment.end_at, appointment.blocked_until = end, held_until
-            return
+    # No autoflush: the appointment's own pending change (a re-activation) must not reach the
+    # database before the check (PostgreSQL's constraint would refuse it mid-query, without next slots).
+    with db.session.no_autoflush:
+        policy = availability.policy_of(service.business_id)
+        open_staff = [s for s in _candidates(service, staff_id) if availability.fits_hours(s, policy, start, end)]
+        if not open_staff:
+            raise ValidationFailed({"start": FieldError(ErrorCode.OUTSIDE_HOURS, "outside the staff's hours")})
+        for staff in open_staff:
+            _lock(staff.id)
+            if not _overlaps(staff.id, start, held_until, appointment.id):
+                appointment.staff_id, appointment.start_at = staff.id, start
+                appointment.end_at, appointment.blocked_until = end, held_until
+                return
     raise _taken(service, start, staff_id)
 
 
