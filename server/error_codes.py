@@ -52,9 +52,13 @@ class ErrorCode(StrEnum):
     TEMPLATE_NOT_FOUND = "template_not_found"
     EXPORT_NOT_FOUND = "export_not_found"
     RECORDING_NOT_FOUND = "recording_not_found"
+    SERVICE_NOT_FOUND = "service_not_found"
+    STAFF_NOT_FOUND = "staff_not_found"
+    APPOINTMENT_NOT_FOUND = "appointment_not_found"
 
     # ---- conflicts with what is stored
     EMAIL_EXISTS = "email_exists"
+    SLOT_TAKEN = "slot_taken"  # with "next_slots"
     PHONE_EXISTS = "phone_exists"
     NAME_EXISTS = "name_exists"
     VOICE_NUMBER_EXISTS = "voice_number_exists"
@@ -162,6 +166,9 @@ class ErrorCode(StrEnum):
     FILE_ROWS_REJECTED = "file_rows_rejected"  # {rejected, total}
     REJECT_OR_SKIP = "reject_or_skip"
     EVENT_FIELDS_REQUIRED = "event_fields_required"
+    OUTSIDE_HOURS = "outside_hours"
+    SERVICE_INACTIVE = "service_inactive"
+    WINDOW_TOO_LONG = "window_too_long"  # {max_days}
 
     # ---- knowledge base
     FILE_REQUIRED = "file_required"

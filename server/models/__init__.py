@@ -1,4 +1,5 @@
 """Models, one module per entity group. Importing this package registers every table."""
+from server.models.appointments import Appointment, CalendarPolicy, Service, ServiceStaff, StaffCalendar
 from server.models.audit import AuditEntry
 from server.models.business import Business
 from server.models.call import CallLog, CallTurn, StreamToken
@@ -10,6 +11,7 @@ from server.models.user import User
 from server.models.whatsapp import WhatsAppMsg, WhatsAppTemplate
 
 __all__ = [
-    "AuditEntry", "Business", "CallLog", "CallTurn", "Contract", "Customer", "DataExport",
-    "Invoice", "KnowledgeDocument", "KnowledgeEntry", "KnowledgePassage", "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
+    "Appointment", "AuditEntry", "Business", "CalendarPolicy", "CallLog", "CallTurn", "Contract", "Customer",
+    "DataExport", "Invoice", "KnowledgeDocument", "KnowledgeEntry", "KnowledgePassage", "Service", "ServiceStaff",
+    "StaffCalendar", "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
 ]

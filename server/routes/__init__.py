@@ -7,9 +7,11 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     # Imported here, the flaskr way, so module imports never cycle through the app.
     from server.routes.agent import agent_bp
+    from server.routes.appointments import appointments_bp
     from server.routes.audit import audit_bp
     from server.routes.auth import auth_bp
     from server.routes.privacy import privacy_bp
+    from server.routes.calendar_feed import calendar_feed_bp
     from server.routes.calls import calls_bp
     from server.routes.dashboard import dashboard_bp
     from server.routes.businesses import businesses_bp
@@ -48,5 +50,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(realtime_bp)    # /api/internal/realtime (the worker's events without Redis)
     app.register_blueprint(crm_bp)         # /api/crm/*
     app.register_blueprint(businesses_bp)  # /api/businesses
+    app.register_blueprint(calendar_feed_bp)  # /calendar/<token>.ics
+    app.register_blueprint(appointments_bp)  # /api/services, staff-calendars, calendar-policy, availability, appointments
     app.register_blueprint(users_bp)       # /api/users
     app.register_blueprint(frontend_bp)    # SPA/static — last: it owns the catch-all

@@ -19,3 +19,4 @@ class BusinessDetails(Business):
     """The business as its admins see it: with its settings (only what was set; the defaults
     are in the schema)."""
     settings: BusinessSettings
+    ical_url: str

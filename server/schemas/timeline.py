@@ -4,6 +4,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, Field
 
+from server.schemas.appointments import AppointmentOnTimeline
 from server.schemas.calls import Call
 from server.schemas.common import IsoTime
 from server.schemas.records import Contract, Invoice, Task
@@ -40,5 +41,12 @@ class ContractItem(BaseModel):
     data: Contract
 
 
-TimelineItem = Annotated[Union[CallItem, WhatsAppItem, TaskItem, InvoiceItem, ContractItem], Field(discriminator="type")]
+class AppointmentItem(BaseModel):
+    type: Literal["appointment"]
+    at: IsoTime
+    data: AppointmentOnTimeline
+
+
+TimelineItem = Annotated[Union[CallItem, WhatsAppItem, TaskItem, InvoiceItem, ContractItem, AppointmentItem],
+                         Field(discriminator="type")]
 Timeline = list[TimelineItem]

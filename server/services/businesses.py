@@ -63,6 +63,8 @@ def business_details(business: Business) -> dict:
     """The business as its admins see it: to_dict plus its settings (what was set; see schemas/settings)."""
     data = business.to_dict()
     data["settings"] = business_settings(business).stored()
+    from server.services.appointments.ical import business_feed_url
+    data["ical_url"] = business_feed_url(business.id)  # the business-wide appointments feed (issue 18)
     return data
 
 

@@ -1,4 +1,4 @@
-"""A customer's unified timeline: calls, WhatsApp messages, tasks, invoices and contracts.
+"""A customer's unified timeline: calls, WhatsApp messages, tasks, invoices, contracts and appointments.
 
 Each item is {"type", "at", "data"}; `at` is the item's date in UTC ISO 8601 (people see
 it in Israel time, Asia/Jerusalem — the client converts) or null for an undated record.
@@ -8,8 +8,10 @@ The order, one total order so a cursor can never lose or repeat an item:
    contract: open business that belongs above history — newest *created* first.
 2. Then every dated item, newest `at` first. The dates are: a call's start, a message's
    creation, a task's due date (a future due date sits above today's history), an
-   invoice's issue, a contract's signature.
-Ties break by type (call, whatsapp, task, invoice, contract) and then newest row first.
+   invoice's issue, a contract's signature, an appointment's start (a future one sits above
+   today's history, like a task).
+Ties break by type (call, whatsapp, task, invoice, contract, appointment) and then newest
+row first. A new type goes last: a type's rank is part of every cursor already handed out.
 
 The merge runs in the database: one UNION ALL over the five tables, each branch reading
 its (customer_id, date) index backwards and stopping after one page, so the first page
@@ -31,10 +33,10 @@ from sqlalchemy.orm import selectinload
 from server.error_codes import ErrorCode
 from server.errors import FieldError, ValidationFailed
 from server.extensions import db
-from server.models import CallLog, Contract, Invoice, Task, WhatsAppMsg
+from server.models import Appointment, CallLog, Contract, Invoice, Service, StaffCalendar, Task, WhatsAppMsg
 from server.services.invoices import format_ils, invoice_to_dict
 
-TYPES = ("call", "whatsapp", "task", "invoice", "contract")
+TYPES = ("call", "whatsapp", "task", "invoice", "contract", "appointment")
 RANK = {name: i for i, name in enumerate(TYPES)}
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -46,6 +48,7 @@ _SOURCES = {
     "task": (Task, Task.due_at),
     "invoice": (Invoice, Invoice.issued_at),
     "contract": (Contract, Contract.signed_at),
+    "appointment": (Appointment, Appointment.start_at),
 }
 # Types whose date may be missing (the others' date columns are NOT NULL).
 _MAY_BE_UNDATED = ("task", "invoice", "contract")
@@ -173,12 +176,24 @@ def contract_data(contract: Contract) -> dict:
     return data
 
 
+def appointment_data(appointment: Appointment) -> dict:
+    """The appointment with what the card shows: the service, its price, the staff member."""
+    from server.schemas.appointments import Appointment as AppointmentOut
+    data = AppointmentOut.dump(appointment)
+    service = db.session.get(Service, appointment.service_id)
+    staff = db.session.get(StaffCalendar, appointment.staff_id)
+    data.update(service_name=service.name, staff_name=staff.name, price_agorot=service.price_agorot,
+                display={"price": format_ils(service.price_agorot)})
+    return data
+
+
 _SERIALIZERS = {
     "call": call_data,
     "whatsapp": lambda m: m.to_dict(),
     "task": lambda t: t.to_dict(),
     "invoice": invoice_to_dict,
     "contract": contract_data,
+    "appointment": appointment_data,
 }
 
 

@@ -102,7 +102,7 @@ export const he = {
     title: 'ציר זמן',
     empty: 'אין עדיין פעילות ללקוח הזה.',
     undated: 'ללא תאריך',
-    types: { call: 'שיחה', whatsapp: 'WhatsApp', task: 'משימה', invoice: 'חשבונית', contract: 'חוזה' } as Record<string, string>,
+    types: { call: 'שיחה', whatsapp: 'WhatsApp', task: 'משימה', invoice: 'חשבונית', contract: 'חוזה', appointment: 'תור' } as Record<string, string>,
     caller: 'המתקשר',
     agent: 'הסוכן',
     noTranscript: '(אין תמלול)',
@@ -357,8 +357,12 @@ export const errorTexts: Record<string, string> = {
   template_not_found: 'התבנית לא נמצאה',
   export_not_found: 'הייצוא לא נמצא',
   recording_not_found: 'אין הקלטה לשיחה הזו',
+  service_not_found: 'השירות לא נמצא',
+  staff_not_found: 'היומן לא נמצא',
+  appointment_not_found: 'התור לא נמצא',
   // conflicts with what is stored
   email_exists: 'האימייל כבר רשום',
+  slot_taken: 'המועד הזה כבר תפוס',
   phone_exists: 'כבר קיים לקוח עם הטלפון הזה',
   name_exists: 'כבר קיים עסק בשם הזה',
   voice_number_exists: 'המספר לשיחות כבר שייך לעסק אחר',
@@ -470,6 +474,9 @@ export const errorTexts: Record<string, string> = {
   document_unreadable: 'לא הצלחנו לקרוא את הקובץ (פגום או מוגן בסיסמה)',
   document_no_text: 'לא נמצא טקסט בקובץ (אולי זה מסמך סרוק)',
   question_required: 'יש לכתוב שאלה',
+  outside_hours: 'המועד מחוץ לשעות הפעילות',
+  service_inactive: 'השירות הזה לא מוצע כרגע',
+  window_too_long: 'טווח התאריכים ארוך מדי (עד {max_days:n} ימים)',
 }
 
 export type ErrorParams = Record<string, unknown>

@@ -39,6 +39,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every appointment that overlaps [from, to), by start. */
+        get: operations["appointments.list_appointments.get"];
+        put?: never;
+        /** Book: the end follows from the service; no staff_id → the first staff member free then. */
+        post: operations["appointments.create_appointment.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/appointments/{aid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Move (start, staff_id, service_id) or change notes and status; a taken slot is 409. */
+        put: operations["appointments.update_appointment.put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/appointments/{aid}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel: the slot is free again. */
+        post: operations["appointments.cancel_appointment.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -124,6 +176,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/availability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Free slots of a service in [from, to), by time then staff (15-minute grid, future only). */
+        get: operations["appointments.get_availability.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/businesses": {
         parameters: {
             query?: never;
@@ -189,6 +258,24 @@ export interface paths {
         put?: never;
         /** Reactivate a deactivated business. */
         post: operations["businesses.reactivate_business.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/calendar-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Shabbat and holidays, closures, Friday and erev chag hours; the business-wide feed URL. */
+        get: operations["appointments.get_policy.get"];
+        /** Change the fields sent; rotate_ical_token gives the business feed a new secret URL. */
+        put: operations["appointments.update_policy.put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -690,6 +777,77 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The price list, by name (inactive services included, marked). */
+        get: operations["appointments.list_services.get"];
+        put?: never;
+        /** A new service; staff_ids empty means every staff calendar performs it. */
+        post: operations["appointments.create_service.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/services/{sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change the fields sent. */
+        put: operations["appointments.update_service.put"];
+        post?: never;
+        /** Delete a service; one with appointments is made inactive instead (its history stays). */
+        delete: operations["appointments.delete_service.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff-calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The business's staff calendars, each with its iCalendar feed URL. */
+        get: operations["appointments.list_staff.get"];
+        put?: never;
+        /** A new staff calendar (hours default to Sunday–Thursday 09–18, Friday 09–13). */
+        post: operations["appointments.create_staff.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/staff-calendars/{sid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change name, hours, breaks, days off; rotate_ical_token gives the feed a new secret URL. */
+        put: operations["appointments.update_staff.put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -1120,6 +1278,86 @@ export interface components {
             /** @description turns before the agent ends the call; unset: the deployment's (VOICE_TURN_LIMIT) */
             turn_limit?: number | null;
         };
+        /** Appointment */
+        Appointment: {
+            business_id: number;
+            created_at: string | null;
+            customer_id: number;
+            end: string | null;
+            id: number;
+            notes: string | null;
+            service_id: number;
+            source: string;
+            staff_id: number;
+            start: string | null;
+            status: string;
+            updated_at: string | null;
+        };
+        /** AppointmentCreate */
+        AppointmentCreate: {
+            customer_id: number;
+            /** @default null */
+            notes?: string | null;
+            service_id: number;
+            /**
+             * @default web
+             * @enum {string}
+             */
+            source?: "phone" | "whatsapp" | "web";
+            /** @default null */
+            staff_id?: number | null;
+            /** Format: date-time */
+            start: string;
+        };
+        /** AppointmentDisplay */
+        AppointmentDisplay: {
+            price: string | null;
+        };
+        /** AppointmentItem */
+        AppointmentItem: {
+            at: string | null;
+            data: components["schemas"]["AppointmentOnTimeline"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "appointment";
+        };
+        /**
+         * AppointmentOnTimeline
+         * @description A timeline item's data: the appointment and what its card shows.
+         */
+        AppointmentOnTimeline: {
+            business_id: number;
+            created_at: string | null;
+            customer_id: number;
+            display: components["schemas"]["AppointmentDisplay"];
+            end: string | null;
+            id: number;
+            notes: string | null;
+            price_agorot: number;
+            service_id: number;
+            service_name: string;
+            source: string;
+            staff_id: number;
+            staff_name: string;
+            start: string | null;
+            status: string;
+            updated_at: string | null;
+        };
+        /** AppointmentUpdate */
+        AppointmentUpdate: {
+            /** @default null */
+            notes?: string | null;
+            /** @default null */
+            service_id?: number | null;
+            /** @default null */
+            staff_id?: number | null;
+            /** @default null */
+            start?: string | null;
+            /** @default null */
+            status?: ("booked" | "confirmed" | "cancelled" | "no_show" | "done") | null;
+        };
         /** AuditActor */
         AuditActor: {
             email: string | null;
@@ -1146,6 +1384,16 @@ export interface components {
             limit: number;
             page: number;
             total: number;
+        };
+        /** Break */
+        Break: {
+            /**
+             * @description 0 = Sunday; null = every day
+             * @default null
+             */
+            day?: number | null;
+            end: string;
+            start: string;
         };
         /** Business */
         Business: {
@@ -1190,6 +1438,7 @@ export interface components {
             active: boolean;
             created_at: string | null;
             domain: string | null;
+            ical_url: string;
             id: number;
             name: string;
             settings: components["schemas"]["BusinessSettings"];
@@ -1265,6 +1514,16 @@ export interface components {
             turn_limit?: number | null;
             voice_mode?: ("record" | "stream") | null;
         };
+        /** CalendarPolicy */
+        CalendarPolicy: {
+            closed_on_holidays: boolean;
+            closures: {
+                [key: string]: unknown;
+            }[];
+            erev_chag_hours: string[][] | null;
+            friday_hours: string[][] | null;
+            ical_url: string;
+        };
         /** Call */
         Call: {
             business_id: number | null;
@@ -1333,6 +1592,15 @@ export interface components {
             status: string;
             tool_calls: unknown[];
             transcript: string | null;
+        };
+        /** Closure */
+        Closure: {
+            /** Format: date */
+            end: string;
+            /** @default null */
+            note?: string | null;
+            /** Format: date */
+            start: string;
         };
         /** Contract */
         Contract: {
@@ -1611,7 +1879,7 @@ export interface components {
          * @description Stable error code (server/error_codes.py); clients translate it.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation" | "too_many_requests" | "internal_error" | "service_unavailable" | "gone" | "http_error" | "invalid_json" | "json_not_object" | "json_too_deep" | "csrf" | "invalid_credentials" | "business_inactive" | "invalid_signature" | "invalid_link" | "invalid_paging" | "business_not_found" | "user_not_found" | "customer_not_found" | "task_not_found" | "contract_not_found" | "invoice_not_found" | "template_not_found" | "export_not_found" | "recording_not_found" | "email_exists" | "phone_exists" | "name_exists" | "voice_number_exists" | "whatsapp_number_exists" | "template_exists" | "cannot_change_own_role" | "cannot_deactivate_self" | "customer_has_history" | "customer_already_erased" | "outside_24h_window" | "export_not_ready" | "export_expired" | "link_expired" | "demo_refused" | "voice_number_admin_only" | "whatsapp_number_admin_only" | "recording_unavailable" | "invoice_issued_not_editable" | "invoice_issued_not_deletable" | "invoice_already_issued" | "invoice_already_cancelled" | "invoice_not_payable" | "credit_note_not_payable" | "credit_note_not_cancellable" | "draft_not_cancellable" | "backup_refused" | "backup_target_exists" | "invalid_text" | "invalid_sender" | "unknown_business_number" | "invalid" | "required" | "not_null" | "not_text" | "not_integer" | "not_number" | "not_boolean" | "not_object" | "not_list" | "too_short" | "too_long" | "too_few" | "too_many" | "min_value" | "max_value" | "greater_than" | "less_than" | "whole_number_range" | "seconds_range" | "number_range" | "one_of" | "unknown_field" | "invalid_format" | "invalid_date" | "date_out_of_range" | "timezone_required" | "unstorable_nul" | "unstorable_text" | "name_required" | "invalid_name" | "phone_required" | "invalid_phone" | "invalid_email" | "invalid_domain" | "id_last4" | "business_required" | "business_id_required" | "text_or_template" | "text_length" | "text_or_audio_required" | "audio_required" | "empty_recording" | "unknown_template" | "missing_variables" | "template_without_content_sid" | "template_name_characters" | "unknown_setting" | "not_agent_setting" | "unknown_provider_kind" | "hours_span" | "retention" | "true_or_false" | "signed_at_needs_signed" | "ends_before_starts" | "amount_negative" | "amount_required" | "amounts_disagree" | "invalid_allocation_number" | "allocation_number_required" | "invalid_tax_id" | "tax_id_required" | "vat_rate_unknown" | "invalid_cursor" | "unknown_types" | "unknown_actions" | "since_after_until" | "reason_required" | "file_encoding" | "file_empty" | "file_name_column" | "file_too_many_rows" | "file_rows_rejected" | "reject_or_skip" | "event_fields_required" | "file_required" | "file_too_large" | "unsupported_document_type" | "document_unreadable" | "document_no_text" | "question_required";
+        ErrorCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation" | "too_many_requests" | "internal_error" | "service_unavailable" | "gone" | "http_error" | "invalid_json" | "json_not_object" | "json_too_deep" | "csrf" | "invalid_credentials" | "business_inactive" | "invalid_signature" | "invalid_link" | "invalid_paging" | "business_not_found" | "user_not_found" | "customer_not_found" | "task_not_found" | "contract_not_found" | "invoice_not_found" | "template_not_found" | "export_not_found" | "recording_not_found" | "service_not_found" | "staff_not_found" | "appointment_not_found" | "email_exists" | "slot_taken" | "phone_exists" | "name_exists" | "voice_number_exists" | "whatsapp_number_exists" | "template_exists" | "cannot_change_own_role" | "cannot_deactivate_self" | "customer_has_history" | "customer_already_erased" | "outside_24h_window" | "export_not_ready" | "export_expired" | "link_expired" | "demo_refused" | "voice_number_admin_only" | "whatsapp_number_admin_only" | "recording_unavailable" | "invoice_issued_not_editable" | "invoice_issued_not_deletable" | "invoice_already_issued" | "invoice_already_cancelled" | "invoice_not_payable" | "credit_note_not_payable" | "credit_note_not_cancellable" | "draft_not_cancellable" | "backup_refused" | "backup_target_exists" | "invalid_text" | "invalid_sender" | "unknown_business_number" | "invalid" | "required" | "not_null" | "not_text" | "not_integer" | "not_number" | "not_boolean" | "not_object" | "not_list" | "too_short" | "too_long" | "too_few" | "too_many" | "min_value" | "max_value" | "greater_than" | "less_than" | "whole_number_range" | "seconds_range" | "number_range" | "one_of" | "unknown_field" | "invalid_format" | "invalid_date" | "date_out_of_range" | "timezone_required" | "unstorable_nul" | "unstorable_text" | "name_required" | "invalid_name" | "phone_required" | "invalid_phone" | "invalid_email" | "invalid_domain" | "id_last4" | "business_required" | "business_id_required" | "text_or_template" | "text_length" | "text_or_audio_required" | "audio_required" | "empty_recording" | "unknown_template" | "missing_variables" | "template_without_content_sid" | "template_name_characters" | "unknown_setting" | "not_agent_setting" | "unknown_provider_kind" | "hours_span" | "retention" | "true_or_false" | "signed_at_needs_signed" | "ends_before_starts" | "amount_negative" | "amount_required" | "amounts_disagree" | "invalid_allocation_number" | "allocation_number_required" | "invalid_tax_id" | "tax_id_required" | "vat_rate_unknown" | "invalid_cursor" | "unknown_types" | "unknown_actions" | "since_after_until" | "reason_required" | "file_encoding" | "file_empty" | "file_name_column" | "file_too_many_rows" | "file_rows_rejected" | "reject_or_skip" | "event_fields_required" | "outside_hours" | "service_inactive" | "window_too_long" | "file_required" | "file_too_large" | "unsupported_document_type" | "document_unreadable" | "document_no_text" | "question_required";
         /** ExportList */
         ExportList: {
             items: components["schemas"]["DataExport"][];
@@ -1891,6 +2159,25 @@ export interface components {
             tue?: string | null;
             wed?: string | null;
         };
+        /** PolicyUpdate */
+        PolicyUpdate: {
+            /** @default null */
+            closed_on_holidays?: boolean | null;
+            /** @default null */
+            closures?: components["schemas"]["Closure"][] | null;
+            /** @default null */
+            erev_chag_hours?: [
+                string,
+                string
+            ][] | null;
+            /** @default null */
+            friday_hours?: [
+                string,
+                string
+            ][] | null;
+            /** @default false */
+            rotate_ical_token?: boolean;
+        };
         /**
          * ProviderChoice
          * @description {"asr": "local", "reply": "openai", "tts": "espeak"}: any subset; the rest (and null) follow the deployment.
@@ -1946,12 +2233,117 @@ export interface components {
             id: number;
             ok: boolean;
         };
+        /** Service */
+        Service: {
+            active: boolean;
+            buffer_minutes: number;
+            duration_minutes: number;
+            id: number;
+            name: string;
+            price_agorot: number;
+            staff_ids: number[];
+        };
+        /** ServiceCreate */
+        ServiceCreate: {
+            /** @default true */
+            active?: boolean;
+            /** @default 0 */
+            buffer_minutes?: number;
+            duration_minutes: number;
+            name: string;
+            /** @default 0 */
+            price_agorot?: number;
+            staff_ids?: number[];
+        };
+        /** ServiceUpdate */
+        ServiceUpdate: {
+            /** @default null */
+            active?: boolean | null;
+            /** @default null */
+            buffer_minutes?: number | null;
+            /** @default null */
+            duration_minutes?: number | null;
+            /** @default null */
+            name?: string | null;
+            /** @default null */
+            price_agorot?: number | null;
+            /** @default null */
+            staff_ids?: number[] | null;
+        };
         /** SessionUser */
         SessionUser: {
             business_id: number | null;
             email: string;
             id: number;
             role: string;
+        };
+        /** Slot */
+        Slot: {
+            end: string;
+            staff_id: number;
+            start: string;
+        };
+        /** StaffCalendar */
+        StaffCalendar: {
+            active: boolean;
+            breaks: {
+                [key: string]: unknown;
+            }[];
+            days_off: string[];
+            hours: {
+                [key: string]: string[][];
+            };
+            ical_url: string;
+            id: number;
+            name: string;
+            user_id: number | null;
+        };
+        /** StaffCreate */
+        StaffCreate: {
+            /** @default null */
+            active?: boolean | null;
+            /** @default null */
+            breaks?: components["schemas"]["Break"][] | null;
+            /** @default null */
+            days_off?: string[] | null;
+            /**
+             * @description {"0": [["09:00", "18:00"]], …}; 0 = Sunday
+             * @default null
+             */
+            hours?: {
+                [key: string]: [
+                    string,
+                    string
+                ][];
+            } | null;
+            name: string;
+            /** @default null */
+            user_id?: number | null;
+        };
+        /** StaffUpdate */
+        StaffUpdate: {
+            /** @default null */
+            active?: boolean | null;
+            /** @default null */
+            breaks?: components["schemas"]["Break"][] | null;
+            /** @default null */
+            days_off?: string[] | null;
+            /**
+             * @description {"0": [["09:00", "18:00"]], …}; 0 = Sunday
+             * @default null
+             */
+            hours?: {
+                [key: string]: [
+                    string,
+                    string
+                ][];
+            } | null;
+            /** @default null */
+            name?: string | null;
+            /** @default false */
+            rotate_ical_token?: boolean;
+            /** @default null */
+            user_id?: number | null;
         };
         /**
          * StreamTuning
@@ -2336,6 +2728,147 @@ export interface operations {
             };
         };
     };
+    "appointments.list_appointments.get": {
+        parameters: {
+            query: {
+                business_id?: number | null;
+                customer_id?: number | null;
+                from: unknown;
+                staff_id?: number | null;
+                status?: ("booked" | "confirmed" | "cancelled" | "no_show" | "done") | null;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.create_appointment.post": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppointmentCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.update_appointment.put": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                aid: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppointmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.cancel_appointment.post": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                aid: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Appointment"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "audit.list_audit.get": {
         parameters: {
             query?: {
@@ -2483,6 +3016,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CurrentUser"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.get_availability.get": {
+        parameters: {
+            query: {
+                business_id?: number | null;
+                from: unknown;
+                service_id: number;
+                staff_id?: number | null;
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Slot"][];
                 };
             };
             /** @description Error */
@@ -2704,6 +3272,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Business"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.get_policy.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarPolicy"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.update_policy.put": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PolicyUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarPolicy"];
                 };
             };
             /** @description Error */
@@ -3952,7 +4586,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": (components["schemas"]["CallItem"] | components["schemas"]["WhatsAppItem"] | components["schemas"]["TaskItem"] | components["schemas"]["InvoiceItem"] | components["schemas"]["ContractItem"])[];
+                    "application/json": (components["schemas"]["CallItem"] | components["schemas"]["WhatsAppItem"] | components["schemas"]["TaskItem"] | components["schemas"]["InvoiceItem"] | components["schemas"]["ContractItem"] | components["schemas"]["AppointmentItem"])[];
                 };
             };
             /** @description Error */
@@ -4311,6 +4945,245 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.list_services.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.create_service.post": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.update_service.put": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                sid: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Service"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.delete_service.delete": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                sid: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ok"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.list_staff.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffCalendar"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.create_staff.post": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffCreate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffCalendar"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "appointments.update_staff.put": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                sid: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StaffUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffCalendar"];
                 };
             };
             /** @description Error */

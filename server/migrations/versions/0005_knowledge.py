@@ -1,7 +1,7 @@
 """The knowledge base: entries, documents, passages, and their Hebrew full-text index
 
 Revision ID: 0005_knowledge
-Revises: 0003_session_version
+Revises: 0004_appointments
 Create Date: 2026-12-05
 
 - knowledge_entry (question/answer), knowledge_document (an upload, its bytes and its
@@ -18,7 +18,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = "0005_knowledge"
-down_revision = "0003_session_version"
+down_revision = "0004_appointments"
 branch_labels = None
 depends_on = None
 

@@ -134,11 +134,11 @@ def update_customer(business_id: BusinessScope, customer_id: int, changes: Custo
 
 
 def _history_counts(customer_id: int) -> dict[str, int]:
-    from server.models import CallLog, Contract, Invoice, Task, WhatsAppMsg
+    from server.models import Appointment, CallLog, Contract, Invoice, Task, WhatsAppMsg
 
     counts = {}
     for label, model in (("calls", CallLog), ("whatsapp", WhatsAppMsg), ("tasks", Task),
-                         ("invoices", Invoice), ("contracts", Contract)):
+                         ("invoices", Invoice), ("contracts", Contract), ("appointments", Appointment)):
         n = db.session.scalar(select(func.count()).select_from(model).where(model.customer_id == customer_id))
         if n:
             counts[label] = n

@@ -67,7 +67,7 @@ def erase_customer(business_id: BusinessScope, customer_id: int, reason: str) ->
     # The business's own number stays on the row (in whatever shape it was stored): it is
     # not the person's, and the row still counts as a call or message the business had.
     business_numbers = scope.business_numbers(db.session.get(Business, customer.business_id))
-    counts = {"calls": 0, "turns": 0, "whatsapp_messages": 0, "whatsapp_cancelled": 0, "tasks": 0, "contracts": 0,
+    counts = {"calls": 0, "turns": 0, "whatsapp_messages": 0, "whatsapp_cancelled": 0, "tasks": 0, "contracts": 0, "appointments": 0,
               "draft_invoices_deleted": 0, "invoices_kept": 0, "exports": 0, "audio_files": 0}
 
     local_files, remote_recordings = media.call_audio(data.calls, current().app.media_dir)
@@ -118,6 +118,12 @@ def erase_customer(business_id: BusinessScope, customer_id: int, reason: str) ->
         counts["contracts"] += 1
         contract.title = ERASED_TEXT
         contract.notes = None
+
+    for appointment in data.appointments:
+        # The time, service and status stay (the calendar's history, the no-show rate); the
+        # free text may be about the person.
+        counts["appointments"] += 1
+        appointment.notes = None
 
     for invoice in data.invoices:
         if invoice.number is None and invoice.status == "draft":

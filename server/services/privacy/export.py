@@ -2,7 +2,7 @@
 admin downloads through an expiring signed link.
 
 The ZIP holds manifest.json, customer.json, calls.json (with turns and transcripts),
-whatsapp.json, tasks.json, invoices.json, contracts.json and audio/ (the agent's reply
+whatsapp.json, tasks.json, invoices.json, contracts.json, appointments.json and audio/ (the agent's reply
 audio from MEDIA_DIR and the caller recordings). Anything that could not be included is
 listed in manifest.json's "missing" with the reason: never silently left out.
 
@@ -35,6 +35,7 @@ from server.services import audit
 from server.services.customers.crud import get_customer
 from server.services.privacy import media, scope
 from server.services.realtime import publish
+from server.services.timeline import appointment_data
 from server.tenancy import BusinessScope, in_scope
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,7 @@ def _write_zip(export: DataExport, path: Path) -> dict:
     local, remote = media.call_audio(data.calls, config.app.media_dir)
     summary = {"calls": len(data.calls), "turns": sum(len(c.turns) for c in data.calls),
                "whatsapp_messages": len(data.messages), "tasks": len(data.tasks),
-               "invoices": len(data.invoices), "contracts": len(data.contracts), "audio_files": 0}
+               "invoices": len(data.invoices), "contracts": len(data.contracts), "appointments": len(data.appointments), "audio_files": 0}
     missing: list[dict] = []
     files: list[str] = []
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -222,6 +223,7 @@ def _write_zip(export: DataExport, path: Path) -> dict:
         put("tasks.json", _json([t.to_dict() for t in data.tasks]))
         put("invoices.json", _json([i.to_dict() for i in data.invoices]))
         put("contracts.json", _json([k.to_dict() for k in data.contracts]))
+        put("appointments.json", _json([appointment_data(a) for a in data.appointments]))
         _progress(export, 50, "audio")
         total = len(local) + len(remote) or 1
         done = 0

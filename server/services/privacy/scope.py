@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, or_, select
 
 from server.extensions import db
-from server.models import Business, CallLog, Contract, Customer, Invoice, Task, WhatsAppMsg
+from server.models import Appointment, Business, CallLog, Contract, Customer, Invoice, Task, WhatsAppMsg
 from server.phones import display_phone, phone_search_tokens, try_normalize_phone
 
 
@@ -67,6 +67,7 @@ class CustomerData:
     tasks: list[Task]
     invoices: list[Invoice]
     contracts: list[Contract]
+    appointments: list[Appointment]
 
 
 def collect(customer: Customer) -> CustomerData:
@@ -82,4 +83,5 @@ def collect(customer: Customer) -> CustomerData:
         tasks=by_customer(Task, Task.created_at),
         invoices=by_customer(Invoice, Invoice.created_at),
         contracts=by_customer(Contract, Contract.created_at),
+        appointments=by_customer(Appointment, Appointment.start_at),
     )

@@ -74,7 +74,7 @@ def test_after_erasure_no_trace_of_the_person_remains_anywhere(client, world, lo
     assert r.status_code == 200, r.get_json()
     result = r.get_json()
     assert result["erased"] == {"calls": 2, "turns": 3, "whatsapp_messages": 3, "whatsapp_cancelled": 0,
-                                "tasks": 1, "contracts": 1,
+                                "tasks": 1, "contracts": 1, "appointments": 0,
                                 "draft_invoices_deleted": 1, "invoices_kept": 1, "exports": 1, "audio_files": 3}
     assert result["customer"]["name"] == "לקוח שנמחק" and result["customer"]["phone"] is None
 

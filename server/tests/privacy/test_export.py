@@ -56,7 +56,7 @@ def test_export_contains_everything_about_the_customer_and_nothing_of_another(cl
     manifest = json.loads(zf.read("manifest.json"))
     assert manifest["missing"] == []
     assert manifest["counts"] == {"calls": 2, "turns": 3, "whatsapp_messages": 3, "tasks": 1, "invoices": 2,
-                                  "contracts": 1, "audio_files": 6}
+                                  "contracts": 1, "appointments": 0, "audio_files": 6}
 
     everything = b"".join(zf.read(n) for n in names).decode("utf-8", "replace")
     for other in (world.yossi, world.stranger):
