@@ -69,4 +69,57 @@ def seed_demo(app_env: str) -> dict:
     issue_draft(paid_visit)
     new_draft(customers[3], {"description": "הצעת מחיר: צבע מלא + החלקה", "amount_agorot": 120_000})
     db.session.commit()
+    staff_user = db.session.scalar(select(User).where(User.email == "staff@kesher.local"))
+    seed_demo_appointments(business.id, [c.id for c in customers], staff_user.id)
     return {"created": True, "business_id": business.id}
+
+
+# The salon's price list: (name, minutes, price in agorot, buffer minutes, which staff: None = both).
+DEMO_SERVICES = (
+    ("תספורת נשים", 45, 18_000, 0, None),
+    ("תספורת גברים", 30, 8_000, 0, None),
+    ("פן", 30, 9_000, 0, None),
+    ("צבע שורשים", 90, 25_000, 15, "דנה"),
+    ("החלקה", 120, 45_000, 15, "דנה"),
+)
+DEMO_STAFF = ("דנה", "אור")
+
+
+def seed_demo_appointments(business_id: int, customer_ids: list[int], staff_user_id: int, now=None) -> int:
+    """The salon's price list, two chairs and a week of appointments, booked through the same
+    service the API uses (so they honour the hours, Shabbat and the holidays). Past visits are
+    written as history: done, and one no-show."""
+    from server.models.appointments import Appointment
+    from server.services.appointments import availability, booking
+    from server.services.appointments import settings as calendar
+
+    now = now or utcnow()
+    staff = {name: calendar.create_staff(business_id, {"name": name, "user_id": staff_user_id if name == "דנה" else None})
+             for name in DEMO_STAFF}
+    services = [calendar.create_service(business_id, {
+        "name": name, "duration_minutes": minutes, "price_agorot": price, "buffer_minutes": buffer,
+        "staff_ids": [staff[only].id] if only else []}) for name, minutes, price, buffer, only in DEMO_SERVICES]
+    booked = 0
+    sources = ("phone", "whatsapp", "web")
+    for day in range(1, 8):
+        start = now + timedelta(days=day)
+        for i in range(2):  # two appointments a day, at different points of the day
+            service = services[(day + i) % len(services)]
+            slots = availability.free_slots(service, start.replace(hour=6 + 4 * i, minute=0, second=0, microsecond=0),
+                                            start.replace(hour=16, minute=0, second=0, microsecond=0), limit=3)
+            if not slots:
+                continue  # Shabbat, a holiday or a closed afternoon
+            booking.book(business_id, customer_ids[(day + i) % len(customer_ids)], service.id, slots[-1].start,
+                         slots[-1].staff_id, source=sources[(day + i) % 3])
+            booked += 1
+    # History: last week's visits (the dashboard's no-show rate needs some).
+    for back, status in ((7, "done"), (6, "done"), (5, "no_show")):
+        service = services[back % len(services)]
+        start = (now - timedelta(days=back)).replace(hour=8, minute=0, second=0, microsecond=0)
+        end = start + timedelta(minutes=service.duration_minutes)
+        db.session.add(Appointment(business_id=business_id, customer_id=customer_ids[back % len(customer_ids)],
+                                   service_id=service.id, staff_id=staff["אור"].id, start_at=start, end_at=end,
+                                   blocked_until=end + timedelta(minutes=service.buffer_minutes),
+                                   status=status, source="phone"))
+    db.session.commit()
+    return booked
