@@ -28,6 +28,9 @@ test('admin adds a knowledge entry and a question finds it', async ({ page }) =>
   await dialog.getByLabel('התשובה').fill('ביטול תור אפשרי ללא חיוב עד 24 שעות לפני מועדו.')
   await dialog.getByRole('button', { name: 'שמירה' }).click()
   await expect(page.getByText('ביטול תור אפשרי ללא חיוב עד 24 שעות לפני מועדו.')).toBeVisible()
+  // The list refreshes before the dialog closes; while it is open the page behind it is inert
+  // and typing would go to the dialog.
+  await expect(dialog).toBeHidden()
 
   await page.getByRole('textbox', { name: 'שאלה', exact: true }).fill('ואם אני מבטלת את התור יום לפני, יש חיוב?')
   await page.getByRole('button', { name: 'חיפוש תשובה' }).click()
