@@ -28,6 +28,7 @@ def _e164(value: str) -> str:
 # Any Israeli spelling (050-123-4567, +972 50 123 4567, whatsapp:+972…) → "+972501234567".
 IsraeliPhone = Annotated[str, AfterValidator(_e164)]
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns on PostgreSQL
 _NOT_WHOLE = FieldError(ErrorCode.NOT_INTEGER, "must be a whole number")
 
 
@@ -49,7 +50,8 @@ def _whole_number(value: Any) -> Any:
 BusinessIdParam = Annotated[
     int | None,
     BeforeValidator(_whole_number),
-    Field(ge=0, description="a platform admin's choice of business"),
+    # le: an id the database's integer column can hold; a larger one would be a 500 there.
+    Field(ge=0, le=MAX_ID, description="a platform admin's choice of business"),
 ]
 
 

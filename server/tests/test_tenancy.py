@@ -110,3 +110,17 @@ def test_every_business_id_query_is_one_whole_number_with_one_message(app, clien
         # Other required parameters of the route (from/to ...) may be named too; business_id's is one.
         assert (r.status_code, body["code"], body["fields"]["business_id"], body["field_codes"]["business_id"]) == (
             422, "validation", "must be a whole number", {"code": "not_integer", "params": {}}), (method, url)
+
+
+@pytest.mark.parametrize("method, path, body", [
+    ("post", "/api/users", {"email": "x@example.co.il", "password": "long-enough-1", "role": "staff"}),
+    ("put", "/api/users/{me}", {}),
+    ("post", "/api/whatsapp/send", {"to": "050-123-4567", "text": "שלום"}),
+    ("post", "/api/crm/customers", {"name": "דנה", "phone": "050-123-4567"}),
+])
+def test_a_business_id_beyond_any_row_id_is_a_422_not_a_database_error(client, login_as, method, path, body):
+    """PostgreSQL's integer ids end at 2**31 - 1: a larger business_id must stop at the edge."""
+    admin = login_as("admin")
+    r = client.open(path.format(me=admin.id), method=method.upper(), json={**body, "business_id": 2**40})
+    assert r.status_code == 422
+    assert r.get_json()["field_codes"]["business_id"] == {"code": "max_value", "params": {"max": 2**31 - 1}}
