@@ -141,8 +141,10 @@ class Closure(_Strict):
 
 
 class PolicyUpdate(_Strict):
-    closed_on_holidays: bool | None = None
-    closures: list[Closure] | None = Field(None, max_length=200)
+    # Not sent: unchanged. Never null: the policy always has an answer for both (friday_hours and
+    # erev_chag_hours may be null: no cap).
+    closed_on_holidays: bool = None
+    closures: list[Closure] = Field(None, max_length=200)
     friday_hours: list[Span] | None = None
     erev_chag_hours: list[Span] | None = None
     rotate_ical_token: bool = False

@@ -48,10 +48,11 @@ def _whole_number(value: Any) -> Any:
 # ?business_id= — a platform admin's choice of business; everyone else's is checked against
 # their own by authz.scoped_business_id (another business → 404).
 BusinessIdParam = Annotated[
-    int | None,
-    BeforeValidator(_whole_number),
     # le: an id the database's integer column can hold; a larger one would be a 500 there.
-    Field(ge=0, le=MAX_ID, description="a platform admin's choice of business"),
+    # (The bounds sit on the int, not the union: None, for "not given", has no order.)
+    Annotated[int, Field(ge=0, le=MAX_ID)] | None,
+    BeforeValidator(_whole_number),
+    Field(description="a platform admin's choice of business"),
 ]
 
 

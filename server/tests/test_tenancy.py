@@ -124,3 +124,10 @@ def test_a_business_id_beyond_any_row_id_is_a_422_not_a_database_error(client, l
     r = client.open(path.format(me=admin.id), method=method.upper(), json={**body, "business_id": 2**40})
     assert r.status_code == 422
     assert r.get_json()["field_codes"]["business_id"] == {"code": "max_value", "params": {"max": 2**31 - 1}}
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_a_null_or_empty_business_id_in_a_body_means_not_given(client, login_as, value):
+    login_as("admin")  # the platform admin: no business chosen → the route's own 422 for it
+    r = client.post("/api/whatsapp/send", json={"to": "050-123-4567", "text": "שלום", "business_id": value})
+    assert r.status_code == 422 and r.get_json()["field_codes"]["business_id"]["code"] == "business_id_required"

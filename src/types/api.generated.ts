@@ -2162,9 +2162,9 @@ export interface components {
         /** PolicyUpdate */
         PolicyUpdate: {
             /** @default null */
-            closed_on_holidays?: boolean | null;
+            closed_on_holidays?: boolean;
             /** @default null */
-            closures?: components["schemas"]["Closure"][] | null;
+            closures?: components["schemas"]["Closure"][];
             /** @default null */
             erev_chag_hours?: [
                 string,
