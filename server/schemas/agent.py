@@ -8,11 +8,12 @@ from server.error_codes import ErrorCode
 from server.errors import FieldError
 from server.schemas.calls import Fallback, TurnProviders
 from server.schemas.settings import (BusinessSettingsUpdate, CallerVerification, HoursSetting, SettingsChanges,
-                                     no_defaults)
+                                     WhatsAppAgentMode, no_defaults)
 
 # The business settings the phone agent's page shows and changes (GET/PUT /api/agent/settings).
 AGENT_KEYS = ("greeting", "hours", "agent_name", "agent_instructions", "turn_limit", "recording_notice",
-              "recording_notice_text", "transfer_number", "transfer_timeout", "providers", "caller_verification")
+              "recording_notice_text", "transfer_number", "transfer_timeout", "providers", "caller_verification",
+              "whatsapp_agent")
 _NOT_AGENT_SETTING = FieldError(ErrorCode.NOT_AGENT_SETTING, "not an agent setting")
 
 
@@ -71,6 +72,7 @@ class EffectiveAgentSettings(BaseModel):
     transfer_timeout: int
     providers: EffectiveProviders
     caller_verification: CallerVerification
+    whatsapp_agent: WhatsAppAgentMode = Field(description="the agent answers WhatsApp: off, always, or outside_hours")
 
 
 class AgentSettings(BaseModel):

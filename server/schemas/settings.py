@@ -46,6 +46,8 @@ AsrProviderName = Literal["local", "openai"]
 ReplyProviderName = Literal["offline", "openai"]
 TtsProviderName = Literal["espeak", "google", "openai"]
 VoiceMode = Literal["record", "stream"]
+# Whether the agent answers WhatsApp: never, always, or only while the business is closed.
+WhatsAppAgentMode = Literal["off", "always", "outside_hours"]
 LanguageCode = Literal["he", "he-IL", "en", "ar"]
 
 
@@ -122,6 +124,8 @@ RecordingNotice = Annotated[bool | Annotated[str, Field(max_length=1000)] | None
 TransferNumber = Annotated[str | None, BeforeValidator(_phone),
                            Field(description="an Israeli phone number (stored as E.164)")]
 VoiceModeSetting = Annotated[VoiceMode | None, BeforeValidator(_choice_rule(("record", "stream"), "record or stream"))]
+WhatsAppAgentSetting = Annotated[WhatsAppAgentMode | None, BeforeValidator(_choice_rule(
+    ("off", "always", "outside_hours"), "off, always or outside_hours"))]
 LanguageSetting = Annotated[LanguageCode | None, BeforeValidator(_choice_rule(LANGUAGES, "one of he, he-IL, en, ar"))]
 
 
@@ -362,6 +366,7 @@ class BusinessSettings(BaseModel):
     language: LanguageSetting = None
     stream_tuning: StreamTuning = Field(default_factory=StreamTuning.model_construct)
     caller_verification: CallerVerification = Field(default_factory=CallerVerification.model_construct)
+    whatsapp_agent: WhatsAppAgentSetting = "off"
 
     @classmethod
     def from_stored(cls, raw: Any) -> "BusinessSettings":

@@ -30,6 +30,7 @@ def effective(settings: BusinessSettings) -> dict:
         "providers": provider_names(config, settings),
         # which records the agent reads only after the caller's ID digits (caller_verification)
         "caller_verification": settings.caller_verification.model_dump(),
+        "whatsapp_agent": settings.whatsapp_agent or "off",
     }
 
 

@@ -43,7 +43,8 @@ def seed_demo(app_env: str) -> dict:
     business = Business(
         name="סטודיו דנה — עיצוב שיער", domain="studio-dana.example.co.il",
         voice_number="+97233720000", whatsapp_number="+97233720000",
-        settings={"hours": "א׳–ה׳ 09:00–19:00, ו׳ 08:00–13:00", "agent_name": "נועה"},
+        settings={"hours": "א׳–ה׳ 09:00–19:00, ו׳ 08:00–13:00", "agent_name": "נועה",
+                  "whatsapp_agent": "always"},
     )
     db.session.add(business)
     db.session.flush()

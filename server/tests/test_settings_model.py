@@ -80,6 +80,8 @@ def test_the_recording_notice_is_a_flag_or_its_own_text():
     ({"transfer_number": 5}, "settings.transfer_number", ("phone required", "phone_required", {})),
     ({"voice_mode": "video"}, "settings.voice_mode",
      ("record or stream", "one_of", {"choices": ["record", "stream"]})),
+    ({"whatsapp_agent": "sometimes"}, "settings.whatsapp_agent",
+     ("off, always or outside_hours", "one_of", {"choices": ["off", "always", "outside_hours"]})),
     ({"language": "fr"}, "settings.language",
      ("one of he, he-IL, en, ar", "one_of", {"choices": ["he", "he-IL", "en", "ar"]})),
     ({"colour": "אדום"}, "settings.colour", ("unknown setting", "unknown_setting", {})),

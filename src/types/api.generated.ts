@@ -1252,6 +1252,7 @@ export interface components {
             transfer_timeout?: number | null;
             /** @description turns before the agent ends the call; unset: the deployment's (VOICE_TURN_LIMIT) */
             turn_limit?: number | null;
+            whatsapp_agent?: ("off" | "always" | "outside_hours") | null;
         };
         /**
          * AgentSettingValues
@@ -1277,6 +1278,7 @@ export interface components {
             transfer_timeout?: number | null;
             /** @description turns before the agent ends the call; unset: the deployment's (VOICE_TURN_LIMIT) */
             turn_limit?: number | null;
+            whatsapp_agent?: ("off" | "always" | "outside_hours") | null;
         };
         /** Appointment */
         Appointment: {
@@ -1483,6 +1485,8 @@ export interface components {
             turn_limit?: number | null;
             /** @default record */
             voice_mode?: ("record" | "stream") | null;
+            /** @default off */
+            whatsapp_agent?: ("off" | "always" | "outside_hours") | null;
         };
         /**
          * BusinessSettingsUpdate
@@ -1513,6 +1517,7 @@ export interface components {
             /** @description turns before the agent ends the call; unset: the deployment's (VOICE_TURN_LIMIT) */
             turn_limit?: number | null;
             voice_mode?: ("record" | "stream") | null;
+            whatsapp_agent?: ("off" | "always" | "outside_hours") | null;
         };
         /** CalendarPolicy */
         CalendarPolicy: {
@@ -1833,6 +1838,11 @@ export interface components {
             transfer_number: string | null;
             transfer_timeout: number;
             turn_limit: number;
+            /**
+             * @description the agent answers WhatsApp: off, always, or outside_hours
+             * @enum {string}
+             */
+            whatsapp_agent: "off" | "always" | "outside_hours";
         };
         /**
          * EffectiveProviders
