@@ -15,6 +15,8 @@ every other writer meanwhile. PostgreSQL needs none of this and is left alone.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 
 from flask import has_request_context, request
@@ -22,6 +24,8 @@ from flask import has_request_context, request
 # On the request's WSGI environ, not on `g`: an app context (and its `g`) can outlive one
 # request (tests push one for many), a request's environ cannot.
 _FLAG = "kesher.sqlite_write_lock_first"
+# The same, for work outside a request (the agent booking from a call's runner or a job).
+_HERE: ContextVar[bool] = ContextVar("kesher_sqlite_write_lock_first", default=False)
 
 
 def write_lock_first(view):
@@ -33,7 +37,18 @@ def write_lock_first(view):
     return wrapper
 
 
+@contextmanager
+def write_lock_first_here():
+    """Transactions begun inside the block take the write lock first (outside a request).
+    End the session's open transaction before entering: one already begun stays as it is."""
+    token = _HERE.set(True)
+    try:
+        yield
+    finally:
+        _HERE.reset(token)
+
+
 def begin_sqlite_transaction(conn) -> None:
     """SQLAlchemy "begin" listener (SQLite engines only)."""
-    if has_request_context() and request.environ.get(_FLAG):
+    if _HERE.get() or (has_request_context() and request.environ.get(_FLAG)):
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -51,7 +51,7 @@ def try_turn(business_id: int, base_url: str, text: str | None = None, audio: by
         select(Customer).where(Customer.business_id == business_id, Customer.phone == caller))) if caller else None
     # build_context reads only these fields of a call: the try needs no CallLog row.
     call = SimpleNamespace(business_id=business_id, customer_id=customer.id if customer else None, state={})
-    ctx = build_context(call, transcript=text if audio is None else None)
+    ctx = build_context(call, transcript=text if audio is None else None, dry_run=True)
     names = pipeline.provider_names(config, settings)
     result = pipeline.TurnResult()
     if audio is not None:

@@ -9,7 +9,8 @@ A provider gets plain data (CallerContext), never ORM objects, and asks for side
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from server.config import KesherConfig, typed
 from server.providers.asr import get_provider
@@ -18,6 +19,24 @@ REGISTRY = {
     "offline": "server.providers.reply.offline:OfflineResponder",
     "openai": "server.providers.reply.openai:OpenAIReply",
 }
+
+
+class Desk(Protocol):
+    """The receptionist's desk: the business's price list, calendar and knowledge, as plain
+    data (services/reception/desk.py reads and writes the database behind it). A provider
+    calls it for its tools and never books a slot the desk did not offer in this
+    conversation, nor without the caller's yes (the desk refuses both)."""
+    now: datetime
+
+    def services(self) -> list[dict]: ...                     # {"id","name","duration_minutes","price_agorot"}
+    def staff(self) -> list[dict]: ...                        # {"id","name"}
+    def find_slots(self, service_id: int, start: datetime, end: datetime, staff_id: int | None = None,
+                   limit: int = 3, exclude_appointment_id: int | None = None) -> list[dict]: ...
+    def next_appointment(self) -> dict | None: ...
+    def book(self, service_id: int, start: datetime, staff_id: int | None, confirmed: bool) -> dict: ...
+    def move(self, appointment_id: int, start: datetime, staff_id: int | None, confirmed: bool) -> dict: ...
+    def cancel(self, appointment_id: int, confirmed: bool) -> dict: ...
+    def search_knowledge(self, question: str) -> dict | None: ...
 
 
 @dataclass
@@ -41,6 +60,12 @@ class CallerContext:
     withheld: list[str] = field(default_factory=list)   # "invoices" | "contracts" | "tasks"
     verification: str | None = None     # None | "ask" | "retry" | "locked" | "unavailable"
     just_verified: list[str] = field(default_factory=list)
+    # The receptionist's desk (appointments, prices, knowledge) and the conversation's
+    # dialogue state, kept between turns by the caller of the provider (call.state on the
+    # phone, the conversation row on WhatsApp). No desk: the agent only answers from the CRM.
+    desk: Desk | None = None
+    dialog: dict[str, Any] = field(default_factory=dict)
+    channel: str = "phone"              # phone | whatsapp: how the answer reaches the caller
 
 
 @dataclass

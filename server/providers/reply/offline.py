@@ -144,7 +144,8 @@ class OfflineResponder:
         if not answered and "goodbye" in intents:
             parts.append("תודה שהתקשרת, יום טוב!"); answered = True
         if not answered and intents == ["greeting"]:
-            parts.append("במה אפשר לעזור? אפשר לשאול על הזמנה, חשבונית או שעות הפעילות.")
+            parts.append("במה אפשר לעזור? אפשר לקבוע תור, לשאול על מחירים או על שעות הפעילות." if ctx.desk
+                         else "במה אפשר לעזור? אפשר לשאול על הזמנה, חשבונית או שעות הפעילות.")
             answered = True
         if not answered:
             parts.append("סליחה, את זה אני לא יודע. אפשר לשאול על הזמנה, חשבונית, שעות הפעילות, "

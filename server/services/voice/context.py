@@ -17,6 +17,7 @@ try:
 except Exception:  # noqa: BLE001 - no tz database: dates are shown in UTC
     ISRAEL = timezone.utc
 
+DIALOG_KEY = "reception"  # call.state's key for the booking dialogue between turns
 DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 DAY_NAMES = {"sun": "ראשון", "mon": "שני", "tue": "שלישי", "wed": "רביעי", "thu": "חמישי", "fri": "שישי", "sat": "שבת"}
 
@@ -80,9 +81,11 @@ def open_now(hours, now: datetime | None = None) -> bool | None:
         return None
 
 
-def build_context(call: CallLog, history: list[dict] | None = None, transcript: str | None = None) -> CallerContext:
+def build_context(call: CallLog, history: list[dict] | None = None, transcript: str | None = None,
+                  dry_run: bool = False) -> CallerContext:
     """What the reply provider may know for this turn. `transcript` is what the caller just
-    said: it may be the answer to the verification question (caller_verification)."""
+    said: it may be the answer to the verification question (caller_verification).
+    `dry_run` (trying the agent): the desk books, moves and cancels nothing."""
     from server.services import caller_verification
     business = db.session.get(Business, call.business_id) if call.business_id else None
     customer = db.session.get(Customer, call.customer_id) if call.customer_id else None
@@ -97,6 +100,10 @@ def build_context(call: CallLog, history: list[dict] | None = None, transcript: 
         first_turn=not history,
         history=history or [],
     )
+    if business is not None:
+        from server.services.reception.desk import FrontDesk
+        ctx.dialog = dict((call.state or {}).get(DIALOG_KEY) or {})
+        ctx.desk = FrontDesk(business.id, customer.id if customer else None, "phone", ctx.dialog, dry_run=dry_run)
     if customer is None:
         return ctx
     ctx.customer_name = customer.name
@@ -140,3 +147,16 @@ def apply_actions(call: CallLog, actions: list[dict]) -> list[dict]:
             db.session.flush()
             done.append({"type": "callback", "task_id": task.id})
     return done
+
+
+def keep_dialog(call: CallLog, ctx: CallerContext) -> None:
+    """Keep the booking dialogue's state on the call for its next turn (the turn's commit saves it)."""
+    if ctx.desk is None or not isinstance(call, CallLog):
+        return
+    db.session.refresh(call, ["state"])  # the webhooks may have written other keys meanwhile
+    state = dict(call.state or {})
+    if ctx.dialog:
+        state[DIALOG_KEY] = ctx.dialog
+    else:
+        state.pop(DIALOG_KEY, None)
+    call.state = state

@@ -91,14 +91,15 @@ def answer(config: dict, transcript: str, ctx: CallerContext, result: TurnResult
            label: str | None = None) -> None:
     """The reply text: the chosen provider, else the offline responder, else the seed's sentence."""
     from server.providers.reply import get_reply
-    from server.providers.reply.offline import OfflineResponder
+    from server.services.reception import answer_offline
 
     t = time.perf_counter()
     reply = None
     try:
         generator = get_reply(config, names["reply"])
         result.providers["reply"] = generator.name
-        reply = generator.reply(transcript, ctx)
+        # Offline, the receptionist (appointments, prices, knowledge) comes before the CRM rules.
+        reply = answer_offline(transcript, ctx) if generator.name == "offline" else generator.reply(transcript, ctx)
     except Exception as exc:  # noqa: BLE001 - a responder bug or a database error must not silence the turn
         if isinstance(exc, ProviderError):
             add_fallback(result, "reply", exc.reason, label)
@@ -108,7 +109,7 @@ def answer(config: dict, transcript: str, ctx: CallerContext, result: TurnResult
         if result.providers["reply"] != "offline":
             # The offline responder needs no network: it answers when the cloud cannot.
             try:
-                reply = OfflineResponder().reply(transcript, ctx)
+                reply = answer_offline(transcript, ctx)
                 result.providers["reply"] = "offline"
             except Exception as inner:  # noqa: BLE001
                 log.exception("%s: offline responder crashed", label or "turn")

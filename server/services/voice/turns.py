@@ -142,6 +142,7 @@ def run_stages(config: KesherConfig, recording_url: str, call: CallLog | None, s
             return result
         pipeline.respond(config, result.transcript, ctx, settings, result, names, base_url, label,
                          apply=lambda actions: context.apply_actions(call, actions))
+        context.keep_dialog(call, ctx)
     else:
         from server.providers.reply import CallerContext
         pipeline.respond(config, result.transcript, CallerContext(), settings, result, names, base_url, label)

@@ -189,11 +189,13 @@ def _reply_sentences(config, job: Job, ctx, transcript: str, reply_name: str | N
     """Yields sentences as the reply provider produces them; sets job.reply_provider and the
     reply result (job.result) once done. Cloud errors fall back to the offline responder."""
     from server.providers.reply import get_reply
-    from server.providers.reply.offline import OfflineResponder
+
+    from server.services.reception import answer_offline, wants_desk
 
     name = reply_name or typed(config).agent.reply_provider
     started = time.perf_counter()
-    if name == "openai":
+    # A booking or a price is the desk's: its tools need the one-shot reply, not the stream.
+    if name == "openai" and not wants_desk(transcript, ctx):
         from server.providers.reply.openai_stream import OpenAIStreamingReply
         generator = OpenAIStreamingReply.from_config(config)
         job.reply_provider = "openai"
@@ -220,13 +222,13 @@ def _reply_sentences(config, job: Job, ctx, transcript: str, reply_name: str | N
                 return
     result = None
     try:
-        generator = get_reply(config, "offline" if name == "openai" else name)
+        generator = get_reply(config, "offline" if name == "openai" and not wants_desk(transcript, ctx) else name)
         job.reply_provider = generator.name
-        result = generator.reply(transcript, ctx)
+        result = answer_offline(transcript, ctx) if generator.name == "offline" else generator.reply(transcript, ctx)
     except ProviderError as exc:
         job.fallback("reply", exc.reason)
         try:
-            result = OfflineResponder().reply(transcript, ctx)
+            result = answer_offline(transcript, ctx)
             job.reply_provider = "offline"
         except Exception as inner:  # noqa: BLE001
             job.fallback("reply", f"offline: {inner.__class__.__name__}")
@@ -282,9 +284,12 @@ def run_turn(app, call_id: int | None, job: Job, history: list[dict], sink, sett
             if result is not None:
                 job.reply = result.text
                 job.intents = list(result.intents or [])
+                job.tool_calls = list(result.tool_calls or [])
                 if call is not None and result.actions:
-                    job.tool_calls = [{"name": "create_callback_task", "result": done}
-                                      for done in context.apply_actions(call, result.actions)]
+                    job.tool_calls += [{"name": "create_callback_task", "result": done}
+                                       for done in context.apply_actions(call, result.actions)]
+                if call is not None:
+                    context.keep_dialog(call, ctx)
                     db.session.commit()
                 # The reply was spoken: a goodbye needs no second one.
                 job.directive = policy.after_turn(
