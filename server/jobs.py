@@ -16,6 +16,7 @@ JOBS = frozenset({
     "voice.guard_turn",
     "voice.summarize_call_task",
     "voice.transcribe_message",
+    "whatsapp.answer_inbound",
     "whatsapp.send_whatsapp",
 })
 

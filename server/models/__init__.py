@@ -3,6 +3,7 @@ from server.models.appointments import Appointment, CalendarPolicy, Service, Ser
 from server.models.audit import AuditEntry
 from server.models.business import Business
 from server.models.call import CallLog, CallTurn, StreamToken
+from server.models.conversation import Conversation
 from server.models.customer import Customer
 from server.models.knowledge import KnowledgeDocument, KnowledgeEntry, KnowledgePassage
 from server.models.privacy import DataExport
@@ -11,7 +12,7 @@ from server.models.user import User
 from server.models.whatsapp import WhatsAppMsg, WhatsAppTemplate
 
 __all__ = [
-    "Appointment", "AuditEntry", "Business", "CalendarPolicy", "CallLog", "CallTurn", "Contract", "Customer",
-    "DataExport", "Invoice", "KnowledgeDocument", "KnowledgeEntry", "KnowledgePassage", "Service", "ServiceStaff",
-    "StaffCalendar", "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
+    "Appointment", "AuditEntry", "Business", "CalendarPolicy", "CallLog", "CallTurn", "Contract", "Conversation",
+    "Customer", "DataExport", "Invoice", "KnowledgeDocument", "KnowledgeEntry", "KnowledgePassage", "Service",
+    "ServiceStaff", "StaffCalendar", "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
 ]

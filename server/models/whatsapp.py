@@ -19,6 +19,7 @@ class WhatsAppMsg(TimestampMixin, db.Model):
         UniqueConstraint("provider", "provider_message_id", name="uq_whatsapp_msg_provider_id"),
         Index("ix_whatsapp_msg_customer_created", "customer_id", "created_at"),
         Index("ix_whatsapp_msg_status_next", "status", "next_attempt_at"),
+        Index("ix_whatsapp_msg_agent_status", "agent_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +43,10 @@ class WhatsAppMsg(TimestampMixin, db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Inbound only, the agent's answer (services/reception/whatsapp_agent.py): pending →
+    # answering (claimed at agent_claimed_at) → answered | skipped. None: not for the agent.
+    agent_status: Mapped[str | None] = mapped_column(String(16))
+    agent_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Visible caveats, e.g. {"dev_transport": true, "outside_window": true}.
     flags: Mapped[dict] = mapped_column(JSONType, default=dict, nullable=False)
 

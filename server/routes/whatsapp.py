@@ -12,8 +12,11 @@ from server.error_codes import ErrorCode
 from server.errors import FieldError
 from server.schemas.common import Ok
 from server.schemas.fields import BusinessIdParam, IsraeliPhone
-from server.schemas.whatsapp import MessagePage, TemplateList, WhatsAppTemplate, WhatsAppTransport, WhatsAppWindow
+from server.schemas.whatsapp import (
+    ConversationState, ConversationUpdate, MessagePage, TemplateList, WhatsAppTemplate, WhatsAppTransport, WhatsAppWindow,
+)
 from server.services import whatsapp as service
+from server.services.reception import whatsapp_agent
 from server.validation import validate
 
 whatsapp_bp = Blueprint("whatsapp", __name__, url_prefix="/api/whatsapp")
@@ -95,6 +98,7 @@ def send(body: SendBody):
     business_id = scoped_business_id(body.business_id)
     msg = service.queue_message(business_id, to=body.to, text=body.text, template=body.template,
                                 variables=body.variables)
+    whatsapp_agent.staff_replied(business_id, body.to)  # a person answers now: the agent steps back
     response = jsonify({"ok": True, "id": msg.id})
     response.headers["X-WhatsApp-Transport"] = msg.provider  # "dev" means: not delivered
     return response, 200
@@ -162,3 +166,20 @@ def delete_template(template_id: int, query: BusinessQuery):
     """Remove a template."""
     service.delete_template(scoped_business_id(query.business_id), template_id)
     return jsonify({"ok": True}), 200
+
+
+@whatsapp_bp.get("/conversations/<int:customer_id>")
+@auth_required
+@validate(query=BusinessQuery, response=ConversationState)
+def get_conversation(customer_id: int, query: BusinessQuery):
+    """Who answers this customer's WhatsApp now: the agent or a person (staff)."""
+    return jsonify(whatsapp_agent.get_conversation(scoped_business_id(query.business_id), customer_id)), 200
+
+
+@whatsapp_bp.put("/conversations/<int:customer_id>")
+@roles_required("staff", "admin")
+@validate(body=ConversationUpdate, response=ConversationState)
+def update_conversation(customer_id: int, body: ConversationUpdate):
+    """Take the conversation from the agent ("staff") or hand it back ("agent")."""
+    business_id = scoped_business_id(body.business_id)
+    return jsonify(whatsapp_agent.set_handler(business_id, customer_id, body.handler)), 200

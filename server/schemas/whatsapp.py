@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BaseModel, BeforeValidator, Field
 
 from server.schemas.common import IsoTime, OrmModel
+from server.schemas.fields import BusinessIdParam
 
 
 def _column(name: str, column: str) -> Any:
@@ -73,3 +74,18 @@ class WhatsAppTemplate(OrmModel):
 
 class TemplateList(BaseModel):
     items: list[WhatsAppTemplate]
+
+
+class ConversationState(BaseModel):
+    customer_id: int
+    handler: Literal["agent", "staff"] = Field(description="who answers the customer's WhatsApp now")
+    handed_over_at: IsoTime
+    handed_over_reason: Literal["customer", "staff", "agent"] | None = Field(
+        description="customer: asked for a person; staff: a person replied or took it; agent: could not help")
+    agent_setting: Literal["off", "always", "outside_hours"] = Field(
+        description="the business's whatsapp_agent setting: whether the agent answers at all")
+
+
+class ConversationUpdate(BaseModel):
+    handler: Literal["agent", "staff"]
+    business_id: BusinessIdParam = None

@@ -184,14 +184,22 @@ def _find_template(business_id: int, name: str) -> WhatsAppTemplate | None:
 # ---- queueing an outbound message ------------------------------------------------------
 
 def queue_message(business_id: int, *, to: str, text: str | None = None, template: str | None = None,
-                  variables: dict | None = None, now: datetime | None = None) -> WhatsAppMsg:
-    """Validate, store as `queued`, commit, then hand the id to the job queue."""
+                  variables: dict | None = None, now: datetime | None = None, idempotency_key: str | None = None,
+                  flags: dict | None = None) -> WhatsAppMsg:
+    """Validate, store as `queued`, commit, then hand the id to the job queue.
+
+    `idempotency_key` (a job's own key, e.g. "agent-<inbound id>"): the message already
+    queued under it is returned instead of a second one. `flags` are kept on the message."""
     now = now or utcnow()
+    if idempotency_key is not None:
+        existing = db.session.scalar(select(WhatsAppMsg).where(WhatsAppMsg.idempotency_key == idempotency_key))
+        if existing is not None:
+            return existing
     business = _business(business_id)
     to_e164 = normalize_phone(to)
     account = business_account(business)
     provider, fallback = choose(business.whatsapp_provider, current(), account)
-    flags: dict = {}
+    flags = dict(flags or {})
     if fallback:
         flags["fallback"] = fallback
     if provider == "dev":
@@ -219,12 +227,19 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
     customer = find_customer_by_phone(business.id, to_e164)
     msg = WhatsAppMsg(business_id=business.id, customer_id=customer.id if customer else None,
                       direction="outbound", status="queued", provider=provider,
-                      idempotency_key=uuid.uuid4().hex, from_number=account["sender"], to_number=to_e164,
+                      idempotency_key=idempotency_key or uuid.uuid4().hex, from_number=account["sender"],
+                      to_number=to_e164,
                       body=body, template_name=template_row.name if template_row else None,
                       template_variables=variables if template_row else None, flags=flags,
                       attempts=0, next_attempt_at=now)
-    db.session.add(msg)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(msg)
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        db.session.rollback()  # the same job, run twice at once: the other run queued it
+        return db.session.scalar(select(WhatsAppMsg).where(WhatsAppMsg.idempotency_key == idempotency_key))
     # Who sent what kind of message to which customer; never the text or the number.
     audit.record("create", "whatsapp_message", msg.id, business_id=business.id,
                  details={"provider": provider, "kind": "template" if template_row else "text",
@@ -620,6 +635,9 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
                       provider_message_id=event.provider_message_id[:128], from_number=sender,
                       to_number=business.whatsapp_number, body=text, flags=flags,
                       sent_at=at, delivered_at=utcnow())
+    # Stored as waiting for the agent's decision (services/reception/whatsapp_agent.py):
+    # the job below, or the sweep if that job is lost, answers it or says why not.
+    msg.agent_status = "pending" if msg.customer_id is not None and text.strip() else None
     try:
         with db.session.begin_nested():
             db.session.add(msg)
@@ -631,7 +649,17 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
     log.info("whatsapp inbound %s stored as %s (business %s, customer %s)",
              event.provider_message_id, msg.id, business.id, msg.customer_id)
     realtime.publish(msg.business_id, "whatsapp.message", msg.to_dict())
+    if msg.agent_status == "pending":
+        enqueue_answer(msg.id)
     return msg, True
+
+
+def enqueue_answer(message_id: int) -> None:
+    try:
+        jobs.enqueue("whatsapp.answer_inbound", message_id)
+    except Exception as exc:  # noqa: BLE001 — the row is pending; the sweep will enqueue it
+        log.error("whatsapp %s: could not enqueue the agent's answer (%s); the sweep will pick it up",
+                  message_id, exc.__class__.__name__)
 
 
 def apply_status(event: StatusUpdate) -> WhatsAppMsg | None:

@@ -1,4 +1,5 @@
-"""WhatsApp jobs: send one message (by id), and a sweep that re-enqueues stuck ones.
+"""WhatsApp jobs: send one message (by id), let the agent answer one inbound message, and
+sweeps that re-enqueue the stuck ones of both.
 
 huey does not acknowledge tasks, so a worker killed mid-task loses it. The message
 row is the source of truth: every minute (and when a worker starts, since huey checks
@@ -46,3 +47,23 @@ def enqueue_send(message_id: int, eta: datetime | None = None) -> None:
         send_whatsapp.schedule((message_id,), delay=delay)
     else:
         send_whatsapp(message_id)
+
+
+@huey.task()
+@in_app_context
+def answer_inbound(message_id: int) -> str:
+    from server.services.reception.whatsapp_agent import answer_inbound as answer
+    return answer(message_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+@in_app_context
+def sweep_answers() -> int:
+    """Inbound messages whose answer job was lost with a worker (services/reception/whatsapp_agent.py)."""
+    from server.services.reception.whatsapp_agent import due_answers
+    due = due_answers()
+    for message_id in due:
+        answer_inbound(message_id)
+    if due:
+        log.info("whatsapp sweep: %d unanswered inbound message(s) scheduled for the agent", len(due))
+    return len(due)

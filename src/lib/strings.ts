@@ -149,6 +149,16 @@ export const he = {
     from: 'מ',
     to: 'אל',
     customer: 'לקוח',
+    agent: {
+      badge: 'נענתה על ידי הסוכן',
+      answering: 'הסוכן עונה בשיחה הזאת',
+      staffAnswering: 'הצוות עונה בשיחה הזאת, הסוכן לא מגיב',
+      customerAsked: 'הלקוח ביקש נציג',
+      takeOver: 'אני אענה',
+      handBack: 'החזרה לסוכן',
+      off: 'הסוכן לא עונה בוואטסאפ (אפשר להפעיל בהגדרות הסוכן)',
+      outsideHours: 'הסוכן עונה רק מחוץ לשעות הפעילות',
+    },
   },
   calls: {
     title: 'יומן שיחות',

@@ -918,6 +918,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/whatsapp/conversations/{customer_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who answers this customer's WhatsApp now: the agent or a person (staff). */
+        get: operations["whatsapp.get_conversation.get"];
+        /** Take the conversation from the agent ("staff") or hand it back ("agent"). */
+        put: operations["whatsapp.update_conversation.put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/whatsapp/messages": {
         parameters: {
             query?: never;
@@ -1683,6 +1701,33 @@ export interface components {
             status?: ("draft" | "sent" | "signed" | "cancelled") | null;
             /** @default null */
             title?: string | null;
+        };
+        /** ConversationState */
+        ConversationState: {
+            /**
+             * @description the business's whatsapp_agent setting: whether the agent answers at all
+             * @enum {string}
+             */
+            agent_setting: "off" | "always" | "outside_hours";
+            customer_id: number;
+            handed_over_at: string | null;
+            /** @description customer: asked for a person; staff: a person replied or took it; agent: could not help */
+            handed_over_reason: ("customer" | "staff" | "agent") | null;
+            /**
+             * @description who answers the customer's WhatsApp now
+             * @enum {string}
+             */
+            handler: "agent" | "staff";
+        };
+        /** ConversationUpdate */
+        ConversationUpdate: {
+            /**
+             * @description a platform admin's choice of business
+             * @default null
+             */
+            business_id?: number | null;
+            /** @enum {string} */
+            handler: "agent" | "staff";
         };
         /** CsrfToken */
         CsrfToken: {
@@ -5386,6 +5431,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "whatsapp.get_conversation.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationState"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "whatsapp.update_conversation.put": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                customer_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConversationUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConversationState"];
                 };
             };
             /** @description Error */

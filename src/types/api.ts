@@ -21,6 +21,8 @@ export type Dashboard = Schemas['Dashboard']
 /** Whether free text may be sent: a real transport refuses it outside the 24-hour window. */
 export type WhatsAppWindow = Schemas['WhatsAppWindow']
 export type WhatsAppTemplate = Schemas['WhatsAppTemplate']
+/** Who answers a customer's WhatsApp now: the agent or a person (staff). */
+export type ConversationState = Schemas['ConversationState']
 /** One turn of the agent tried from the browser. */
 export type AgentTurn = Schemas['TryResult']
 export type KnowledgeEntry = Schemas['KnowledgeEntry']

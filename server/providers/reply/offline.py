@@ -142,7 +142,8 @@ class OfflineResponder:
         if not answered and ctx.withheld and ctx.verification in ("retry", "locked"):
             parts.append(verification_prompt(ctx.verification, ctx.withheld)); answered = True
         if not answered and "goodbye" in intents:
-            parts.append("תודה שהתקשרת, יום טוב!"); answered = True
+            parts.append("תודה שכתבת, יום טוב!" if ctx.channel == "whatsapp" else "תודה שהתקשרת, יום טוב!")
+            answered = True
         if not answered and intents == ["greeting"]:
             parts.append("במה אפשר לעזור? אפשר לקבוע תור, לשאול על מחירים או על שעות הפעילות." if ctx.desk
                          else "במה אפשר לעזור? אפשר לשאול על הזמנה, חשבונית או שעות הפעילות.")

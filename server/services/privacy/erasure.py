@@ -19,14 +19,14 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from server import jobs
 from server.config import current
 from server.error_codes import ErrorCode
 from server.errors import Conflict, FieldError, ValidationFailed
 from server.extensions import db
-from server.models import AuditEntry, Business, DataExport
+from server.models import AuditEntry, Business, Conversation, DataExport
 from server.services import audit
 from server.services.customers.crud import get_customer
 from server.services.privacy import media, scope
@@ -108,6 +108,10 @@ def erase_customer(business_id: BusinessScope, customer_id: int, reason: str) ->
             message.from_number = None
         if message.to_number not in business_numbers:
             message.to_number = None
+
+    # The agent's conversation state (a half-made booking, who answers) goes with the person.
+    db.session.execute(delete(Conversation).where(Conversation.business_id == customer.business_id,
+                                                  Conversation.customer_id == customer.id))
 
     for task in data.tasks:
         counts["tasks"] += 1

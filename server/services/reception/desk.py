@@ -57,6 +57,7 @@ class FrontDesk:
         self.done: list[dict] = []              # what the desk did, kept on the turn as tool calls
         self.dry_run = dry_run                  # trying the agent: say what would happen, change nothing
         self._staff: dict[int, str] | None = None
+        self._found: list[dict] = []            # every slot find_slots returned in this turn
 
     # ---- reading ------------------------------------------------------------------------
     def services(self) -> list[dict]:
@@ -107,8 +108,14 @@ class FrontDesk:
                                         staff_id=staff_id, limit=limit or None,
                                         exclude_appointment_id=exclude_appointment_id)
         slots = [self._slot(service, s.start, s.staff_id) for s in found]
+        self._found.extend(slots)
         self._remember(slots)
         return slots
+
+    def offer(self, slots: list[dict]) -> None:
+        """The slots the conversation put to the caller, out of what this desk found: kept
+        last, so the rest of a long search never crowds them out of the remembered ones."""
+        self._remember([slot for slot in slots if slot in self._found])
 
     def _customer_appointments(self):
         return (select(Appointment).where(Appointment.business_id == self.business_id,

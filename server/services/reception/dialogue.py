@@ -307,6 +307,7 @@ class Turn:
             self.say(f"מתי נוח לך?{hint}")
             self.state["step"] = "ask_when"
             if first:
+                self.desk.offer(first)
                 self.state["choices"] = first
             return True
         if when.passed:
@@ -350,6 +351,7 @@ class Turn:
     def _offer(self, options: list[dict]) -> bool:
         if len(options) == 1:
             return self._ask_confirm(options[0])
+        self.desk.offer(options)
         self.state.update(step="choose", choices=options)
         self.say(f"יש מקום {_options_text(options, self.now)}. מה מתאים לך?")
         return True
@@ -362,6 +364,7 @@ class Turn:
         return "התור"
 
     def _ask_confirm(self, slot: dict) -> bool:
+        self.desk.offer([slot])
         self.state.update(step="confirm", pending=slot)
         if self.state.get("action") == "move":
             self.say(f"להזיז את התור {slot_text(slot, self.now, to=True)}?")

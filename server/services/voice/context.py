@@ -113,6 +113,12 @@ def build_context(call: CallLog, history: list[dict] | None = None, transcript: 
         # Now, not with the turn: a turn cut short (barge-in, hang-up) must still count an attempt.
         db.session.commit()
     ctx.withheld, ctx.verification, ctx.just_verified = check["withheld"], check["status"], check["just_verified"]
+    customer_records(ctx, customer)
+    return ctx
+
+
+def customer_records(ctx: CallerContext, customer: Customer) -> None:
+    """The customer's open work, invoices and contracts, except what ctx.withheld keeps back."""
     tasks = db.session.scalars(
         select(Task).where(Task.customer_id == customer.id, Task.status != "cancelled")
         .order_by(Task.created_at.desc()).limit(10)).all()
@@ -131,7 +137,6 @@ def build_context(call: CallLog, history: list[dict] | None = None, transcript: 
         .order_by(Contract.created_at.desc()).limit(3)).all()
     if "contracts" not in ctx.withheld:
         ctx.contracts = [{"title": c.title, "status": c.status} for c in contracts]
-    return ctx
 
 
 def apply_actions(call: CallLog, actions: list[dict]) -> list[dict]:

@@ -6,6 +6,7 @@ import { formatDateTime, formatPhone } from '../../../lib/format'
 import { he } from '../../../lib/strings'
 import type { WhatsAppMessage } from '../../../types/api'
 import { useMessages } from '../api/get-messages'
+import { AgentSwitch } from './AgentSwitch'
 import { SendBox } from './SendBox'
 
 interface Conversation {
@@ -64,6 +65,7 @@ export function Inbox({ scope, canWrite }: { scope: { business_id?: number }; ca
           <h2>{current.customerId ? <Link to={`/customers/${current.customerId}`}>{current.name}</Link> : current.name}</h2>
           <span dir="ltr" className="muted">{formatPhone(current.phone)}</span>
         </header>
+        <AgentSwitch customerId={current.customerId} scope={scope} canWrite={canWrite} />
         <div className="bubbles">
           {current.messages.map((m) => (
             <div key={m.id} className={`bubble bubble-${m.direction}`}>
@@ -72,6 +74,7 @@ export function Inbox({ scope, canWrite }: { scope: { business_id?: number }; ca
                 {formatDateTime(m.created_at)}
                 {m.direction === 'outbound' && <DeliveryTicks status={m.status} />}
               </span>
+              {m.flags?.agent ? <span className="flag flag-agent">{he.whatsapp.agent.badge}</span> : null}
               {m.flags?.dev_transport ? <span className="flag">{he.whatsapp.devTransport}</span> : null}
             </div>
           ))}
