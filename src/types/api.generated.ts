@@ -1283,11 +1283,13 @@ export interface components {
         /** Appointment */
         Appointment: {
             business_id: number;
+            confirmed_at: string | null;
             created_at: string | null;
             customer_id: number;
             end: string | null;
             id: number;
             notes: string | null;
+            reminder_sent_at: string | null;
             service_id: number;
             source: string;
             staff_id: number;
@@ -1331,6 +1333,7 @@ export interface components {
          */
         AppointmentOnTimeline: {
             business_id: number;
+            confirmed_at: string | null;
             created_at: string | null;
             customer_id: number;
             display: components["schemas"]["AppointmentDisplay"];
@@ -1338,6 +1341,7 @@ export interface components {
             id: number;
             notes: string | null;
             price_agorot: number;
+            reminder_sent_at: string | null;
             service_id: number;
             service_name: string;
             source: string;
@@ -1528,6 +1532,7 @@ export interface components {
             erev_chag_hours: string[][] | null;
             friday_hours: string[][] | null;
             ical_url: string;
+            reminder_hours: number;
         };
         /** Call */
         Call: {
@@ -2185,6 +2190,11 @@ export interface components {
                 string,
                 string
             ][] | null;
+            /**
+             * @description hours before the start; 0: no reminder
+             * @default null
+             */
+            reminder_hours?: number;
             /** @default false */
             rotate_ical_token?: boolean;
         };
