@@ -81,8 +81,8 @@ def track(appointment: Appointment, before: dict | None, now: datetime | None = 
     now = now or utcnow()
     if appointment.status == "confirmed" and appointment.confirmed_at is None:
         appointment.confirmed_at = now
-    elif appointment.status != "confirmed":
-        appointment.confirmed_at = None
+    elif appointment.status == "booked":
+        appointment.confirmed_at = None  # back to unconfirmed; cancelled/no-show/done keep the history
     active = appointment.status in ACTIVE
     if before is None or (active and before["status"] not in ACTIVE):
         kind = "booked" if active else None

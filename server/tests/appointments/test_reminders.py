@@ -272,3 +272,18 @@ def test_a_customer_without_a_phone_gets_no_message_and_the_reminder_is_not_retr
     assert send_reminder(appointment.id) is None
     assert due_reminders() == []  # claimed: not tried every minute
     assert outbound() == []
+
+
+def test_the_demo_salon_has_the_approved_templates_its_reminders_use(db):
+    from server.models import WhatsAppTemplate
+    from server.services.appointments.reminders import TEMPLATES
+    from server.services.demo import seed_demo
+    business_id = seed_demo("development")["business_id"]
+    names = set(db.session.scalars(select(WhatsAppTemplate.name).where(WhatsAppTemplate.business_id == business_id)))
+    assert names >= set(TEMPLATES.values())
+    upcoming = db.session.scalars(select(Appointment).where(Appointment.business_id == business_id,
+                                                            Appointment.start_at > utcnow())).all()
+    assert upcoming and all(a.reminder_due_at is not None or a.start_at - utcnow() < timedelta(hours=24)
+                            for a in upcoming)
+    # Seeded, not booked by the customers: no confirmations went out.
+    assert db.session.scalar(select(WhatsAppMsg.id).where(WhatsAppMsg.business_id == business_id)) is None
