@@ -77,6 +77,8 @@ class CalendarPolicy(TimestampMixin, db.Model):
     friday_hours: Mapped[list | None] = mapped_column(JSONType)
     erev_chag_hours: Mapped[list | None] = mapped_column(JSONType)
     ical_token: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    # The WhatsApp reminder goes this many hours before the start (0: no reminders).
+    reminder_hours: Mapped[int] = mapped_column(Integer, default=24, server_default="24", nullable=False)
 
 
 class Appointment(TimestampMixin, db.Model):
@@ -85,6 +87,7 @@ class Appointment(TimestampMixin, db.Model):
         Index("ix_appointment_staff_start", "staff_id", "start_at"),
         Index("ix_appointment_business_start", "business_id", "start_at"),
         Index("ix_appointment_customer_start", "customer_id", "start_at"),
+        Index("ix_appointment_reminder_due", "reminder_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,3 +103,12 @@ class Appointment(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="booked", nullable=False)  # booked|confirmed|cancelled|no_show|done
     source: Mapped[str] = mapped_column(String(16), default="web", nullable=False)  # phone|whatsapp|web
     notes: Mapped[str | None] = mapped_column(Text)
+    # WhatsApp confirmations and reminders (services/appointments/reminders.py).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the reminder is due (null: none to send); reminder_sent_at is its exactly-once claim.
+    reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last message that asked "1 to confirm, 2 to cancel": a reply answers it only while it
+    # is the customer's latest outbound message. No foreign key: messages and appointments are
+    # erased with the customer in either order.
+    notice_message_id: Mapped[int | None] = mapped_column(Integer)

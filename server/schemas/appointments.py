@@ -147,6 +147,7 @@ class PolicyUpdate(_Strict):
     closures: list[Closure] = Field(None, max_length=200)
     friday_hours: list[Span] | None = None
     erev_chag_hours: list[Span] | None = None
+    reminder_hours: int = Field(None, ge=0, le=168, description="hours before the start; 0: no reminder")
     rotate_ical_token: bool = False
 
     @field_validator("friday_hours", "erev_chag_hours")
@@ -167,6 +168,7 @@ class CalendarPolicy(OrmModel):
     closures: list[dict]
     friday_hours: list[list[str]] | None
     erev_chag_hours: list[list[str]] | None
+    reminder_hours: int
     ical_url: str
 
 
@@ -246,6 +248,8 @@ class Appointment(OrmModel):
     status: str
     source: str
     notes: str | None
+    confirmed_at: IsoTime
+    reminder_sent_at: IsoTime
     created_at: IsoTime
     updated_at: IsoTime
 

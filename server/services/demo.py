@@ -70,9 +70,20 @@ def seed_demo(app_env: str) -> dict:
     issue_draft(paid_visit)
     new_draft(customers[3], {"description": "הצעת מחיר: צבע מלא + החלקה", "amount_agorot": 120_000})
     db.session.commit()
+    seed_demo_templates(business.id)
     staff_user = db.session.scalar(select(User).where(User.email == "staff@kesher.local"))
     seed_demo_appointments(business.id, [c.id for c in customers], staff_user.id)
     return {"created": True, "business_id": business.id}
+
+
+def seed_demo_templates(business_id: int) -> None:
+    """The approved templates the appointment notices and reminders use outside the 24-hour window."""
+    from server.models import WhatsAppTemplate
+    from server.services.appointments.reminders import BODIES
+    for name, body in BODIES.items():
+        db.session.add(WhatsAppTemplate(business_id=business_id, name=name, language="he", body=body,
+                                        meta_template_name=name))
+    db.session.commit()
 
 
 # The salon's price list: (name, minutes, price in agorot, buffer minutes, which staff: None = both).
@@ -110,8 +121,9 @@ def seed_demo_appointments(business_id: int, customer_ids: list[int], staff_user
                                             start.replace(hour=16, minute=0, second=0, microsecond=0), limit=3)
             if not slots:
                 continue  # Shabbat, a holiday or a closed afternoon
+            # Seeded, not booked by a customer: no WhatsApp confirmation (the reminders still go).
             booking.book(business_id, customer_ids[(day + i) % len(customer_ids)], service.id, slots[-1].start,
-                         slots[-1].staff_id, source=sources[(day + i) % 3])
+                         slots[-1].staff_id, source=sources[(day + i) % 3], notify=False)
             booked += 1
     # History: last week's visits (the dashboard's no-show rate needs some).
     for back, status in ((7, "done"), (6, "done"), (5, "no_show")):

@@ -1301,11 +1301,13 @@ export interface components {
         /** Appointment */
         Appointment: {
             business_id: number;
+            confirmed_at: string | null;
             created_at: string | null;
             customer_id: number;
             end: string | null;
             id: number;
             notes: string | null;
+            reminder_sent_at: string | null;
             service_id: number;
             source: string;
             staff_id: number;
@@ -1349,6 +1351,7 @@ export interface components {
          */
         AppointmentOnTimeline: {
             business_id: number;
+            confirmed_at: string | null;
             created_at: string | null;
             customer_id: number;
             display: components["schemas"]["AppointmentDisplay"];
@@ -1356,6 +1359,7 @@ export interface components {
             id: number;
             notes: string | null;
             price_agorot: number;
+            reminder_sent_at: string | null;
             service_id: number;
             service_name: string;
             source: string;
@@ -1546,6 +1550,7 @@ export interface components {
             erev_chag_hours: string[][] | null;
             friday_hours: string[][] | null;
             ical_url: string;
+            reminder_hours: number;
         };
         /** Call */
         Call: {
@@ -2230,6 +2235,11 @@ export interface components {
                 string,
                 string
             ][] | null;
+            /**
+             * @description hours before the start; 0: no reminder
+             * @default null
+             */
+            reminder_hours?: number;
             /** @default false */
             rotate_ical_token?: boolean;
         };

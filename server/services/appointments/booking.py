@@ -21,7 +21,7 @@ from server.errors import Conflict, FieldError, NotFound, ValidationFailed
 from server.extensions import db
 from server.models.appointments import Appointment, Service, StaffCalendar
 from server.services import audit
-from server.services.appointments import availability, settings
+from server.services.appointments import availability, reminders, settings
 from server.services.realtime import publish
 from server.tenancy import BusinessScope, in_scope, scope_filter
 
@@ -118,7 +118,8 @@ def _taken(service: Service, start: datetime, staff_id: int | None) -> SlotTaken
     return SlotTaken(next_slots(service, start, staff_id))
 
 
-def _commit(appointment: Appointment, service: Service, staff_id: int | None, action: str, fields: list[str]) -> None:
+def _commit(appointment: Appointment, service: Service, staff_id: int | None, action: str, fields: list[str],
+            before: dict | None = None, notify: bool = True) -> None:
     try:
         db.session.flush()
     except IntegrityError as exc:
@@ -126,10 +127,13 @@ def _commit(appointment: Appointment, service: Service, staff_id: int | None, ac
         if getattr(exc.orig, "sqlstate", None) == "23P01":
             raise _taken(service, appointment.start_at, staff_id) from None
         raise
+    notice = reminders.track(appointment, before)  # the reminder's time, in this transaction
     audit.record(action, "appointment", appointment.id, appointment.business_id, {"fields": fields})
     payload = {"customer_id": appointment.customer_id, "type": "appointment", "id": appointment.id, "action": action}
     db.session.commit()
     publish(appointment.business_id, "timeline.changed", payload)
+    if notify:
+        reminders.after_commit(appointment.id, notice)  # the customer's WhatsApp notice
 
 
 def _service(business_id: int, service_id: int, active: bool = True) -> Service:
@@ -140,8 +144,10 @@ def _service(business_id: int, service_id: int, active: bool = True) -> Service:
 
 
 def book(business_id: int, customer_id: int, service_id: int, start: datetime, staff_id: int | None = None,
-         notes: str | None = None, source: str = "web") -> Appointment:
-    """A new appointment; without staff_id, the first staff member (by id) free at `start`."""
+         notes: str | None = None, source: str = "web", notify: bool = True) -> Appointment:
+    """A new appointment; without staff_id, the first staff member (by id) free at `start`.
+
+    notify: send the customer the WhatsApp confirmation (reminders.py)."""
     from server.services.records import scoped_customer
     try:
         customer = scoped_customer(business_id, customer_id)
@@ -150,7 +156,8 @@ def book(business_id: int, customer_id: int, service_id: int, start: datetime, s
                                   status="booked", source=source, notes=notes)
         _place(appointment, service, start, staff_id)
         db.session.add(appointment)
-        _commit(appointment, service, staff_id, "create", ["customer_id", "service_id", "staff_id", "start_at"])
+        _commit(appointment, service, staff_id, "create", ["customer_id", "service_id", "staff_id", "start_at"],
+                notify=notify)
     except Exception:
         db.session.rollback()
         raise
@@ -159,10 +166,11 @@ def book(business_id: int, customer_id: int, service_id: int, start: datetime, s
 
 def move(scope: BusinessScope, appointment_id: int, start: datetime | None = None, staff_id: int | None = None,
          service_id: int | None = None, notes: str | None = None, status: str | None = None,
-         fields: set[str] = frozenset()) -> Appointment:
+         fields: set[str] = frozenset(), notify: bool = True) -> Appointment:
     """Move (a new start, staff member or service) and/or change notes and status."""
     try:
         appointment = get_appointment(scope, appointment_id)
+        before = reminders.snapshot(appointment)
         service = (_service(appointment.business_id, service_id) if service_id is not None
                    else _service(appointment.business_id, appointment.service_id, active=False))
         changed = sorted(fields)
@@ -186,20 +194,21 @@ def move(scope: BusinessScope, appointment_id: int, start: datetime | None = Non
         elif not was_holding and appointment.status in availability.HOLDING:
             # Re-activating a cancelled appointment takes its slot again: check it like a booking.
             _place(appointment, service, appointment.start_at, appointment.staff_id)
-        _commit(appointment, service, appointment.staff_id, "update", changed)
+        _commit(appointment, service, appointment.staff_id, "update", changed, before, notify)
     except Exception:
         db.session.rollback()
         raise
     return appointment
 
 
-def cancel(scope: BusinessScope, appointment_id: int) -> Appointment:
+def cancel(scope: BusinessScope, appointment_id: int, notify: bool = True) -> Appointment:
     try:
         appointment = get_appointment(scope, appointment_id)
         if appointment.status != "cancelled":
+            before = reminders.snapshot(appointment)
             appointment.status = "cancelled"
             service = db.session.get(Service, appointment.service_id)
-            _commit(appointment, service, appointment.staff_id, "update", ["status"])
+            _commit(appointment, service, appointment.staff_id, "update", ["status"], before, notify)
     except Exception:
         db.session.rollback()
         raise

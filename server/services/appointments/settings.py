@@ -15,6 +15,7 @@ from server.extensions import db
 from server.models import User
 from server.models.appointments import CalendarPolicy, Service, ServiceStaff, StaffCalendar
 from server.services import audit
+from server.services.appointments import reminder_times
 from server.tenancy import BusinessScope, in_scope
 
 MAX_ID = 2**31 - 1
@@ -22,7 +23,7 @@ MAX_ID = 2**31 - 1
 DEFAULT_HOURS = {**{str(d): [["09:00", "18:00"]] for d in range(5)}, "5": [["09:00", "13:00"]], "6": []}
 SERVICE_FIELDS = ("name", "duration_minutes", "price_agorot", "buffer_minutes", "active")
 STAFF_FIELDS = ("name", "user_id", "hours", "breaks", "days_off", "active")
-POLICY_FIELDS = ("closed_on_holidays", "closures", "friday_hours", "erev_chag_hours")
+POLICY_FIELDS = ("closed_on_holidays", "closures", "friday_hours", "erev_chag_hours", "reminder_hours")
 
 
 def new_token() -> str:
@@ -179,7 +180,8 @@ def get_policy(business_id: int, create: bool = False) -> CalendarPolicy:
     """The business's policy; its defaults (a row made on first need: it holds the feed's token)."""
     policy = db.session.get(CalendarPolicy, business_id)
     if policy is None:
-        policy = CalendarPolicy(business_id=business_id, closed_on_holidays=True, closures=[], ical_token=new_token())
+        policy = CalendarPolicy(business_id=business_id, closed_on_holidays=True, closures=[], ical_token=new_token(),
+                                reminder_hours=reminder_times.DEFAULT_REMINDER_HOURS)
         if create:
             db.session.add(policy)
             db.session.commit()
@@ -194,6 +196,9 @@ def update_policy(business_id: int, data: dict) -> CalendarPolicy:
             setattr(policy, key, data[key])
     if data.get("rotate_ical_token"):
         policy.ical_token = new_token()
+    if "reminder_hours" in data:
+        db.session.flush()
+        reminder_times.reschedule(business_id)
     _audit("update", policy, {"fields": sorted(data)})
     db.session.commit()
     return policy
@@ -213,4 +218,5 @@ def staff_dict(staff: StaffCalendar, ical_url: str) -> dict:
 
 def policy_dict(policy: CalendarPolicy, ical_url: str) -> dict:
     return {"closed_on_holidays": policy.closed_on_holidays, "closures": policy.closures or [],
-            "friday_hours": policy.friday_hours, "erev_chag_hours": policy.erev_chag_hours, "ical_url": ical_url}
+            "friday_hours": policy.friday_hours, "erev_chag_hours": policy.erev_chag_hours, "reminder_hours": policy.reminder_hours,
+            "ical_url": ical_url}

@@ -1,8 +1,8 @@
-"""The calendar policy's two answers are never null: a null is a 422 that changes nothing."""
+"""The calendar policy's answers that always have a value are never null: a null is a 422 that changes nothing."""
 import pytest
 
 
-@pytest.mark.parametrize("key", ["closed_on_holidays", "closures"])
+@pytest.mark.parametrize("key", ["closed_on_holidays", "closures", "reminder_hours"])
 def test_a_null_policy_answer_is_a_422_and_changes_nothing(client, login_as, key):
     login_as("admin", platform=False)
     before = client.get("/api/calendar-policy").get_json()
