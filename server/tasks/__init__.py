@@ -13,6 +13,7 @@ from flask import current_app, has_app_context
 from server.extensions import huey
 
 TASK_MODULES: tuple[str, ...] = (
+    "server.tasks.automations",
     "server.tasks.knowledge",
     "server.tasks.privacy",
     "server.tasks.whatsapp",

@@ -474,6 +474,7 @@ export const errorTexts: Record<string, string> = {
   document_unreadable: 'לא הצלחנו לקרוא את הקובץ (פגום או מוגן בסיסמה)',
   document_no_text: 'לא נמצא טקסט בקובץ (אולי זה מסמך סרוק)',
   question_required: 'יש לכתוב שאלה',
+  campaign_not_found: 'הקמפיין לא נמצא',
   outside_hours: 'המועד מחוץ לשעות הפעילות',
   service_inactive: 'השירות הזה לא מוצע כרגע',
   window_too_long: 'טווח התאריכים ארוך מדי (עד {max_days:n} ימים)',
