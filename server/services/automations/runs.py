@@ -2,6 +2,7 @@
 its WhatsApp message commit together, or neither does."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 
@@ -37,7 +38,9 @@ def fire(business_id: int, kind: str, key: str, send: Send, *, customer_id: int 
     """Send once for (business, kind, key). None when it already fired (now or before);
     else the run: `queued` with its message, or `skipped` with why (the provider would refuse
     it: no template ContentSid, outside the window...), logged and shown on the screen."""
-    fields = dict(business_id=business_id, kind=kind, dedupe_key=key[:128], customer_id=customer_id, call_id=call_id)
+    # Hashed: the key names a phone number, which must not outlive the customer's erasure here.
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    fields = dict(business_id=business_id, kind=kind, dedupe_key=digest, customer_id=customer_id, call_id=call_id)
     run = AutomationRun(status="queued", **fields)
     if not _claim(run):
         log.info("automation %s for business %s: already fired for this key", kind, business_id)
