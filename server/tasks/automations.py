@@ -14,6 +14,14 @@ def missed_call_task(call_id: int) -> str:
     return handle_call_end(call_id)
 
 
+@huey.periodic_task(crontab(minute="*/5"))
+@in_app_context
+def sweep_missed_calls_task() -> int:
+    """Redo the follow-up of recent call-ends whose job a killed worker lost."""
+    from server.services.automations.missed_call import sweep
+    return len(sweep())
+
+
 @huey.task()
 @in_app_context
 def campaign_batch_task(campaign_id: int) -> int:

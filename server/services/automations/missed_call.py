@@ -5,9 +5,13 @@ the approved template outside it. Run by a job queued at the call's end (voice/c
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
 
 from server.extensions import db
-from server.models import Business, CallLog
+from server.models import AutomationRun, AutomationSetting, Business, CallLog
+from server.models.base import utcnow
 from server.phones import try_normalize_phone
 from server.services import whatsapp
 from server.services.automations.runs import fire
@@ -78,3 +82,24 @@ def _handle(call_id: int) -> str:
     if run is None:
         return "already_sent"
     return "sent" if run.status == "queued" else f"skipped:{run.reason}"
+
+
+SWEEP_AFTER = timedelta(minutes=2)
+SWEEP_WINDOW = timedelta(minutes=30)
+
+
+def sweep(now: datetime | None = None) -> list[str]:
+    """Run the follow-up again for calls that ended 2 to 30 minutes ago in businesses with the
+    automation on and have no run of their own: huey does not acknowledge tasks, so a job lost
+    with a killed worker is redone here. Repeats are harmless (the day's key sends once)."""
+    now = now or utcnow()
+    enabled = [row.business_id for row in db.session.scalars(select(AutomationSetting))
+               if get_settings(row.business_id).missed_call.enabled]
+    if not enabled:
+        return []
+    has_run = select(AutomationRun.id).where(AutomationRun.call_id == CallLog.id).exists()
+    ids = db.session.scalars(select(CallLog.id).where(
+        CallLog.business_id.in_(enabled), CallLog.status.in_(FINAL_STATUSES), CallLog.ended_at.is_not(None),
+        CallLog.ended_at <= now - SWEEP_AFTER, CallLog.ended_at > now - SWEEP_WINDOW, ~has_run)
+        .order_by(CallLog.id)).all()
+    return [handle_call_end(call_id) for call_id in ids]

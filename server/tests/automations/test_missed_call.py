@@ -178,3 +178,22 @@ def test_business_isolation_same_number_two_businesses(db, make_business, enable
         db.session.commit()
         outcomes.append(handle_call_end(call.id))
     assert outcomes == ["sent", "disabled"]
+
+
+def test_sweep_redoes_a_call_end_whose_job_was_lost(db, business, enable, monkeypatch):
+    """The worker died before the job ran: the sweep finds the ended call without a run and sends once."""
+    from server.services.automations import missed_call
+    enable(business, missed_call={})
+    ended = utcnow() - timedelta(minutes=5)
+    calls = []
+    for n, caller in enumerate((CALLER, CALLER, "+972545550103")):
+        call = CallLog(call_sid=f"CD{n:032d}", business_id=business.id, from_number=caller, direction="inbound",
+                       status="completed", started_at=ended, ended_at=ended, state={})
+        db.session.add(call)
+        calls.append(call)
+    db.session.commit()
+    assert sorted(missed_call.sweep()) == ["already_sent", "sent", "sent"]
+    assert sorted(m.to_number for m in _sent(db, business)) == sorted([CALLER, "+972545550103"])
+    # The calls whose run exists are not looked at again; the one that lost the race is, harmlessly.
+    assert missed_call.sweep() == ["already_sent"]
+    assert len(_sent(db, business)) == 2
