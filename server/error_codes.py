@@ -178,6 +178,9 @@ class ErrorCode(StrEnum):
     DOCUMENT_NO_TEXT = "document_no_text"
     QUESTION_REQUIRED = "question_required"
 
+    # ---- automations and campaigns
+    CAMPAIGN_NOT_FOUND = "campaign_not_found"
+
 
 def all_codes() -> list[str]:
     return [code.value for code in ErrorCode]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib
 
 JOBS = frozenset({
+    "automations.campaign_batch_task",
+    "automations.missed_call_task",
     "knowledge.extract_document_task",
     "privacy.build_export_task",
     "privacy.delete_remote_recordings_task",

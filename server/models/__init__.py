@@ -1,6 +1,7 @@
 """Models, one module per entity group. Importing this package registers every table."""
 from server.models.appointments import Appointment, CalendarPolicy, Service, ServiceStaff, StaffCalendar
 from server.models.audit import AuditEntry
+from server.models.automations import AutomationRun, AutomationSetting, Campaign, CampaignRecipient, CustomerTag
 from server.models.business import Business
 from server.models.call import CallLog, CallTurn, StreamToken
 from server.models.conversation import Conversation
@@ -12,7 +13,8 @@ from server.models.user import User
 from server.models.whatsapp import WhatsAppMsg, WhatsAppTemplate
 
 __all__ = [
-    "Appointment", "AuditEntry", "Business", "CalendarPolicy", "CallLog", "CallTurn", "Contract", "Conversation",
-    "Customer", "DataExport", "Invoice", "KnowledgeDocument", "KnowledgeEntry", "KnowledgePassage", "Service",
-    "ServiceStaff", "StaffCalendar", "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
+    "Appointment", "AuditEntry", "AutomationRun", "AutomationSetting", "Business", "CalendarPolicy", "CallLog",
+    "CallTurn", "Campaign", "CampaignRecipient", "Contract", "Conversation", "Customer", "CustomerTag", "DataExport",
+    "Invoice", "KnowledgeDocument", "KnowledgeEntry", "KnowledgePassage", "Service", "ServiceStaff", "StaffCalendar",
+    "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
 ]

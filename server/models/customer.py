@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
-from server.models.base import TimestampMixin
+from server.models.base import TimestampMixin, UTCDateTime
 from server.schemas.customers import Customer as CustomerOut
 
 
@@ -30,6 +32,8 @@ class Customer(TimestampMixin, db.Model):
     # Normalised text the search matches: name without niqqud, phone digits in local and
     # international form, lower-case email. Maintained by the customers service.
     search_text: Mapped[str] = mapped_column(Text, default="", nullable=False)
+    # When the customer wrote "הסר" on WhatsApp: no campaign or automation messages them again.
+    whatsapp_opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def to_dict(self) -> dict:
         return CustomerOut.dump(self)

@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from server.routes.agent import agent_bp
     from server.routes.appointments import appointments_bp
     from server.routes.audit import audit_bp
+    from server.routes.automations import automations_bp
     from server.routes.auth import auth_bp
     from server.routes.privacy import privacy_bp
     from server.routes.calendar_feed import calendar_feed_bp
@@ -46,6 +47,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(calls_bp)       # /api/calls (the calls log)
     app.register_blueprint(agent_bp)       # /api/agent/settings, /api/agent/try
     app.register_blueprint(knowledge_bp)   # /api/knowledge, /api/knowledge/documents, /api/knowledge/search
+    app.register_blueprint(automations_bp)  # /api/automations, /api/campaigns
     register_socket_handlers()             # Socket.IO connect → business room
     app.register_blueprint(realtime_bp)    # /api/internal/realtime (the worker's events without Redis)
     app.register_blueprint(crm_bp)         # /api/crm/*

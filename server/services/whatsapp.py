@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import fields as dataclass_fields, replace
 from datetime import datetime, timedelta
 
@@ -184,12 +185,16 @@ def _find_template(business_id: int, name: str) -> WhatsAppTemplate | None:
 # ---- queueing an outbound message ------------------------------------------------------
 
 def queue_message(business_id: int, *, to: str, text: str | None = None, template: str | None = None,
-                  variables: dict | None = None, now: datetime | None = None, idempotency_key: str | None = None,
-                  flags: dict | None = None) -> WhatsAppMsg:
+                  variables: dict | None = None, now: datetime | None = None, flags: dict | None = None,
+                  idempotency_key: str | None = None,
+                  on_stored: Callable[[WhatsAppMsg], None] | None = None) -> WhatsAppMsg:
     """Validate, store as `queued`, commit, then hand the id to the job queue.
 
+    `flags` mark who sent it (e.g. {"automation": "missed_call"}, {"agent": {...}});
     `idempotency_key` (a job's own key, e.g. "agent-<inbound id>"): the message already
-    queued under it is returned instead of a second one. `flags` are kept on the message."""
+    queued under it is returned instead of a second one; `on_stored(msg)` runs after the
+    row is flushed and before the commit, so a caller's own bookkeeping (a campaign
+    recipient moving to `queued`) commits with the message or not at all."""
     now = now or utcnow()
     if idempotency_key is not None:
         existing = db.session.scalar(select(WhatsAppMsg).where(WhatsAppMsg.idempotency_key == idempotency_key))
@@ -245,6 +250,8 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
                  details={"provider": provider, "kind": "template" if template_row else "text",
                           "template": template_row.name if template_row else None,
                           "customer_id": msg.customer_id})
+    if on_stored is not None:
+        on_stored(msg)
     db.session.commit()
     if provider == "dev":
         log.warning("whatsapp %s queued on the DEVELOPMENT transport: it will not be delivered%s",

@@ -14,6 +14,7 @@ from server.extensions import huey
 
 TASK_MODULES: tuple[str, ...] = (
     "server.tasks.appointments",
+    "server.tasks.automations",
     "server.tasks.knowledge",
     "server.tasks.privacy",
     "server.tasks.whatsapp",

@@ -41,6 +41,8 @@ function Shell({ user }: { user: User }) {
           {can.write(user) && <NavLink to="/agent" end>{he.nav.agent}</NavLink>}
           <NavLink to="/agent/settings">{he.nav.agentSettings}</NavLink>
           <NavLink to="/knowledge">{he.nav.knowledge}</NavLink>
+          <NavLink to="/automations">{he.nav.automations}</NavLink>
+          <NavLink to="/campaigns">{he.nav.campaigns}</NavLink>
           {can.admin(user) && <NavLink to="/admin/users">{he.nav.users}</NavLink>}
           {can.platform(user) && <NavLink to="/admin/businesses">{he.nav.businesses}</NavLink>}
         </nav>

@@ -29,6 +29,8 @@ export const routes: RouteObject[] = [
       { path: 'agent', element: page(() => import('./routes/agent')) },
       { path: 'agent/settings', element: page(() => import('./routes/agent-settings')) },
       { path: 'knowledge', element: page(() => import('./routes/knowledge')) },
+      { path: 'automations', element: page(() => import('./routes/automations')) },
+      { path: 'campaigns', element: page(() => import('./routes/campaigns')) },
       { path: 'admin/businesses', element: page(() => import('./routes/businesses')) },
       { path: 'admin/users', element: page(() => import('./routes/users')) },
       { path: '*', element: <NotFoundRoute /> },

@@ -176,6 +176,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/automations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The business's automations: each switch and text, the missed-call template, the latest firings. */
+        get: operations["automations.get_automations.get"];
+        /** Change switches and texts: only the keys sent change. */
+        put: operations["automations.put_automations.put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/availability": {
         parameters: {
             query?: never;
@@ -310,6 +328,58 @@ export interface paths {
         get: operations["calls.call_recording.get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Campaigns, newest first, with counts per status. */
+        get: operations["automations.list_campaigns.get"];
+        put?: never;
+        /** Send an approved template to the filter's customers, in rate-limited batches. */
+        post: operations["automations.create_campaign.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign and each recipient's status (its WhatsApp message's, once queued). */
+        get: operations["automations.get_campaign.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/campaigns/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** How many customers the filter reaches (opted-out customers are counted apart, never sent). */
+        post: operations["automations.preview_campaign.post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1409,6 +1479,58 @@ export interface components {
             page: number;
             total: number;
         };
+        /** AutomationRun */
+        AutomationRun: {
+            call_id: number | null;
+            created_at: string | null;
+            customer_id: number | null;
+            id: number;
+            kind: string;
+            message_id: number | null;
+            reason: string | null;
+            /** @description queued (its WhatsApp message exists) or skipped */
+            status: string;
+        };
+        /** AutomationSettings */
+        AutomationSettings: {
+            away_message?: components["schemas"]["AwayMessageSettings"];
+            missed_call?: components["schemas"]["MissedCallSettings"];
+        };
+        /**
+         * AutomationSettingsUpdate
+         * @description PUT /api/automations: only the parts and keys sent change.
+         */
+        AutomationSettingsUpdate: {
+            /** @default null */
+            away_message?: components["schemas"]["AwayMessageUpdate"] | null;
+            /** @default null */
+            missed_call?: components["schemas"]["MissedCallUpdate"] | null;
+        };
+        /** AutomationsOut */
+        AutomationsOut: {
+            business_id: number;
+            missed_call_template: components["schemas"]["MissedCallTemplateState"];
+            /** @description the latest firings, newest first */
+            recent: components["schemas"]["AutomationRun"][];
+            settings: components["schemas"]["AutomationSettings"];
+        };
+        /**
+         * AwayMessageSettings
+         * @description The reply to an inbound WhatsApp while the business is closed (once per closed period).
+         */
+        AwayMessageSettings: {
+            /** @default false */
+            enabled?: boolean;
+            /** @default תודה שכתבת לנו! העסק סגור כרגע, נחזור אליך ברגע שנפתח. */
+            text?: string;
+        };
+        /** AwayMessageUpdate */
+        AwayMessageUpdate: {
+            /** @default null */
+            enabled?: boolean | null;
+            /** @default null */
+            text?: string | null;
+        };
         /** Break */
         Break: {
             /**
@@ -1620,6 +1742,121 @@ export interface components {
             status: string;
             tool_calls: unknown[];
             transcript: string | null;
+        };
+        /** Campaign */
+        Campaign: {
+            business_id: number;
+            counts: components["schemas"]["CampaignCounts"];
+            created_at: string | null;
+            filters: {
+                [key: string]: unknown;
+            };
+            finished_at: string | null;
+            id: number;
+            name: string;
+            /** @description sending | sent */
+            status: string;
+            template_name: string;
+            variables: {
+                [key: string]: string;
+            };
+        };
+        /** CampaignBody */
+        CampaignBody: {
+            /**
+             * @description a platform admin's choice of business
+             * @default null
+             */
+            business_id?: number | null;
+            filters?: components["schemas"]["CampaignFilter"];
+            name: string;
+            /** @description an approved template's name */
+            template: string;
+            variables?: {
+                [key: string]: string;
+            };
+        };
+        /** CampaignCounts */
+        CampaignCounts: {
+            delivered: number;
+            failed: number;
+            pending: number;
+            queued: number;
+            read: number;
+            sending: number;
+            sent: number;
+            skipped: number;
+            total: number;
+        };
+        /** CampaignDetail */
+        CampaignDetail: {
+            business_id: number;
+            counts: components["schemas"]["CampaignCounts"];
+            created_at: string | null;
+            filters: {
+                [key: string]: unknown;
+            };
+            finished_at: string | null;
+            id: number;
+            name: string;
+            recipients: components["schemas"]["CampaignRecipient"][];
+            /** @description sending | sent */
+            status: string;
+            template_name: string;
+            variables: {
+                [key: string]: string;
+            };
+        };
+        /**
+         * CampaignFilter
+         * @description Which customers: every condition given must hold. Opted-out customers and customers
+         *     without a phone are never included.
+         */
+        CampaignFilter: {
+            /**
+             * @description ... on or after this Israel date
+             * @default null
+             */
+            last_contact_after?: string | null;
+            /**
+             * @description last call or WhatsApp before this Israel date
+             * @default null
+             */
+            last_contact_before?: string | null;
+            /** @default null */
+            tag?: string | null;
+            /**
+             * @description true: has a booked appointment ahead; false: has none
+             * @default null
+             */
+            upcoming_appointment?: boolean | null;
+        };
+        /** CampaignPreview */
+        CampaignPreview: {
+            /** @description customers the campaign would message */
+            count: number;
+            /** @description customers the filter matches who opted out (not messaged) */
+            opted_out: number;
+        };
+        /** CampaignPreviewBody */
+        CampaignPreviewBody: {
+            /**
+             * @description a platform admin's choice of business
+             * @default null
+             */
+            business_id?: number | null;
+            filters?: components["schemas"]["CampaignFilter"];
+        };
+        /** CampaignRecipient */
+        CampaignRecipient: {
+            customer_id: number | null;
+            customer_name: string | null;
+            error: string | null;
+            id: number;
+            message_id: number | null;
+            reason: string | null;
+            /** @description pending | skipped | the WhatsApp message's status */
+            status: string;
         };
         /** Closure */
         Closure: {
@@ -1939,7 +2176,7 @@ export interface components {
          * @description Stable error code (server/error_codes.py); clients translate it.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation" | "too_many_requests" | "internal_error" | "service_unavailable" | "gone" | "http_error" | "invalid_json" | "json_not_object" | "json_too_deep" | "csrf" | "invalid_credentials" | "business_inactive" | "invalid_signature" | "invalid_link" | "invalid_paging" | "business_not_found" | "user_not_found" | "customer_not_found" | "task_not_found" | "contract_not_found" | "invoice_not_found" | "template_not_found" | "export_not_found" | "recording_not_found" | "service_not_found" | "staff_not_found" | "appointment_not_found" | "email_exists" | "slot_taken" | "phone_exists" | "name_exists" | "voice_number_exists" | "whatsapp_number_exists" | "template_exists" | "cannot_change_own_role" | "cannot_deactivate_self" | "customer_has_history" | "customer_already_erased" | "outside_24h_window" | "export_not_ready" | "export_expired" | "link_expired" | "demo_refused" | "voice_number_admin_only" | "whatsapp_number_admin_only" | "recording_unavailable" | "invoice_issued_not_editable" | "invoice_issued_not_deletable" | "invoice_already_issued" | "invoice_already_cancelled" | "invoice_not_payable" | "credit_note_not_payable" | "credit_note_not_cancellable" | "draft_not_cancellable" | "backup_refused" | "backup_target_exists" | "invalid_text" | "invalid_sender" | "unknown_business_number" | "invalid" | "required" | "not_null" | "not_text" | "not_integer" | "not_number" | "not_boolean" | "not_object" | "not_list" | "too_short" | "too_long" | "too_few" | "too_many" | "min_value" | "max_value" | "greater_than" | "less_than" | "whole_number_range" | "seconds_range" | "number_range" | "one_of" | "unknown_field" | "invalid_format" | "invalid_date" | "date_out_of_range" | "timezone_required" | "unstorable_nul" | "unstorable_text" | "name_required" | "invalid_name" | "phone_required" | "invalid_phone" | "invalid_email" | "invalid_domain" | "id_last4" | "business_required" | "business_id_required" | "text_or_template" | "text_length" | "text_or_audio_required" | "audio_required" | "empty_recording" | "unknown_template" | "missing_variables" | "template_without_content_sid" | "template_name_characters" | "unknown_setting" | "not_agent_setting" | "unknown_provider_kind" | "hours_span" | "retention" | "true_or_false" | "signed_at_needs_signed" | "ends_before_starts" | "amount_negative" | "amount_required" | "amounts_disagree" | "invalid_allocation_number" | "allocation_number_required" | "invalid_tax_id" | "tax_id_required" | "vat_rate_unknown" | "invalid_cursor" | "unknown_types" | "unknown_actions" | "since_after_until" | "reason_required" | "file_encoding" | "file_empty" | "file_name_column" | "file_too_many_rows" | "file_rows_rejected" | "reject_or_skip" | "event_fields_required" | "outside_hours" | "service_inactive" | "window_too_long" | "file_required" | "file_too_large" | "unsupported_document_type" | "document_unreadable" | "document_no_text" | "question_required";
+        ErrorCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation" | "too_many_requests" | "internal_error" | "service_unavailable" | "gone" | "http_error" | "invalid_json" | "json_not_object" | "json_too_deep" | "csrf" | "invalid_credentials" | "business_inactive" | "invalid_signature" | "invalid_link" | "invalid_paging" | "business_not_found" | "user_not_found" | "customer_not_found" | "task_not_found" | "contract_not_found" | "invoice_not_found" | "template_not_found" | "export_not_found" | "recording_not_found" | "service_not_found" | "staff_not_found" | "appointment_not_found" | "email_exists" | "slot_taken" | "phone_exists" | "name_exists" | "voice_number_exists" | "whatsapp_number_exists" | "template_exists" | "cannot_change_own_role" | "cannot_deactivate_self" | "customer_has_history" | "customer_already_erased" | "outside_24h_window" | "export_not_ready" | "export_expired" | "link_expired" | "demo_refused" | "voice_number_admin_only" | "whatsapp_number_admin_only" | "recording_unavailable" | "invoice_issued_not_editable" | "invoice_issued_not_deletable" | "invoice_already_issued" | "invoice_already_cancelled" | "invoice_not_payable" | "credit_note_not_payable" | "credit_note_not_cancellable" | "draft_not_cancellable" | "backup_refused" | "backup_target_exists" | "invalid_text" | "invalid_sender" | "unknown_business_number" | "invalid" | "required" | "not_null" | "not_text" | "not_integer" | "not_number" | "not_boolean" | "not_object" | "not_list" | "too_short" | "too_long" | "too_few" | "too_many" | "min_value" | "max_value" | "greater_than" | "less_than" | "whole_number_range" | "seconds_range" | "number_range" | "one_of" | "unknown_field" | "invalid_format" | "invalid_date" | "date_out_of_range" | "timezone_required" | "unstorable_nul" | "unstorable_text" | "name_required" | "invalid_name" | "phone_required" | "invalid_phone" | "invalid_email" | "invalid_domain" | "id_last4" | "business_required" | "business_id_required" | "text_or_template" | "text_length" | "text_or_audio_required" | "audio_required" | "empty_recording" | "unknown_template" | "missing_variables" | "template_without_content_sid" | "template_name_characters" | "unknown_setting" | "not_agent_setting" | "unknown_provider_kind" | "hours_span" | "retention" | "true_or_false" | "signed_at_needs_signed" | "ends_before_starts" | "amount_negative" | "amount_required" | "amounts_disagree" | "invalid_allocation_number" | "allocation_number_required" | "invalid_tax_id" | "tax_id_required" | "vat_rate_unknown" | "invalid_cursor" | "unknown_types" | "unknown_actions" | "since_after_until" | "reason_required" | "file_encoding" | "file_empty" | "file_name_column" | "file_too_many_rows" | "file_rows_rejected" | "reject_or_skip" | "event_fields_required" | "outside_hours" | "service_inactive" | "window_too_long" | "file_required" | "file_too_large" | "unsupported_document_type" | "document_unreadable" | "document_no_text" | "question_required" | "campaign_not_found";
         /** ExportList */
         ExportList: {
             items: components["schemas"]["DataExport"][];
@@ -2187,6 +2424,33 @@ export interface components {
             limit: number;
             page: number;
             total: number;
+        };
+        /**
+         * MissedCallSettings
+         * @description A WhatsApp message to a caller whose call ended without a conversation.
+         */
+        MissedCallSettings: {
+            /** @default false */
+            enabled?: boolean;
+            /**
+             * @description sent inside the 24-hour window; outside it the approved template goes
+             * @default שלום, ראינו שהתקשרת אלינו ולא הצלחנו לענות. איך אפשר לעזור? אפשר לכתוב לנו כאן.
+             */
+            text?: string;
+        };
+        /** MissedCallTemplateState */
+        MissedCallTemplateState: {
+            exists: boolean;
+            name: string;
+            /** @description a Twilio business needs the template's ContentSid */
+            twilio_content_sid: boolean;
+        };
+        /** MissedCallUpdate */
+        MissedCallUpdate: {
+            /** @default null */
+            enabled?: boolean | null;
+            /** @default null */
+            text?: string | null;
         };
         /** NewUser */
         NewUser: {
@@ -3094,6 +3358,72 @@ export interface operations {
             };
         };
     };
+    "automations.get_automations.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationsOut"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "automations.put_automations.put": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AutomationSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AutomationsOut"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "appointments.get_availability.get": {
         parameters: {
             query: {
@@ -3471,6 +3801,136 @@ export interface operations {
                 content: {
                     "audio/mpeg": string;
                     "audio/wav": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "automations.list_campaigns.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"][];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "automations.create_campaign.post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Campaign"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "automations.get_campaign.get": {
+        parameters: {
+            query?: {
+                business_id?: number | null;
+            };
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetail"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "automations.preview_campaign.post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignPreviewBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignPreview"];
                 };
             };
             /** @description Error */

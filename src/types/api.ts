@@ -69,3 +69,9 @@ export function itemsOf<T>(data: T[] | { items: T[] } | null | undefined): T[] {
   if (!data) return []
   return Array.isArray(data) ? data : data.items ?? []
 }
+export type AutomationsOut = Schemas['AutomationsOut']
+export type AutomationSettingsUpdate = Schemas['AutomationSettingsUpdate']
+export type Campaign = Schemas['Campaign']
+export type CampaignDetail = Schemas['CampaignDetail']
+export type CampaignFilter = Schemas['CampaignFilter']
+export type CampaignPreview = Schemas['CampaignPreview']

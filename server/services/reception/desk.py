@@ -58,6 +58,9 @@ class FrontDesk:
         self.dry_run = dry_run                  # trying the agent: say what would happen, change nothing
         self._staff: dict[int, str] | None = None
         self._found: list[dict] = []            # every slot find_slots returned in this turn
+        # On WhatsApp the agent's own answer is the confirmation; a phone booking also gets
+        # the WhatsApp notice (services/appointments/reminders.py). Reminders go either way.
+        self.notify = source != "whatsapp"
 
     # ---- reading ------------------------------------------------------------------------
     def services(self) -> list[dict]:
@@ -213,7 +216,7 @@ class FrontDesk:
 
         def work():
             row = booking.book(self.business_id, self.customer_id, service.id, start.astimezone(timezone.utc),
-                               staff_id=staff_id, source=self.source)
+                               staff_id=staff_id, source=self.source, notify=self.notify)
             return {"ok": True, "appointment": self.appointment_dict(row)}
         return self._write("book", work, would=offered)
 
@@ -239,7 +242,7 @@ class FrontDesk:
         def work():
             fields = {"start_at"} | ({"staff_id"} if staff_id else set())
             moved = booking.move(self.business_id, row.id, start=start.astimezone(timezone.utc), staff_id=staff_id,
-                                 fields=fields)
+                                 fields=fields, notify=self.notify)
             return {"ok": True, "appointment": self.appointment_dict(moved)}
         would = {**self.appointment_dict(row), **self._was_offered(row.service_id, start, staff_id)}
         return self._write("move", work, would=would)
@@ -252,5 +255,6 @@ class FrontDesk:
             return self._refuse("cancel", "the caller has not said yes")
 
         def work():
-            return {"ok": True, "appointment": self.appointment_dict(booking.cancel(self.business_id, row.id))}
+            cancelled = booking.cancel(self.business_id, row.id, notify=self.notify)
+            return {"ok": True, "appointment": self.appointment_dict(cancelled)}
         return self._write("cancel", work, would=self.appointment_dict(row))

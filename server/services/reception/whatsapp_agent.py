@@ -49,15 +49,24 @@ HANDOVER_TEXT = "העברתי את השיחה לצוות, יחזרו אלייך 
 ASKS_FOR_PERSON = re.compile(
     r"נציג|נציגה|בן\s*אדם|בת\s*אדם|אדם\s*אמיתי|מישהו\s*אמיתי|לדבר\s*עם\s*(?:מישהו|מישהי|בעל|בעלת|מנהל|מנהלת|אדם)")
 
-# Checks that may handle an inbound message before the agent (True: handled, say nothing
-# more). Features register here rather than being imported: the dependency points one way.
-InboundHook = Callable[[WhatsAppMsg], bool]
-_hooks: list[tuple[str, InboundHook]] = []
 
 
-def register_hook(name: str, hook: InboundHook) -> None:
-    if all(existing != name for existing, _ in _hooks):
-        _hooks.append((name, hook))
+def inbound_hooks() -> list[tuple[str, Callable[[WhatsAppMsg], bool]]]:
+    """What may handle an inbound message before the agent, in order (True: handled, the
+    agent says nothing more): an opt-out ("הסר"), then an answer to an appointment
+    confirmation or reminder ("1", "ביטול")."""
+    from server.services.appointments.replies import handle_reply
+    from server.services.automations.opt_out import record_opt_out_if_asked
+    return [("opt_out", record_opt_out_if_asked), ("appointment_reply", handle_reply)]
+
+
+def _left_to_staff(msg: WhatsAppMsg, why: str) -> str:
+    """The agent does not answer: the business's away message may (when it is closed)."""
+    from server.services.automations.away import on_inbound_whatsapp
+    db.session.commit()  # the away message commits the session itself
+    if on_inbound_whatsapp(msg):
+        msg.flags = {**(msg.flags or {}), "away_message": True}
+    return _finish(msg, "skipped", why)
 
 
 # ---- state -----------------------------------------------------------------------------
@@ -170,7 +179,7 @@ def answer_inbound(message_id: int, now: datetime | None = None) -> str:
     db.session.refresh(msg)
     if msg.created_at < now - ANSWER_WITHIN:
         return _finish(msg, "skipped", "expired")
-    for name, hook in list(_hooks):
+    for name, hook in inbound_hooks():
         if hook(msg):
             return _finish(msg, "skipped", f"handled:{name}")
     business = db.session.get(Business, msg.business_id)
@@ -180,14 +189,14 @@ def answer_inbound(message_id: int, now: datetime | None = None) -> str:
     settings = business_settings(business)
     mode = settings.whatsapp_agent or "off"
     if mode == "off":
-        return _finish(msg, "skipped", "agent off")
+        return _left_to_staff(msg, "agent off")
     if mode == "outside_hours":
         from server.services.voice.context import open_now
         if open_now(settings.hours_value, now):
             return _finish(msg, "skipped", "open hours")
     conversation = conversation_for(business.id, customer.id)
     if conversation.handler == "staff":
-        return _finish(msg, "skipped", "staff")
+        return _left_to_staff(msg, "staff")
     text = (msg.body or "").strip()
     if ASKS_FOR_PERSON.search(text):
         _reply(msg, customer, HANDOVER_TEXT, {"intents": ["person"], "provider": "offline"})

@@ -102,7 +102,7 @@ def update_status(values: dict) -> CallLog | None:
     call = get_or_create_call(values)
     if call is None:
         return None
-    changed = False
+    changed = ended = False
     if status in STATUS_RANK:
         current = STATUS_RANK.get(call.status, 0)
         if call.status not in FINAL_STATUSES and STATUS_RANK[status] > current:
@@ -110,6 +110,7 @@ def update_status(values: dict) -> CallLog | None:
             changed = True
             if status in FINAL_STATUSES:
                 call.ended_at = utcnow()
+                ended = True
     duration = (values.get("CallDuration") or "").strip()
     if duration.isdigit() and call.duration_seconds is None and call.status in FINAL_STATUSES:
         call.duration_seconds = int(duration)
@@ -119,7 +120,17 @@ def update_status(values: dict) -> CallLog | None:
         publish(call.business_id, "call.updated", call.to_dict())
         if call.status in FINAL_STATUSES and call.turns:
             end_call(call, "caller")
+    if ended and call.business_id is not None:
+        _queue_follow_up(call)
     return call
+
+
+def _queue_follow_up(call: CallLog) -> None:
+    """The missed-call automation decides in its job whether this call had a conversation."""
+    try:
+        jobs.enqueue("automations.missed_call_task", call.id)
+    except Exception:  # noqa: BLE001 - a queue outage must not fail Twilio's status callback
+        log.exception("call %s: could not queue the missed-call follow-up", call.call_sid)
 
 
 def business_settings(call: CallLog | None) -> BusinessSettings:

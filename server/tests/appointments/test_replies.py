@@ -17,6 +17,13 @@ from server.tests.appointments.conftest import il, ordinary_sunday
 BUSINESS_NUMBER = "+97235550000"
 
 
+@pytest.fixture(autouse=True)
+def no_agent_job(monkeypatch):
+    """These tests call handle_reply themselves; the agent's job (which calls it for real,
+    server/tests/whatsapp/test_whatsapp_agent.py) would answer first."""
+    monkeypatch.setattr("server.services.whatsapp.enqueue_answer", lambda message_id: None)
+
+
 @pytest.fixture()
 def booked(db, salon):
     """A booked appointment whose confirmation (with "1 לאישור, 2 לביטול") went out."""

@@ -198,3 +198,35 @@ def test_erasing_the_customer_removes_the_conversation_state(client, db, shop, l
     r = client.post(f"/api/crm/customers/{customer.id}/erase", json={"reason": "בקשת מחיקה"})
     assert r.status_code == 200, r.get_json()
     assert db.session.scalars(select(Conversation)).all() == []
+
+
+def test_before_the_agent_a_reminder_answer_and_an_opt_out_are_handled(client, db, shop):
+    from server.services.appointments import booking
+    from server.tests.appointments.conftest import il, ordinary_sunday
+    day = ordinary_sunday()
+    write(client, "שלום")                                             # the window is open
+    appointment = booking.book(shop.business.id, shop.customer.id, shop.haircut.id,
+                               il(day.year, day.month, day.day, 10), shop.dana.id)
+    confirmation = replies(db, shop.business.id)[-1]
+    assert "1 לאישור" in confirmation.body
+    write(client, "1")
+    db.session.expire_all()
+    assert db.session.get(Appointment, appointment.id).status == "confirmed"
+    assert messages(db, shop.business.id)[-2].flags["agent_skipped"] == "handled:appointment_reply"
+    assert "מאושר" in replies(db, shop.business.id)[-1].body           # the acknowledgement, not the agent
+    before = len(replies(db, shop.business.id))
+    write(client, "הסר")
+    assert len(replies(db, shop.business.id)) == before               # no answer to an opt-out
+    assert db.session.get(Customer, shop.customer.id).whatsapp_opted_out_at is not None
+
+
+def test_with_the_agent_off_a_closed_business_sends_its_away_message(client, db, shop):
+    from server.services.automations.settings import update_settings
+    from server.schemas.automations import AutomationSettingsUpdate
+    set_mode(db, shop.business, "off", hours={"sun": "00:00-00:01"})  # closed at any time we run
+    update_settings(shop.business.id, AutomationSettingsUpdate.model_validate(
+        {"away_message": {"enabled": True, "text": "סגורים עכשיו, נחזור אלייך"}}))
+    write(client, "כמה עולה החלקה?")
+    [away] = replies(db, shop.business.id)
+    assert away.body == "סגורים עכשיו, נחזור אלייך" and away.flags["automation"] == "away_message"
+    assert messages(db, shop.business.id)[0].flags.get("away_message") is True

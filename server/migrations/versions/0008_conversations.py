@@ -1,7 +1,7 @@
 """The WhatsApp agent: a conversation row per customer, and each inbound message's answer state
 
-Revision ID: 0006_conversations
-Revises: 0005_knowledge
+Revision ID: 0008_conversations
+Revises: 0007_automations
 Create Date: 2026-12-05
 
 - conversation: who answers a customer's WhatsApp now (agent | staff) and the booking
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = "0006_conversations"
-down_revision = "0005_knowledge"
+revision = "0008_conversations"
+down_revision = "0007_automations"
 branch_labels = None
 depends_on = None
 
