@@ -248,6 +248,8 @@ class Appointment(OrmModel):
     notes: str | None
     created_at: IsoTime
     updated_at: IsoTime
+    # Only in GET /api/appointments (the calendar's cards); absent elsewhere.
+    customer_name: str | None = None
 
 
 class AppointmentDisplay(BaseModel):
