@@ -180,6 +180,8 @@ export const he = {
     slotTaken: 'מישהו תפס את השעה הזו בינתיים. אלה השעות הפנויות הקרובות:',
     slotTakenNone: 'מישהו תפס את השעה הזו בינתיים, ואין שעה פנויה בשבועיים הקרובים.',
     bookAt: (when: string) => `לקבוע ל${when}`,
+    slotAt: (day: string, dayMonth: string, time: string, staff?: string) =>
+      `יום ${day} ${dayMonth} בשעה ${time}${staff ? ` אצל ${staff}` : ''}`,
     with: (staff: string) => `אצל ${staff}`,
     minutes: (n: number) => (n >= 60 && n % 60 === 0 ? (n === 60 ? 'שעה' : n === 120 ? 'שעתיים' : `${n / 60} שעות`) : `${n} דק׳`),
     timeRange: (from: string, to: string) => `${from}–${to}`,

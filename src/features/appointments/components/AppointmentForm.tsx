@@ -13,11 +13,11 @@ import { offeredSlots, weekday } from '../calendar'
 type Scope = { business_id?: number }
 const t = he.appointments
 
-/** "יום ה׳ 10.12 · 10:30 · דנה": a slot on a button. */
+/** "יום ה׳ 10.12 בשעה 10:30 אצל דנה": a slot on a button. */
 export function slotLabel(slot: Slot, staff: StaffCalendar[]): string {
   const day = israelDay(slot.start)
   const name = staff.find((s) => s.id === slot.staff_id)?.name
-  return [`${t.dayShort[weekday(day)]} ${formatDayMonth(day)}`, formatTime(slot.start), name].filter(Boolean).join(' · ')
+  return t.slotAt(t.dayShort[weekday(day)], formatDayMonth(day), formatTime(slot.start), name)
 }
 
 /** The staff members who perform a service (none listed on the service: all of them). */
