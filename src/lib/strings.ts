@@ -184,7 +184,8 @@ export const he = {
       `יום ${day} ${dayMonth} בשעה ${time}${staff ? ` אצל ${staff}` : ''}`,
     with: (staff: string) => `אצל ${staff}`,
     minutes: (n: number) => (n >= 60 && n % 60 === 0 ? (n === 60 ? 'שעה' : n === 120 ? 'שעתיים' : `${n / 60} שעות`) : `${n} דק׳`),
-    timeRange: (from: string, to: string) => `${from}–${to}`,
+    // Isolated left to right (U+2066 … U+2069), so 10:00–10:45 does not read 10:45–10:00 in a Hebrew line.
+    timeRange: (from: string, to: string) => `\u2066${from}–${to}\u2069`,
     openCustomer: 'לכרטיס הלקוח',
     statuses: { booked: 'נקבע', confirmed: 'אושר', cancelled: 'בוטל', no_show: 'לא הגיע/ה', done: 'התקיים' } as Record<string, string>,
     sources: { phone: 'בטלפון', whatsapp: 'ב-WhatsApp', web: 'ביומן' } as Record<string, string>,

@@ -35,7 +35,7 @@ export function dayTitle(day: string): string {
 
 export function rangeTitle(days: string[]): string {
   if (days.length === 1) return dayTitle(days[0])
-  return `${formatDayMonth(days[0])}–${formatDate(`${days[days.length - 1]}T12:00:00Z`)}`
+  return t.timeRange(formatDayMonth(days[0]), formatDate(`${days[days.length - 1]}T12:00:00Z`))
 }
 
 /**
@@ -238,7 +238,7 @@ function AppointmentButton({ appointment: a, services, staff, onOpen, compact }:
   const staffName = staff.find((s) => s.id === a.staff_id)?.name
   return (
     <button type="button" className={`appt appt-${a.status}${compact ? ' appt-compact' : ''}`} onClick={() => onOpen(a)}
-      data-testid="appointment">
+      data-testid="appointment" title={[a.customer_name, service?.name, staffName].filter(Boolean).join(' · ')}>
       <span className="appt-time">{t.timeRange(formatTime(a.start), formatTime(a.end))}</span>
       <span className="appt-customer">{a.customer_name ?? he.common.none}</span>
       <span className="appt-service">{service?.name}{staffName ? ` · ${staffName}` : ''}</span>
@@ -276,7 +276,7 @@ function AppointmentDetails({ appointment: a, scope, services, staff, canWrite, 
           <dt>{t.staff}</dt>
           <dd>{staffName ?? he.common.none}</dd>
           <dt>{t.time}</dt>
-          <dd>{`${when}–${formatTime(a.end)}`}</dd>
+          <dd>{`${dayTitle(israelDay(a.start!))} ${t.timeRange(formatTime(a.start), formatTime(a.end))}`}</dd>
           <dt>{he.calls.status}</dt>
           <dd>{`${t.statuses[a.status] ?? a.status} ${t.sources[a.source] ?? ''}`}</dd>
           {a.notes && <><dt>{t.notes}</dt><dd className="pre-wrap">{a.notes}</dd></>}
