@@ -160,3 +160,68 @@ async function showTomorrow(page: Page, day: string) {
     await page.getByRole('button', { name: /^(היום הבא|השבוע הבא)$/ }).click()
   }
 }
+
+test('the business admin edits the price list and staff hours; a viewer only reads them', async ({ page }) => {
+  const owner = { email: `cal-owner-${RUN}@e2e.kesher.test`, password: 'e2e-owner-pass-1' }
+  const watcher = { email: `cal-viewer-${RUN}@e2e.kesher.test`, password: 'e2e-viewer-pass-1' }
+  await login(page, ADMIN)
+  const business = await call(page.request, 'post', '/api/businesses', { name: `${BUSINESS} ב` })
+  await call(page.request, 'post', '/api/users', { ...owner, role: 'admin', business_id: business.id, name: 'רותי' })
+  await call(page.request, 'post', '/api/users', { ...watcher, role: 'viewer', business_id: business.id })
+  await page.request.post('/api/auth/logout', { headers: { 'X-CSRF-Token': (await (await page.request.get('/api/auth/csrf')).json()).csrf_token } })
+
+  await login(page, owner)
+  await page.getByRole('link', { name: 'שעות עבודה' }).click()
+  await page.getByRole('button', { name: 'יומן חדש' }).click()
+  await page.getByRole('dialog').getByLabel('שם (איש צוות, כיסא או חדר)').fill('כיסא 1')
+  await page.getByRole('dialog').getByRole('button', { name: 'שמירה' }).click()
+  const chair = page.getByRole('form', { name: 'כיסא 1' })
+  await expect(chair.getByLabel('ראשון עד שעה')).toHaveValue('18:00') // the default week
+  await chair.getByLabel('ראשון עד שעה').fill('16:00')
+  await chair.getByLabel('שישי עובד/ת').uncheck()
+  await chair.getByRole('button', { name: 'הוספת הפסקה' }).click()
+  await chair.getByRole('button', { name: 'שמירה' }).click()
+  await expect(chair.getByRole('status')).toHaveText('נשמר.')
+  await expect(chair.getByLabel('קישור ליומן (iCal)')).toHaveValue(/\/calendar\/.+\.ics$/)
+  const [saved] = await (await page.request.get('/api/staff-calendars')).json()
+  expect(saved.hours['0']).toEqual([['09:00', '16:00']])
+  expect(saved.hours['5']).toBeUndefined()
+  expect(saved.breaks).toEqual([{ day: null, start: '13:00', end: '13:30' }])
+
+  await page.getByRole('link', { name: 'מחירון' }).click()
+  await page.getByRole('button', { name: 'שירות חדש' }).click()
+  const form = page.getByRole('dialog', { name: 'שירות חדש' })
+  await form.getByLabel('שם השירות').fill('צבע שורשים')
+  await form.getByLabel('משך (דקות)').fill('90')
+  await form.getByLabel('מחיר (₪)').fill('320.50')
+  await form.getByRole('button', { name: 'שמירה' }).click()
+  await expect(form).toBeHidden()
+  await expect(page.getByRole('list', { name: 'מחירון' })).toContainText('320.50')
+  await expect(page.getByRole('list', { name: 'מחירון' })).toContainText('90 דק׳')
+  const [service] = await (await page.request.get('/api/services')).json()
+  expect(service.price_agorot).toBe(32050)
+  await page.screenshot({ path: 'test-artifacts/screens/33-services.png', fullPage: true })
+  await page.setViewportSize({ width: 375, height: 800 })
+  for (const [path, shown] of [['/services', page.getByText('צבע שורשים')], ['/staff-hours', page.getByRole('form', { name: 'כיסא 1' })]] as const) {
+    await page.goto(path)
+    await expect(shown).toBeVisible()
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true)
+  }
+  await page.screenshot({ path: 'test-artifacts/screens/34-staff-hours-375.png', fullPage: true })
+  await page.setViewportSize({ width: 1280, height: 860 })
+  await page.request.post('/api/auth/logout', { headers: { 'X-CSRF-Token': (await (await page.request.get('/api/auth/csrf')).json()).csrf_token } })
+
+  await login(page, watcher)
+  await page.getByRole('link', { name: 'מחירון' }).click()
+  await expect(page.getByText('רק מנהל העסק יכול לשנות את המחירון.')).toBeVisible()
+  await expect(page.getByText('צבע שורשים')).toBeVisible()
+  await expect(page.getByRole('button', { name: 'שירות חדש' })).toHaveCount(0)
+  await page.getByRole('link', { name: 'שעות עבודה' }).click()
+  await expect(page.getByRole('region', { name: 'כיסא 1' })).toContainText('09:00–16:00')
+  await expect(page.getByRole('button', { name: 'שמירה' })).toHaveCount(0)
+  await expect(page.getByLabel('קישור ליומן (iCal)')).toHaveCount(0)
+  await page.getByRole('link', { name: 'יומן תורים' }).click()
+  await page.getByRole('button', { name: 'יום', exact: true }).click()
+  await expect(page.getByRole('list', { name: 'כיסא 1' })).toBeVisible() // the day view: a column per staff member
+  await expect(page.getByRole('button', { name: 'תור חדש' })).toHaveCount(0)
+})
