@@ -136,10 +136,11 @@ def get_availability(query: AvailabilityQuery):
 @auth_required
 @validate(query=AppointmentsQuery, response=list[Appointment], tags=["appointments"])
 def list_appointments(query: AppointmentsQuery):
-    """Every appointment that overlaps [from, to), by start."""
+    """Every appointment that overlaps [from, to), by start, with its customer's name."""
     start, end = availability.window(query.from_, query.to)
     rows = booking.list_appointments(_business(query), start, end, query.staff_id, query.customer_id, query.status)
-    return jsonify([Appointment.dump(row) for row in rows]), 200
+    names = booking.customer_names(rows)
+    return jsonify([{**Appointment.dump(row), "customer_name": names.get(row.customer_id)} for row in rows]), 200
 
 
 @appointments_bp.post("/appointments")

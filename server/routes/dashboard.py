@@ -21,7 +21,8 @@ class DashboardQuery(BaseModel):
 @auth_required
 @validate(query=DashboardQuery, response=Dashboard)
 def get_dashboard(query: DashboardQuery):
-    """Today's calls, messages and open tasks, and calls/messages per Israeli day.
+    """Today's calls, messages, open tasks and appointments, the no-show rate (30 days), and
+    calls/messages per Israeli day.
 
     A platform admin without business_id sees every business together."""
     business_id = scoped_business_id(query.business_id, required=False)

@@ -252,6 +252,8 @@ class Appointment(OrmModel):
     reminder_sent_at: IsoTime
     created_at: IsoTime
     updated_at: IsoTime
+    # Only in GET /api/appointments (the calendar's cards); absent elsewhere.
+    customer_name: str | None = None
 
 
 class AppointmentDisplay(BaseModel):

@@ -35,6 +35,7 @@ function Shell({ user }: { user: User }) {
         </NavLink>
         <nav className="mainnav" aria-label={he.nav.menu}>
           <NavLink to="/" end>{he.nav.dashboard}</NavLink>
+          <NavLink to="/calendar">{he.nav.calendar}</NavLink>
           <NavLink to="/customers">{he.nav.customers}</NavLink>
           <NavLink to="/calls">{he.nav.calls}</NavLink>
           <NavLink to="/inbox">{he.nav.inbox}</NavLink>
@@ -43,6 +44,8 @@ function Shell({ user }: { user: User }) {
           <NavLink to="/knowledge">{he.nav.knowledge}</NavLink>
           <NavLink to="/automations">{he.nav.automations}</NavLink>
           <NavLink to="/campaigns">{he.nav.campaigns}</NavLink>
+          <NavLink to="/services">{he.nav.services}</NavLink>
+          <NavLink to="/staff-hours">{he.nav.staffHours}</NavLink>
           {can.admin(user) && <NavLink to="/admin/users">{he.nav.users}</NavLink>}
           {can.platform(user) && <NavLink to="/admin/businesses">{he.nav.businesses}</NavLink>}
         </nav>

@@ -35,11 +35,13 @@ export function Dialog({ title, open, onClose, children }: {
   )
 }
 
-export function ConfirmDialog({ open, title, message, confirmLabel, danger, busy, error, onConfirm, onClose }: {
+export function ConfirmDialog({ open, title, message, confirmLabel, cancelLabel, danger, busy, error, onConfirm, onClose }: {
   open: boolean
   title: string
   message: string
   confirmLabel: string
+  /** "ביטול" unless given (say "keep it" when the action itself is a cancellation). */
+  cancelLabel?: string
   danger?: boolean
   busy?: boolean
   error?: ReactNode
@@ -55,7 +57,7 @@ export function ConfirmDialog({ open, title, message, confirmLabel, danger, busy
           {confirmLabel}
         </button>
         <button type="button" className="btn btn-ghost" onClick={onClose}>
-          {he.common.cancel}
+          {cancelLabel ?? he.common.cancel}
         </button>
       </div>
     </Dialog>

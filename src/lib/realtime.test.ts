@@ -7,5 +7,7 @@ describe('live events', () => {
     expect(queryKeysForEvent('call:created')).toContainEqual(['calls'])
     expect(queryKeysForEvent('task_updated')).toEqual([['timeline'], ['dashboard']])
     expect(queryKeysForEvent('something-new')).toContainEqual(['customers'])
+    // A booking, move or cancellation is published as timeline.changed: the calendar refetches too.
+    expect(queryKeysForEvent('timeline.changed')).toContainEqual(['appointments'])
   })
 })

@@ -23,8 +23,12 @@ export function queryKeysForEvent(event: string): string[][] {
       return [['customers'], ['timeline']]
     case 'business':
       return [['businesses']]
+    case 'appointment':
+    case 'appointments':
+      return [['appointments'], ['timeline'], ['dashboard']]
     default:
-      return [['calls'], ['whatsapp'], ['timeline'], ['dashboard'], ['customers']]
+      // timeline.changed (an appointment booked, moved or cancelled, among others) lands here.
+      return [['calls'], ['whatsapp'], ['timeline'], ['dashboard'], ['customers'], ['appointments']]
   }
 }
 

@@ -46,7 +46,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every appointment that overlaps [from, to), by start. */
+        /** Every appointment that overlaps [from, to), by start, with its customer's name. */
         get: operations["appointments.list_appointments.get"];
         put?: never;
         /** Book: the end follows from the service; no staff_id → the first staff member free then. */
@@ -731,7 +731,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Today's calls, messages and open tasks, and calls/messages per Israeli day. */
+        /** Today's calls, messages, open tasks and appointments, the no-show rate (30 days), and */
         get: operations["dashboard.get_dashboard.get"];
         put?: never;
         post?: never;
@@ -1374,6 +1374,7 @@ export interface components {
             confirmed_at: string | null;
             created_at: string | null;
             customer_id: number;
+            customer_name?: string | null;
             end: string | null;
             id: number;
             notes: string | null;
@@ -1424,6 +1425,7 @@ export interface components {
             confirmed_at: string | null;
             created_at: string | null;
             customer_id: number;
+            customer_name?: string | null;
             display: components["schemas"]["AppointmentDisplay"];
             end: string | null;
             id: number;
@@ -2068,10 +2070,23 @@ export interface components {
         };
         /** Dashboard */
         Dashboard: {
+            appointments_today: components["schemas"]["DashboardAppointment"][];
             days: components["schemas"]["DashboardDay"][];
+            no_show: components["schemas"]["NoShowRate"];
             recent_calls: components["schemas"]["Call"][];
             time_zone: string;
             today: components["schemas"]["DashboardToday"];
+        };
+        /** DashboardAppointment */
+        DashboardAppointment: {
+            customer_id: number;
+            customer_name: string;
+            end: string;
+            id: number;
+            service_name: string;
+            staff_name: string;
+            start: string;
+            status: string;
         };
         /** DashboardDay */
         DashboardDay: {
@@ -2081,6 +2096,7 @@ export interface components {
         };
         /** DashboardToday */
         DashboardToday: {
+            appointments: number;
             calls: number;
             day: string;
             messages: number;
@@ -2465,6 +2481,14 @@ export interface components {
             password: string;
             /** @enum {string} */
             role: "admin" | "staff" | "viewer";
+        };
+        /** NoShowRate */
+        NoShowRate: {
+            appointments: number;
+            days: number;
+            no_shows: number;
+            /** @description no_shows / appointments (0..1); null when there were none */
+            rate: number | null;
         };
         /** Ok */
         Ok: {

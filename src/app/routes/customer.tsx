@@ -1,4 +1,5 @@
 import { Link, useParams } from 'react-router'
+import { CustomerAppointments } from '../../features/appointments/components/CustomerAppointments'
 import { CustomerCard } from '../../features/customers/components/CustomerCard'
 import { TaskForm } from '../../features/timeline/components/TaskForm'
 import { Timeline } from '../../features/timeline/components/Timeline'
@@ -27,6 +28,10 @@ export default function CustomerRoute() {
                 <SendBox to={customer.phone} customerId={customer.id} scope={params} />
               </section>
             )}
+            <section className="card" aria-label={he.appointments.onCard}>
+              <h2>{he.appointments.onCard}</h2>
+              <CustomerAppointments customer={customer} scope={params} canWrite={canWrite} />
+            </section>
             <section className="card">
               <h2>{he.timeline.title}</h2>
               {canWrite && <TaskForm customerId={customer.id} scope={params} />}

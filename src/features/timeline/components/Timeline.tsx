@@ -1,8 +1,8 @@
 import { DeliveryTicks } from '../../../components/DeliveryTicks'
 import { Empty, ErrorState, InlineError, Loading } from '../../../components/states'
-import { formatDateTime, formatMoney } from '../../../lib/format'
+import { formatDateTime, formatMoney, formatTime } from '../../../lib/format'
 import { he } from '../../../lib/strings'
-import type { Call, Contract, Invoice, Task, TimelineItem, WhatsAppMessage } from '../../../types/api'
+import type { AppointmentOnTimeline, Call, Contract, Invoice, Task, TimelineItem, WhatsAppMessage } from '../../../types/api'
 import { useTimeline } from '../api/get-timeline'
 import { useUpdateTask } from '../api/task-actions'
 
@@ -54,6 +54,8 @@ function TimelineBody({ item, onTaskDone }: { item: TimelineItem; onTaskDone?: (
       return <InvoiceBody invoice={item.data} />
     case 'contract':
       return <ContractBody contract={item.data} />
+    case 'appointment':
+      return <AppointmentBody appointment={item.data} />
     default:
       return null
   }
@@ -141,6 +143,23 @@ function ContractBody({ contract }: { contract: Contract }) {
     <div className="tl-body">
       <p><strong>{contract.title}</strong> · {he.timeline.contractStatus[contract.status] ?? contract.status}</p>
       {contract.amount_agorot !== null && <p>{formatMoney(contract.amount_agorot)}</p>}
+    </div>
+  )
+}
+
+/** "תספורת נשים אצל דנה · 10:30–11:15 · נקבע ב-WhatsApp · ‏180 ₪" */
+function AppointmentBody({ appointment: a }: { appointment: AppointmentOnTimeline }) {
+  const t = he.appointments
+  return (
+    <div className="tl-body">
+      <p>
+        <strong>{t.timelineLine(a.service_name, a.staff_name)}</strong>
+        {` · ${t.timeRange(formatTime(a.start), formatTime(a.end))}`}
+        {` · ${t.statuses[a.status] ?? a.status}`}
+        {a.status === 'booked' && t.sources[a.source] ? ` ${t.sources[a.source]}` : ''}
+      </p>
+      <p className="muted">{a.display.price ?? formatMoney(a.price_agorot)}</p>
+      {a.notes && <p className="pre-wrap">{a.notes}</p>}
     </div>
   )
 }
