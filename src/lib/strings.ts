@@ -290,6 +290,7 @@ export const he = {
   },
   calls: {
     title: 'יומן שיחות',
+    answeredFrom: (title: string) => `ענה מתוך: ${title}`,
     empty: 'אין עדיין שיחות.',
     from: 'מתקשר',
     to: 'מספר העסק',

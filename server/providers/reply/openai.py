@@ -24,6 +24,20 @@ SYSTEM_PROMPT = (
 )
 
 
+WRITTEN_PROMPT = (
+    "את/ה נציג/ה של העסק \"{business}\" בוואטסאפ. עני/ה בעברית בלבד, בקצרה ובחום, כמו הודעה בוואטסאפ. "
+    "השתמש/י רק בנתונים שלמטה ובכלים; אם אין תשובה, אמור/י ביושר שאינך יודע/ת והצע/י שנציג יחזור. "
+    "אל תמציא/י פרטים.\n"
+    "נתוני הלקוח והעסק (JSON):\n{data}"
+)
+DESK_RULES = (
+    "\nתורים ומחירים: מחירים ומשכי זמן רק מ-list_services. מועדים פנויים רק מ-find_slots (now הוא הזמן "
+    "הנוכחי בישראל). הצע/י ללקוח מועד שקיבלת מ-find_slots ושאל/י אם לקבוע; קרא/י ל-book, move או cancel "
+    "עם caller_confirmed=true רק אחרי שהלקוח אמר במפורש כן למועד הזה. אם book מחזיר slot taken, הצע/י את "
+    "next_slots. לשאלות על העסק (חניה, מדיניות, מוצרים) השתמש/י ב-search_knowledge וענה/י רק ממה שנמצא."
+)
+
+
 def context_json(ctx: CallerContext) -> str:
     data = {
         "business": ctx.business_name, "agent_name": ctx.agent_name, "hours": ctx.hours, "open_now": ctx.open_now,
@@ -39,6 +53,9 @@ def context_json(ctx: CallerContext) -> str:
         data["verification"] = {"status": ctx.verification, "say": verification_prompt(ctx.verification, ctx.withheld)}
     if ctx.just_verified:
         data["just_verified"] = ctx.just_verified
+    if ctx.desk is not None:
+        data["now"] = ctx.desk.now.isoformat()
+        data["channel"] = ctx.channel
     return json.dumps(data, ensure_ascii=False)
 
 
@@ -61,13 +78,99 @@ TOOLS = [
             "note": {"type": "string", "description": "מה המתקשר ביקש, בקצרה"}},
             "required": ["note"], "additionalProperties": False}}},
 ]
-MAX_TOOL_ROUNDS = 3
+
+def _function(name: str, description: str, properties: dict | None = None, required: tuple = ()) -> dict:
+    return {"type": "function", "function": {"name": name, "description": description, "parameters": {
+        "type": "object", "properties": properties or {}, "required": list(required), "additionalProperties": False}}}
+
+
+_WHEN = {"type": "string", "description": "ISO 8601 עם אזור זמן, למשל 2026-12-10T10:00:00+02:00"}
+_CONFIRMED = {"type": "boolean", "description": "true רק אם הלקוח אמר במפורש כן למועד הזה"}
+# The receptionist's desk (providers.reply.Desk): appointments and prices only when the
+# business keeps a price list; knowledge whenever there is a desk.
+DESK_TOOLS = [
+    _function("list_services", "המחירון: שירותים, משך בדקות ומחיר באגורות."),
+    _function("find_slots", "מועדים פנויים לשירות בין שני זמנים (עד 3 ברירת מחדל).", {
+        "service_id": {"type": "integer"}, "from": _WHEN, "to": _WHEN,
+        "staff_id": {"type": ["integer", "null"]}, "limit": {"type": "integer", "minimum": 1, "maximum": 10}},
+        ("service_id", "from", "to")),
+    _function("next_appointment", "התור הקרוב של הלקוח, אם יש."),
+    _function("book", "קביעת תור במועד שהוצע מ-find_slots, אחרי כן מפורש של הלקוח.", {
+        "service_id": {"type": "integer"}, "start": _WHEN, "staff_id": {"type": ["integer", "null"]},
+        "caller_confirmed": _CONFIRMED}, ("service_id", "start", "caller_confirmed")),
+    _function("move", "הזזת התור של הלקוח למועד שהוצע, אחרי כן מפורש.", {
+        "appointment_id": {"type": "integer"}, "start": _WHEN, "staff_id": {"type": ["integer", "null"]},
+        "caller_confirmed": _CONFIRMED}, ("appointment_id", "start", "caller_confirmed")),
+    _function("cancel", "ביטול התור של הלקוח, אחרי כן מפורש.", {
+        "appointment_id": {"type": "integer"}, "caller_confirmed": _CONFIRMED},
+        ("appointment_id", "caller_confirmed")),
+]
+KNOWLEDGE_TOOL = _function("search_knowledge", "חיפוש במאגר הידע של העסק (כתובת, חניה, מדיניות, מוצרים).", {
+    "question": {"type": "string"}}, ("question",))
+DESK_TOOL_NAMES = {t["function"]["name"] for t in DESK_TOOLS} | {"search_knowledge"}
+MAX_TOOL_ROUNDS = 4
+
+
+def _moment(value, end_of_day: bool = False):
+    """An ISO 8601 time with an offset, or a date (a whole Israel day); None otherwise."""
+    from datetime import date, datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+    text = str(value or "").strip()
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text) + (timedelta(days=1) if end_of_day else timedelta())
+            return datetime.combine(day, time(), tzinfo=ZoneInfo("Asia/Jerusalem"))
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def run_desk_tool(desk, name: str, arguments: dict) -> object:
+    """One desk tool call; the desk itself enforces offered slots, the yes and the customer."""
+    def whole(key):
+        value = arguments.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if name == "list_services":
+        return desk.services()
+    if name == "next_appointment":
+        return desk.next_appointment() or "no upcoming appointment"
+    if name == "find_slots":
+        start, end = _moment(arguments.get("from")), _moment(arguments.get("to"), end_of_day=True)
+        if whole("service_id") is None or start is None or end is None:
+            return "service_id, from and to (ISO 8601 with an offset) are required"
+        limit = min(max(whole("limit") or 3, 1), 10)
+        slots = desk.find_slots(whole("service_id"), start, end, staff_id=whole("staff_id"), limit=limit)
+        desk.offer(slots)
+        return slots or "no free slot in this window"
+    confirmed = arguments.get("caller_confirmed") is True
+    if name == "book":
+        return desk.book(whole("service_id"), _moment(arguments.get("start")), whole("staff_id"), confirmed)
+    if name == "move":
+        return desk.move(whole("appointment_id"), _moment(arguments.get("start")), whole("staff_id"), confirmed)
+    if name == "cancel":
+        return desk.cancel(whole("appointment_id"), confirmed)
+    if name == "search_knowledge":
+        found = desk.search_knowledge(str(arguments.get("question") or "")[:500])
+        if found is None or not found["confident"]:
+            return {"found": False, "source": None}
+        return {"found": True, "title": found["title"], "passage": found["passage"],
+                "source": {"kind": found["kind"], "id": found["source_id"], "title": found["title"]}}
+    return f"unknown tool {name}"
 
 SUMMARY_PROMPT = (
     "סכם/י את שיחת הטלפון הבאה בין לקוח לנציג במשפט אחד או שניים בעברית, וקבע/י את כוונת הלקוח העיקרית "
     "כמילה אחת באנגלית מתוך: order_status, invoice_status, task_status, callback, hours, human, other. "
     "החזר/י JSON בלבד: {\"summary\": \"...\", \"intent\": \"...\"}"
 )
+
+
+def _kept(name: str, result: object) -> object:
+    """What the turn keeps of a tool's result: a knowledge answer keeps its source (the call
+    log's "ענה מתוך"), as the offline agent's does; the rest as the model saw it."""
+    if name != "search_knowledge" or not isinstance(result, dict):
+        return result
+    return {"source": result.get("source")}
 
 
 class OpenAIReply(Configured):
@@ -84,7 +187,10 @@ class OpenAIReply(Configured):
         self.timeout = float(agent.provider_timeout)
 
     def messages(self, transcript: str, ctx: CallerContext) -> list[dict]:
-        system = SYSTEM_PROMPT.format(business=ctx.business_name or "", data=context_json(ctx))
+        prompt = WRITTEN_PROMPT if ctx.channel == "whatsapp" else SYSTEM_PROMPT
+        system = prompt.format(business=ctx.business_name or "", data=context_json(ctx))
+        if ctx.desk is not None:
+            system += DESK_RULES
         if ctx.withheld:
             system += ("\nחלק מנתוני הלקוח (withheld_until_verified) נמסרים רק אחרי אימות זהות. "
                        "אם המתקשר שואל עליהם, אמור/י את verification.say במילים טבעיות; אל תאמר/י שאין נתונים.")
@@ -114,7 +220,16 @@ class OpenAIReply(Configured):
             raise ProviderError(self.name, describe_http_error(exc)) from exc
 
     @staticmethod
+    def tools(ctx: CallerContext) -> list[dict]:
+        if ctx.desk is None:
+            return TOOLS
+        booking = DESK_TOOLS if ctx.desk.services() else []
+        return TOOLS + booking + [KNOWLEDGE_TOOL]
+
+    @staticmethod
     def _run_tool(name: str, arguments: dict, transcript: str, ctx: CallerContext, actions: list) -> object:
+        if name in DESK_TOOL_NAMES:
+            return run_desk_tool(ctx.desk, name, arguments) if ctx.desk is not None else f"unknown tool {name}"
         withheld = {"get_open_tasks": "tasks", "get_invoices": "invoices", "get_contracts": "contracts"}.get(name)
         if withheld in ctx.withheld:
             return "verification required: ask for the last 4 digits of the ID number"
@@ -137,9 +252,11 @@ class OpenAIReply(Configured):
         actions: list[dict] = []
         tool_calls: list[dict] = []
         text = None
+        tools = self.tools(ctx)
+        max_tokens = 350 if ctx.channel == "whatsapp" else 200
         for _ in range(MAX_TOOL_ROUNDS + 1):
-            body = {"model": self.model, "messages": messages, "temperature": 0.2, "max_tokens": 200,
-                    "tools": TOOLS, "tool_choice": "auto"}
+            body = {"model": self.model, "messages": messages, "temperature": 0.2, "max_tokens": max_tokens,
+                    "tools": tools, "tool_choice": "auto"}
             message = self._post(body)
             calls = message.get("tool_calls") or []
             if not calls:
@@ -156,12 +273,17 @@ class OpenAIReply(Configured):
                     raise ProviderError(self.name, "invalid tool call") from exc
                 result = self._run_tool(name, arguments, transcript, ctx, actions)
                 if name != "create_callback_task":  # the service records the task it creates
-                    tool_calls.append({"name": name, "arguments": arguments, "result": result})
+                    tool_calls.append({"name": name, "arguments": arguments, "result": _kept(name, result)})
                 messages.append({"role": "tool", "tool_call_id": call.get("id") or name,
                                  "content": json.dumps(result, ensure_ascii=False)})
         if not isinstance(text, str) or not text.strip():
             raise ProviderError(self.name, "empty reply")
         intents = detect_intents(transcript)
+        used = {call["name"] for call in tool_calls}
+        for tool, intent in (("list_services", "price"), ("find_slots", "booking"), ("book", "booking"),
+                             ("move", "booking"), ("cancel", "booking"), ("search_knowledge", "knowledge")):
+            if tool in used and intent not in intents:
+                intents.append(intent)
         if not actions and ctx.can_take_callback and ("callback" in intents or "human" in intents):
             actions = [{"type": "callback", "note": transcript}]
         return ReplyResult(text=text.strip(), provider=self.name, intents=intents, actions=actions,

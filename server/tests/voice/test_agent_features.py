@@ -77,8 +77,9 @@ def test_the_cloud_agent_looks_up_invoices_and_books_a_callback_with_tools(clien
     chats = [r for r in fake_server.requests if r.path == "/v1/chat/completions"]
     first, second = chats[0].json(), chats[1].json()
     assert chats[0].headers["authorization"] == "Bearer sk-test-not-a-real-key"
+    # No price list in this business: the CRM tools and the knowledge base, no booking tools.
     assert {t["function"]["name"] for t in first["tools"]} == {"get_open_tasks", "get_invoices", "get_contracts",
-                                                               "create_callback_task"}
+                                                               "create_callback_task", "search_knowledge"}
     assert "דנה כהן" in first["messages"][0]["content"]  # the CRM record is in context
     assert second["messages"][-3]["tool_calls"][0]["id"] == "call_1"
     tool_reply = second["messages"][-2]

@@ -230,3 +230,17 @@ def test_with_the_agent_off_a_closed_business_sends_its_away_message(client, db,
     [away] = replies(db, shop.business.id)
     assert away.body == "סגורים עכשיו, נחזור אלייך" and away.flags["automation"] == "away_message"
     assert messages(db, shop.business.id)[0].flags.get("away_message") is True
+
+
+def test_when_the_cloud_agent_fails_the_offline_one_answers_and_says_so(client, db, shop, app, monkeypatch):
+    from server.tests.voice.conftest import serving
+    with serving() as cloud:
+        cloud.route("POST", "/v1/chat/completions", status=500, body={"error": {"message": "boom"}})
+        for key, value in {"REPLY_PROVIDER": "openai", "OPENAI_API_KEY": "sk-test-not-a-real-key",
+                           "OPENAI_BASE_URL": f"{cloud.url}/v1", "PROVIDER_TIMEOUT": 2}.items():
+            monkeypatch.setitem(app.config, key, value)
+        write(client, "כמה עולה החלקה?")
+        assert [r.path for r in cloud.requests] == ["/v1/chat/completions"]
+    [reply] = replies(db, shop.business.id)
+    assert "650" in reply.body
+    assert reply.flags["agent"]["provider"] == "offline" and reply.flags["agent"]["fallback"].startswith("openai")

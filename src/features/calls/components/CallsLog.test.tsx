@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { fakeApi } from '../../../test/fake-api'
 import { renderWithApp, viewer } from '../../../test/render'
 import { aCall, aTurn } from '../../../test/fixtures'
-import { CallsLog } from './CallsLog'
+import { answeredFrom, CallsLog } from './CallsLog'
 
 const call = aCall({
   id: 12, call_sid: 'CA12', business_id: 1, customer_id: 7, customer_name: 'דנה כהן', from: '+972501234567',
@@ -22,5 +22,14 @@ describe('CallsLog', () => {
     expect(screen.getByText('אפשר לקבוע תור?')).toBeTruthy()
     expect(screen.getByLabelText('הקלטה').getAttribute('src')).toBe('/api/calls/12/recording')
     expect(container.innerHTML).not.toContain('api.twilio.com')
+  })
+})
+
+describe('answeredFrom', () => {
+  it('names the knowledge entry the agent answered from, or nothing', () => {
+    expect(answeredFrom([{ name: 'search_knowledge', arguments: { question: 'אפשר לבטל?' }, result: { source: { kind: 'entry', id: 3, title: 'מדיניות ביטולים' } } }])).toBe('מדיניות ביטולים')
+    expect(answeredFrom([{ name: 'search_knowledge', result: { source: null } }])).toBeNull()
+    expect(answeredFrom([{ name: 'get_invoices', result: [] }])).toBeNull()
+    expect(answeredFrom(undefined)).toBeNull()
   })
 })

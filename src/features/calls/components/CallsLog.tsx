@@ -9,6 +9,17 @@ import { useCalls } from '../api/get-calls'
 
 const LIMIT = 25
 
+/** The knowledge entry or document the agent answered from, kept on the turn's tool calls. */
+export function answeredFrom(toolCalls: unknown[] | undefined): string | null {
+  for (const call of [...(toolCalls ?? [])].reverse()) {
+    if (!call || typeof call !== 'object') continue
+    const { name, result } = call as { name?: unknown; result?: unknown }
+    const source = name === 'search_knowledge' && result && typeof result === 'object' ? (result as { source?: unknown }).source : null
+    if (source && typeof source === 'object' && typeof (source as { title?: unknown }).title === 'string') return (source as { title: string }).title
+  }
+  return null
+}
+
 export function CallsLog({ scope }: { scope: { business_id?: number } }) {
   const [page, setPage] = useState(1)
   const [open, setOpen] = useState<number | null>(null)
@@ -71,6 +82,7 @@ function CallRow({ call, open, onToggle }: { call: Call; open: boolean; onToggle
               <div key={turn.index} className="turn">
                 <p><strong>{he.timeline.caller}:</strong> {turn.transcript || he.timeline.noTranscript}</p>
                 {turn.reply && <p><strong>{he.timeline.agent}:</strong> {turn.reply}</p>}
+                {answeredFrom(turn.tool_calls) && <p className="muted">{he.calls.answeredFrom(answeredFrom(turn.tool_calls) as string)}</p>}
                 {turn.audio_url && <audio controls preload="none" src={turn.audio_url} />}
               </div>
             ))}
