@@ -402,6 +402,11 @@ class Turn:
             self.intents.append("booking")
             self.say("מתי יותר נוח לך?")
             return True
+        if self.yes() and choices:
+            # "כן" to several times: which one? (never a guess)
+            self.intents.append("booking")
+            self.say(f"איזו שעה מתאימה לך: {_options_text(choices, self.now)}?")
+            return True
         return False
 
     def _on_confirm(self) -> bool:
