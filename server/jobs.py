@@ -17,6 +17,8 @@ JOBS = frozenset({
     "voice.summarize_call_task",
     "voice.transcribe_message",
     "whatsapp.send_whatsapp",
+    "whatsapp_media.fetch_media_task",
+    "whatsapp_media.transcribe_media_task",
 })
 
 

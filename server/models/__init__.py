@@ -8,10 +8,10 @@ from server.models.knowledge import KnowledgeDocument, KnowledgeEntry, Knowledge
 from server.models.privacy import DataExport
 from server.models.records import Contract, Invoice, Task
 from server.models.user import User
-from server.models.whatsapp import WhatsAppMsg, WhatsAppTemplate
+from server.models.whatsapp import WhatsAppMedia, WhatsAppMsg, WhatsAppTemplate
 
 __all__ = [
     "Appointment", "AuditEntry", "Business", "CalendarPolicy", "CallLog", "CallTurn", "Contract", "Customer",
     "DataExport", "Invoice", "KnowledgeDocument", "KnowledgeEntry", "KnowledgePassage", "Service", "ServiceStaff",
-    "StaffCalendar", "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
+    "StaffCalendar", "StreamToken", "Task", "User", "WhatsAppMedia", "WhatsAppMsg", "WhatsAppTemplate",
 ]

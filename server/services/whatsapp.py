@@ -42,7 +42,7 @@ from server.providers.whatsapp.base import (
     STATUS_RANK, InboundMessage, Outbound, StatusUpdate, Template, TransportError, missing_variables,
     render_template,
 )
-from server.services import audit, realtime
+from server.services import audit, realtime, whatsapp_media
 from server.services.customers.crud import customer_names, find_customer_by_phone, find_or_create_lead, get_customer
 from server.tenancy import BusinessScope, scope_filter
 
@@ -184,8 +184,12 @@ def _find_template(business_id: int, name: str) -> WhatsAppTemplate | None:
 # ---- queueing an outbound message ------------------------------------------------------
 
 def queue_message(business_id: int, *, to: str, text: str | None = None, template: str | None = None,
-                  variables: dict | None = None, now: datetime | None = None) -> WhatsAppMsg:
-    """Validate, store as `queued`, commit, then hand the id to the job queue."""
+                  variables: dict | None = None, now: datetime | None = None,
+                  file: tuple[str | None, bytes | None] | None = None) -> WhatsAppMsg:
+    """Validate, store as `queued`, commit, then hand the id to the job queue.
+
+    file: (file name, bytes) of an image or a document to send, `text` its caption."""
+    upload = whatsapp_media.check_upload(*file) if file is not None else None
     now = now or utcnow()
     business = _business(business_id)
     to_e164 = normalize_phone(to)
@@ -224,10 +228,13 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
                       template_variables=variables if template_row else None, flags=flags,
                       attempts=0, next_attempt_at=now)
     db.session.add(msg)
+    if upload is not None:
+        whatsapp_media.add_outbound(msg, *upload, file[1])
     db.session.flush()
     # Who sent what kind of message to which customer; never the text or the number.
     audit.record("create", "whatsapp_message", msg.id, business_id=business.id,
-                 details={"provider": provider, "kind": "template" if template_row else "text",
+                 details={"provider": provider,
+                          "kind": "template" if template_row else (upload[0] if upload else "text"),
                           "template": template_row.name if template_row else None,
                           "customer_id": msg.customer_id})
     db.session.commit()
@@ -307,7 +314,8 @@ def _outbound(msg: WhatsAppMsg) -> Outbound:
     callback = f"{host}/webhook/whatsapp/twilio/status?key={msg.idempotency_key}" if host else None
     return Outbound(key=msg.idempotency_key, to=msg.to_number, sender=msg.from_number, text=msg.body or "",
                     template=template, status_callback=callback,
-                    account=business_account(business) if business else {}, created_at=msg.created_at)
+                    account=business_account(business) if business else {}, created_at=msg.created_at,
+                    media=whatsapp_media.outbound_media(msg))
 
 
 def _merge_flags(msg: WhatsAppMsg, add: dict | None = None, drop: tuple = ()) -> None:
@@ -608,8 +616,6 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
     customer = find_or_create_lead(business.id, sender, (event.profile_name or "").replace("\x00", "") or None,
                                    "whatsapp")
     flags: dict = {}
-    if event.media:
-        flags["media"] = list(event.media)[:10]
     # PostgreSQL text cannot hold NUL; a provider retrying a 400 forever would be worse.
     text = (event.text or "").replace("\x00", "")
     if len(text) > MAX_STORED_TEXT:
@@ -620,6 +626,7 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
                       provider_message_id=event.provider_message_id[:128], from_number=sender,
                       to_number=business.whatsapp_number, body=text, flags=flags,
                       sent_at=at, delivered_at=utcnow())
+    media = whatsapp_media.add_inbound(msg, event.media)
     try:
         with db.session.begin_nested():
             db.session.add(msg)
@@ -628,6 +635,8 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
         db.session.commit()
         return _message_by_provider_id(event.provider, event.provider_message_id), False
     db.session.commit()
+    # The files are fetched by a job, never in the webhook's request (the provider waits on it).
+    whatsapp_media.enqueue_fetches(media)
     log.info("whatsapp inbound %s stored as %s (business %s, customer %s)",
              event.provider_message_id, msg.id, business.id, msg.customer_id)
     realtime.publish(msg.business_id, "whatsapp.message", msg.to_dict())
