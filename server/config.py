@@ -162,6 +162,8 @@ class WhatsAppConfig(Group):
     media_timeout: float = setting("WHATSAPP_MEDIA_TIMEOUT", 30.0)
     media_max_attempts: int = setting("WHATSAPP_MEDIA_MAX_ATTEMPTS", 6)
     media_retry_base_seconds: float = setting("WHATSAPP_MEDIA_RETRY_BASE_SECONDS", 30.0)
+    # How long a worker holds an attachment it is downloading; after that the sweep retries it.
+    media_lease_seconds: float = setting("WHATSAPP_MEDIA_LEASE_SECONDS", 120.0)
     # How long the signed link Twilio fetches an outbound file from stays valid.
     media_link_ttl_seconds: int = setting("WHATSAPP_MEDIA_LINK_TTL_SECONDS", 3600)
 

@@ -128,7 +128,7 @@ def attempt_fetch(media_id: int, now: datetime | None = None) -> float | None:
     prev_status, prev_attempts = row.status, row.attempts
     if prev_attempts >= config.media_max_attempts:
         return _fail(row, prev_status, prev_attempts, row.error or "gave up", now)
-    lease = now + timedelta(seconds=float(config.media_timeout) * 2 + 30)
+    lease = now + timedelta(seconds=max(float(config.media_lease_seconds), float(config.media_timeout) + 1))
     claimed = db.session.execute(
         update(WhatsAppMedia).where(WhatsAppMedia.id == media_id, WhatsAppMedia.status == prev_status,
                                     WhatsAppMedia.attempts == prev_attempts)
