@@ -634,9 +634,12 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
         # The same message arriving concurrently: the other request stored it.
         db.session.commit()
         return _message_by_provider_id(event.provider, event.provider_message_id), False
+    # Read before the commit expires the rows: a read after it would open (on SQLite, with the
+    # webhook's BEGIN IMMEDIATE, a write-locking) transaction that lasts to the request's end.
+    pending = [row.id for row in media if row.status == "pending"]
     db.session.commit()
     # The files are fetched by a job, never in the webhook's request (the provider waits on it).
-    whatsapp_media.enqueue_fetches(media)
+    whatsapp_media.enqueue_fetches(pending)
     log.info("whatsapp inbound %s stored as %s (business %s, customer %s)",
              event.provider_message_id, msg.id, business.id, msg.customer_id)
     realtime.publish(msg.business_id, "whatsapp.message", msg.to_dict())

@@ -106,14 +106,13 @@ def add_inbound(msg: WhatsAppMsg, refs: list[MediaRef]) -> list[WhatsAppMedia]:
     return rows
 
 
-def enqueue_fetches(rows: list[WhatsAppMedia]) -> None:
+def enqueue_fetches(media_ids: list[int]) -> None:
     """After the commit: one download job per pending row (the sweep catches any lost)."""
-    for row in rows:
-        if row.status == "pending":
-            try:
-                jobs.enqueue("whatsapp_media.fetch_media_task", row.id)
-            except Exception as exc:  # noqa: BLE001 - the row is pending: the sweep queues it again
-                log.error("whatsapp media %s: could not queue its download (%s)", row.id, exc.__class__.__name__)
+    for media_id in media_ids:
+        try:
+            jobs.enqueue("whatsapp_media.fetch_media_task", media_id)
+        except Exception as exc:  # noqa: BLE001 - the row is pending: the sweep queues it again
+            log.error("whatsapp media %s: could not queue its download (%s)", media_id, exc.__class__.__name__)
 
 
 def attempt_fetch(media_id: int, now: datetime | None = None) -> float | None:

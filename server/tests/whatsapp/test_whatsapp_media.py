@@ -370,3 +370,42 @@ def test_twilio_parses_every_media_item_of_a_message():
         ("image", "https://api.twilio.com/a", "image/jpeg"), ("contacts", "https://api.twilio.com/b", "text/vcard")]
     assert event.text == "[image]"
     json.dumps([m.__dict__ for m in event.media])  # plain data, nothing an ORM row holds
+
+
+# ---- the real job queue: a worker killed mid-download ----------------------------------
+
+from server.tests.whatsapp.test_whatsapp_worker import _wait_for, queue_backend, worker  # noqa: E402,F401
+
+
+def test_worker_killed_mid_download_gets_the_voice_note_and_its_transcript_after_restart(
+        app, client, db, meta_business, fake_meta, media_config, asr, voice_note, worker, tmp_path,  # noqa: F811
+        monkeypatch):
+    import os
+    import signal
+
+    # The worker process reads its settings from the environment.
+    for key in ("MEDIA_DIR", "ASR_PROVIDER", "OPENAI_API_KEY", "OPENAI_BASE_URL", "PROVIDER_TIMEOUT"):
+        monkeypatch.setenv(key, str(app.config[key]))
+    fake_meta.media["8000000000000001"] = (voice_note, "audio/ogg")
+    fake_meta.hold_next = 1  # Meta starts sending the file, then stalls
+    first = worker()
+    assert post_meta(client, meta_voice_note("wamid.VOICE3", "8000000000000001")).status_code == 200
+    db.session.rollback()  # the test's app context outlives the request: end its transaction
+
+    def media():
+        db.session.rollback()  # a fresh snapshot: the worker writes from another process
+        return db.session.query(WhatsAppMedia).one()
+
+    _wait_for(fake_meta.held.is_set, 60, "the worker's download to reach Meta", tmp_path)
+    assert media().status == "downloading"
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(10)
+    fake_meta.release()
+    assert media().status == "downloading"  # nobody finished it
+
+    worker()  # the restarted worker's sweep takes it up once the lease has run out
+    _wait_for(lambda: media().transcript_status == "done", 60, "the voice note to be transcribed", tmp_path)
+    row = media()
+    assert (row.status, row.attempts, row.transcript) == ("ready", 2, TRANSCRIPT)
+    assert (media_config / row.playback_key).exists()
+    assert db.session.get(WhatsAppMsg, row.message_id).body == TRANSCRIPT
