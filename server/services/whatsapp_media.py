@@ -376,7 +376,7 @@ def check_upload(filename: str | None, data: bytes | None) -> tuple[str, str, st
     kind, max_bytes, _ = OUTBOUND_TYPES[content_type]
     if len(data) > max_bytes:
         raise ValidationFailed({"file": FieldError(ErrorCode.FILE_TOO_LARGE, f"at most {max_bytes} bytes",
-                                                   max=max_bytes)})
+                                                   max=max_bytes, max_mb=max_bytes // MB)})
     return kind, content_type, name
 
 

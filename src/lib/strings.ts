@@ -477,6 +477,8 @@ export const errorTexts: Record<string, string> = {
   outside_hours: 'המועד מחוץ לשעות הפעילות',
   service_inactive: 'השירות הזה לא מוצע כרגע',
   window_too_long: 'טווח התאריכים ארוך מדי (עד {max_days:n} ימים)',
+  media_type_not_allowed: 'בוואטסאפ אפשר לשלוח תמונות JPG/PNG (עד 5 מגה־בייט) ומסמכי PDF, ‏Word, ‏Excel או PowerPoint (עד 16 מגה־בייט)',
+  media_not_found: 'הקובץ לא נמצא (אולי נמחק)',
 }
 
 export type ErrorParams = Record<string, unknown>
