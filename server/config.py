@@ -154,6 +154,22 @@ class WhatsAppConfig(Group):
     retry_max_seconds: float = setting("WHATSAPP_RETRY_MAX_SECONDS", 900.0)
     max_attempts: int = setting("WHATSAPP_MAX_ATTEMPTS", 10)
     reconcile_wait_seconds: float = setting("WHATSAPP_RECONCILE_WAIT_SECONDS", 120.0)
+    # Inbound media (README "WhatsApp voice notes and media"): fetched only from these hosts
+    # (literal, or `*.domain` resolving to public addresses), capped in size and time.
+    media_hosts: str = setting("WHATSAPP_MEDIA_HOSTS", "api.twilio.com,*.twiliocdn.com,*.twilio.com,"
+                                                       "graph.facebook.com,lookaside.fbsbx.com,*.fbsbx.com")
+    media_max_bytes: int = setting("WHATSAPP_MEDIA_MAX_BYTES", 16 * 1024 * 1024)
+    media_timeout: float = setting("WHATSAPP_MEDIA_TIMEOUT", 30.0)
+    media_max_attempts: int = setting("WHATSAPP_MEDIA_MAX_ATTEMPTS", 6)
+    media_retry_base_seconds: float = setting("WHATSAPP_MEDIA_RETRY_BASE_SECONDS", 30.0)
+    # How long a worker holds an attachment it is downloading; after that the sweep retries it.
+    media_lease_seconds: float = setting("WHATSAPP_MEDIA_LEASE_SECONDS", 120.0)
+    # How long the signed link Twilio fetches an outbound file from stays valid.
+    media_link_ttl_seconds: int = setting("WHATSAPP_MEDIA_LINK_TTL_SECONDS", 3600)
+
+    @property
+    def media_host_list(self) -> list[str]:
+        return [h.strip() for h in self.media_hosts.split(",") if h.strip()]
 
 
 class OpenAIConfig(Group):

@@ -55,6 +55,7 @@ class ErrorCode(StrEnum):
     SERVICE_NOT_FOUND = "service_not_found"
     STAFF_NOT_FOUND = "staff_not_found"
     APPOINTMENT_NOT_FOUND = "appointment_not_found"
+    MEDIA_NOT_FOUND = "media_not_found"
 
     # ---- conflicts with what is stored
     EMAIL_EXISTS = "email_exists"
@@ -180,6 +181,8 @@ class ErrorCode(StrEnum):
 
     # ---- automations and campaigns
     CAMPAIGN_NOT_FOUND = "campaign_not_found"
+    # ---- WhatsApp media staff send
+    MEDIA_TYPE_NOT_ALLOWED = "media_type_not_allowed"  # {allowed}: file extensions
 
 
 def all_codes() -> list[str]:

@@ -20,6 +20,8 @@ JOBS = frozenset({
     "voice.transcribe_message",
     "whatsapp.answer_inbound",
     "whatsapp.send_whatsapp",
+    "whatsapp_media.fetch_media_task",
+    "whatsapp_media.transcribe_media_task",
 })
 
 

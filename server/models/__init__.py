@@ -10,11 +10,11 @@ from server.models.knowledge import KnowledgeDocument, KnowledgeEntry, Knowledge
 from server.models.privacy import DataExport
 from server.models.records import Contract, Invoice, Task
 from server.models.user import User
-from server.models.whatsapp import WhatsAppMsg, WhatsAppTemplate
+from server.models.whatsapp import WhatsAppMedia, WhatsAppMsg, WhatsAppTemplate
 
 __all__ = [
     "Appointment", "AuditEntry", "AutomationRun", "AutomationSetting", "Business", "CalendarPolicy", "CallLog",
     "CallTurn", "Campaign", "CampaignRecipient", "Contract", "Conversation", "Customer", "CustomerTag", "DataExport",
     "Invoice", "KnowledgeDocument", "KnowledgeEntry", "KnowledgePassage", "Service", "ServiceStaff", "StaffCalendar",
-    "StreamToken", "Task", "User", "WhatsAppMsg", "WhatsAppTemplate",
+    "StreamToken", "Task", "User", "WhatsAppMedia", "WhatsAppMsg", "WhatsAppTemplate",
 ]

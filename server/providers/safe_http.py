@@ -265,7 +265,8 @@ def _checked(url: str, allowed: Sequence[str], hop: int) -> tuple[Destination, l
 
 @contextmanager
 def fetch(method: str, url: str, allowed: Sequence[str], *, auth: tuple[str, str] | None = None,
-          timeout: float = 8.0, max_redirects: int = 3) -> Iterator[urllib3.BaseHTTPResponse]:
+          bearer: str | None = None, timeout: float = 8.0,
+          max_redirects: int = 3) -> Iterator[urllib3.BaseHTTPResponse]:
     """The final response (not a redirect) of `method url`, streamed; close by leaving the block.
 
     Raises UrlRefused (nothing sent) for a URL or a redirect hop the policy refuses, and
@@ -277,6 +278,8 @@ def fetch(method: str, url: str, allowed: Sequence[str], *, auth: tuple[str, str
     credentials = None
     if auth is not None:
         credentials = "Basic " + base64.b64encode(f"{auth[0]}:{auth[1]}".encode()).decode()
+    elif bearer is not None:
+        credentials = f"Bearer {bearer}"  # Meta's media URLs: the same first-origin-only rule
     hops = 0
     while True:
         headers = {"Accept": "*/*", "User-Agent": "kesher"}

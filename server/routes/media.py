@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Blueprint, abort, send_from_directory
+from flask import Blueprint, abort, send_file, send_from_directory
 
 from server.config import current
 from server.providers.storage import is_valid_name, voice_dir
@@ -28,6 +28,17 @@ def voice_media(name: str):
     if not is_valid_name(name):
         abort(404)
     return send_from_directory(voice_dir(current()), name, max_age=3600)
+
+
+@media_bp.get("/media/whatsapp/<token>")
+def whatsapp_signed_media(token: str):
+    """A file staff send, for the provider that fetches it (Twilio's MediaUrl): a signed link
+    valid WHATSAPP_MEDIA_LINK_TTL_SECONDS, no login."""
+    from server.services.whatsapp_media import open_signed
+    path, content_type, name, _ = open_signed(token)
+    response = send_file(path, mimetype=content_type, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @media_bp.cli.command("make-welcome")

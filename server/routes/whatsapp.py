@@ -4,20 +4,22 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request, send_file
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from server.authz import auth_required, roles_required, scoped_business_id
 from server.error_codes import ErrorCode
 from server.errors import FieldError
-from server.schemas.common import Ok
+from server.schemas.common import Ok, binary
 from server.schemas.fields import BusinessIdParam, IsraeliPhone
 from server.schemas.whatsapp import (
     ConversationState, ConversationUpdate, MessagePage, TemplateList, WhatsAppTemplate, WhatsAppTransport, WhatsAppWindow,
 )
 from server.services import whatsapp as service
+from server.json_input import refuse_unstorable
+from server.services import whatsapp_media as media_service
 from server.services.reception import whatsapp_agent
-from server.validation import validate
+from server.validation import parse_model, validate
 
 whatsapp_bp = Blueprint("whatsapp", __name__, url_prefix="/api/whatsapp")
 
@@ -43,6 +45,13 @@ class SendBody(BaseModel):
         if (self.text is None) == (self.template is None):
             raise ValueError(FieldError(ErrorCode.TEXT_OR_TEMPLATE, "send either text or template"))
         return self
+
+
+class SendMediaForm(BaseModel):
+    """The multipart form of /send-media (beside the `file` part)."""
+    to: Annotated[IsraeliPhone, Field(max_length=64)]
+    caption: str | None = Field(default=None, max_length=1024)
+    business_id: BusinessIdParam = None
 
 
 class SendResponse(BaseModel):
@@ -102,6 +111,34 @@ def send(body: SendBody):
     response = jsonify({"ok": True, "id": msg.id})
     response.headers["X-WhatsApp-Transport"] = msg.provider  # "dev" means: not delivered
     return response, 200
+
+
+@whatsapp_bp.post("/send-media")
+@roles_required("staff", "admin")
+@validate(response=SendResponse)
+def send_media():
+    """Send an image (JPG/PNG, 5 MB) or a document (PDF/Office, 16 MB): multipart `file`,
+    `to`, optional `caption`. Refusals: file_required, media_type_not_allowed, file_too_large."""
+    form = parse_model(SendMediaForm, refuse_unstorable(request.form.to_dict()))
+    business_id = scoped_business_id(form.business_id)
+    upload = request.files.get("file")
+    msg = service.queue_message(business_id, to=form.to, text=(form.caption or "").strip(),
+                                file=(upload.filename if upload else None, upload.read() if upload else None))
+    response = jsonify({"ok": True, "id": msg.id})
+    response.headers["X-WhatsApp-Transport"] = msg.provider
+    return response, 200
+
+
+@whatsapp_bp.get("/media/<int:media_id>")
+@auth_required
+@validate(files=binary("audio/mpeg", "image/jpeg", "application/pdf", "application/octet-stream"))
+def media_file(media_id: int):
+    """An attachment's file (a voice note as MP3), for a user of its business."""
+    path, content_type, name, inline = media_service.open_media(scoped_business_id(None, required=False), media_id)
+    response = send_file(path, mimetype=content_type, as_attachment=not inline, download_name=name,
+                         conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @whatsapp_bp.get("/messages")

@@ -13,6 +13,22 @@ def _column(name: str, column: str) -> Any:
     return Field(alias=name, validation_alias=AliasChoices(name, column))
 
 
+class MessageMedia(OrmModel):
+    id: int
+    kind: Literal["audio", "image", "video", "document", "sticker", "location", "contacts"]
+    status: Literal["pending", "downloading", "ready", "failed", "erased"]
+    content_type: str | None = Field(validation_alias=AliasChoices("served_content_type", "content_type"),
+                                     description="of the file served at url (MP3 for a converted voice note)")
+    size: int | None
+    filename: str | None
+    url: str | None = Field(description="GET it logged in; null until downloaded, or for location/contacts")
+    transcript: str | None
+    transcript_status: Literal["pending", "done", "failed"] | None
+    details: Annotated[dict[str, Any], BeforeValidator(lambda value: value or {})] = Field(
+        description="caption, location (latitude, longitude, name, address), contacts")
+    error: str | None
+
+
 class WhatsAppMessage(OrmModel):
     id: int
     business_id: int | None
@@ -35,6 +51,7 @@ class WhatsAppMessage(OrmModel):
     delivered_at: IsoTime
     read_at: IsoTime
     customer_name: str | None = Field(default=None, description="the messages list only")
+    media: list[MessageMedia] = Field(default_factory=list, description="attachments: voice notes, images, ...")
 
 
 class MessagePage(BaseModel):

@@ -43,7 +43,7 @@ from server.providers.whatsapp.base import (
     STATUS_RANK, InboundMessage, Outbound, StatusUpdate, Template, TransportError, missing_variables,
     render_template,
 )
-from server.services import audit, realtime
+from server.services import audit, realtime, whatsapp_media
 from server.services.customers.crud import customer_names, find_customer_by_phone, find_or_create_lead, get_customer
 from server.tenancy import BusinessScope, scope_filter
 
@@ -186,15 +186,17 @@ def _find_template(business_id: int, name: str) -> WhatsAppTemplate | None:
 
 def queue_message(business_id: int, *, to: str, text: str | None = None, template: str | None = None,
                   variables: dict | None = None, now: datetime | None = None, flags: dict | None = None,
-                  idempotency_key: str | None = None,
-                  on_stored: Callable[[WhatsAppMsg], None] | None = None) -> WhatsAppMsg:
+                  idempotency_key: str | None = None, on_stored: Callable[[WhatsAppMsg], None] | None = None,
+                  file: tuple[str | None, bytes | None] | None = None) -> WhatsAppMsg:
     """Validate, store as `queued`, commit, then hand the id to the job queue.
 
     `flags` mark who sent it (e.g. {"automation": "missed_call"}, {"agent": {...}});
     `idempotency_key` (a job's own key, e.g. "agent-<inbound id>"): the message already
     queued under it is returned instead of a second one; `on_stored(msg)` runs after the
     row is flushed and before the commit, so a caller's own bookkeeping (a campaign
-    recipient moving to `queued`) commits with the message or not at all."""
+    recipient moving to `queued`) commits with the message or not at all;
+    `file`: (file name, bytes) of an image or a document to send, `text` its caption."""
+    upload = whatsapp_media.check_upload(*file) if file is not None else None
     now = now or utcnow()
     if idempotency_key is not None:
         existing = db.session.scalar(select(WhatsAppMsg).where(WhatsAppMsg.idempotency_key == idempotency_key))
@@ -240,6 +242,8 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
     try:
         with db.session.begin_nested():
             db.session.add(msg)
+            if upload is not None:
+                whatsapp_media.add_outbound(msg, *upload, file[1])
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -247,7 +251,8 @@ def queue_message(business_id: int, *, to: str, text: str | None = None, templat
         return db.session.scalar(select(WhatsAppMsg).where(WhatsAppMsg.idempotency_key == idempotency_key))
     # Who sent what kind of message to which customer; never the text or the number.
     audit.record("create", "whatsapp_message", msg.id, business_id=business.id,
-                 details={"provider": provider, "kind": "template" if template_row else "text",
+                 details={"provider": provider,
+                          "kind": "template" if template_row else (upload[0] if upload else "text"),
                           "template": template_row.name if template_row else None,
                           "customer_id": msg.customer_id})
     if on_stored is not None:
@@ -329,7 +334,8 @@ def _outbound(msg: WhatsAppMsg) -> Outbound:
     callback = f"{host}/webhook/whatsapp/twilio/status?key={msg.idempotency_key}" if host else None
     return Outbound(key=msg.idempotency_key, to=msg.to_number, sender=msg.from_number, text=msg.body or "",
                     template=template, status_callback=callback,
-                    account=business_account(business) if business else {}, created_at=msg.created_at)
+                    account=business_account(business) if business else {}, created_at=msg.created_at,
+                    media=whatsapp_media.outbound_media(msg))
 
 
 def _merge_flags(msg: WhatsAppMsg, add: dict | None = None, drop: tuple = ()) -> None:
@@ -630,8 +636,6 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
     customer = find_or_create_lead(business.id, sender, (event.profile_name or "").replace("\x00", "") or None,
                                    "whatsapp")
     flags: dict = {}
-    if event.media:
-        flags["media"] = list(event.media)[:10]
     # PostgreSQL text cannot hold NUL; a provider retrying a 400 forever would be worse.
     text = (event.text or "").replace("\x00", "")
     if len(text) > MAX_STORED_TEXT:
@@ -642,9 +646,11 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
                       provider_message_id=event.provider_message_id[:128], from_number=sender,
                       to_number=business.whatsapp_number, body=text, flags=flags,
                       sent_at=at, delivered_at=utcnow())
+    media = whatsapp_media.add_inbound(msg, event.media)
     # Stored as waiting for the agent's decision (services/reception/whatsapp_agent.py):
-    # the job below, or the sweep if that job is lost, answers it or says why not.
-    msg.agent_status = "pending" if msg.customer_id is not None and text.strip() else None
+    # the job below, or the sweep if that job is lost, answers it or says why not. A voice
+    # note waits for its transcript (services/whatsapp_media.py hands it over then).
+    msg.agent_status = "pending" if msg.customer_id is not None and text.strip() and not media else None
     try:
         with db.session.begin_nested():
             db.session.add(msg)
@@ -652,11 +658,17 @@ def record_inbound(event: InboundMessage) -> tuple[WhatsAppMsg, bool]:
         # The same message arriving concurrently: the other request stored it.
         db.session.commit()
         return _message_by_provider_id(event.provider, event.provider_message_id), False
+    # Read before the commit expires the rows: a read after it would open (on SQLite, with the
+    # webhook's BEGIN IMMEDIATE, a write-locking) transaction that lasts to the request's end.
+    pending = [row.id for row in media if row.status == "pending"]
+    answer_now = msg.agent_status == "pending"
     db.session.commit()
+    # The files are fetched by a job, never in the webhook's request (the provider waits on it).
+    whatsapp_media.enqueue_fetches(pending)
     log.info("whatsapp inbound %s stored as %s (business %s, customer %s)",
              event.provider_message_id, msg.id, business.id, msg.customer_id)
     realtime.publish(msg.business_id, "whatsapp.message", msg.to_dict())
-    if msg.agent_status == "pending":
+    if answer_now:
         enqueue_answer(msg.id)
     return msg, True
 

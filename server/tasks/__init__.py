@@ -18,6 +18,7 @@ TASK_MODULES: tuple[str, ...] = (
     "server.tasks.knowledge",
     "server.tasks.privacy",
     "server.tasks.whatsapp",
+    "server.tasks.whatsapp_media",
     "server.tasks.voice",
 )
 

@@ -22,6 +22,7 @@ NO_JSON_BODY = {
     ("post", "/api/crm/customers/{customer_id}/export"),
     ("post", "/api/crm/customers/import"),  # multipart `file` or text/csv
     ("post", "/api/knowledge/documents"),  # multipart `file`
+    ("post", "/api/whatsapp/send-media"),  # multipart `file`, `to`, `caption`
     ("post", "/api/appointments/{aid}/cancel"),
 }
 

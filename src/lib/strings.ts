@@ -271,6 +271,20 @@ export const he = {
     pickTemplate: 'בחרו תבנית מאושרת',
     noTemplates: 'לעסק אין עדיין תבניות מאושרות.',
     outsideWindow: 'מחוץ לחלון 24 השעות',
+    media: {
+      audio: 'הודעה קולית', image: 'תמונה', video: 'וידאו', document: 'מסמך', sticker: 'מדבקה',
+      location: 'מיקום', contacts: 'איש קשר',
+      pending: 'הקובץ בהורדה…',
+      failed: 'לא הצלחנו להוריד את הקובץ',
+      erased: 'הקובץ נמחק',
+      transcribing: 'מתמלל…',
+      transcriptFailed: 'לא הצלחנו לתמלל את ההודעה הקולית',
+      transcript: 'תמלול',
+      openMap: 'פתיחה במפה',
+      attach: 'צירוף תמונה או מסמך',
+      attachHint: 'תמונה JPG/PNG עד 5MB, או PDF/Word/Excel/PowerPoint עד 16MB',
+      sendFile: (name: string) => `שליחת ${name}`,
+    },
     status: {
       queued: 'בתור', sending: 'בשליחה', sent: 'נשלחה', delivered: 'נמסרה', read: 'נקראה', failed: 'נכשלה',
     } as Record<string, string>,
@@ -671,6 +685,8 @@ export const errorTexts: Record<string, string> = {
   outside_hours: 'המועד מחוץ לשעות הפעילות',
   service_inactive: 'השירות הזה לא מוצע כרגע',
   window_too_long: 'טווח התאריכים ארוך מדי (עד {max_days:n} ימים)',
+  media_type_not_allowed: 'בוואטסאפ אפשר לשלוח תמונות JPG/PNG (עד 5 מגה־בייט) ומסמכי PDF, ‏Word, ‏Excel או PowerPoint (עד 16 מגה־בייט)',
+  media_not_found: 'הקובץ לא נמצא (אולי נמחק)',
 }
 
 export type ErrorParams = Record<string, unknown>

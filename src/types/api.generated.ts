@@ -1006,6 +1006,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/whatsapp/media/{media_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An attachment's file (a voice note as MP3), for a user of its business. */
+        get: operations["whatsapp.media_file.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/whatsapp/messages": {
         parameters: {
             query?: never;
@@ -1034,6 +1051,23 @@ export interface paths {
         put?: never;
         /** Queue a WhatsApp text or template message; a background job delivers it. */
         post: operations["whatsapp.send.post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/whatsapp/send-media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send an image (JPG/PNG, 5 MB) or a document (PDF/Office, 16 MB): multipart `file`, */
+        post: operations["whatsapp.send_media.post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2192,7 +2226,7 @@ export interface components {
          * @description Stable error code (server/error_codes.py); clients translate it.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation" | "too_many_requests" | "internal_error" | "service_unavailable" | "gone" | "http_error" | "invalid_json" | "json_not_object" | "json_too_deep" | "csrf" | "invalid_credentials" | "business_inactive" | "invalid_signature" | "invalid_link" | "invalid_paging" | "business_not_found" | "user_not_found" | "customer_not_found" | "task_not_found" | "contract_not_found" | "invoice_not_found" | "template_not_found" | "export_not_found" | "recording_not_found" | "service_not_found" | "staff_not_found" | "appointment_not_found" | "email_exists" | "slot_taken" | "phone_exists" | "name_exists" | "voice_number_exists" | "whatsapp_number_exists" | "template_exists" | "cannot_change_own_role" | "cannot_deactivate_self" | "customer_has_history" | "customer_already_erased" | "outside_24h_window" | "export_not_ready" | "export_expired" | "link_expired" | "demo_refused" | "voice_number_admin_only" | "whatsapp_number_admin_only" | "recording_unavailable" | "invoice_issued_not_editable" | "invoice_issued_not_deletable" | "invoice_already_issued" | "invoice_already_cancelled" | "invoice_not_payable" | "credit_note_not_payable" | "credit_note_not_cancellable" | "draft_not_cancellable" | "backup_refused" | "backup_target_exists" | "invalid_text" | "invalid_sender" | "unknown_business_number" | "invalid" | "required" | "not_null" | "not_text" | "not_integer" | "not_number" | "not_boolean" | "not_object" | "not_list" | "too_short" | "too_long" | "too_few" | "too_many" | "min_value" | "max_value" | "greater_than" | "less_than" | "whole_number_range" | "seconds_range" | "number_range" | "one_of" | "unknown_field" | "invalid_format" | "invalid_date" | "date_out_of_range" | "timezone_required" | "unstorable_nul" | "unstorable_text" | "name_required" | "invalid_name" | "phone_required" | "invalid_phone" | "invalid_email" | "invalid_domain" | "id_last4" | "business_required" | "business_id_required" | "text_or_template" | "text_length" | "text_or_audio_required" | "audio_required" | "empty_recording" | "unknown_template" | "missing_variables" | "template_without_content_sid" | "template_name_characters" | "unknown_setting" | "not_agent_setting" | "unknown_provider_kind" | "hours_span" | "retention" | "true_or_false" | "signed_at_needs_signed" | "ends_before_starts" | "amount_negative" | "amount_required" | "amounts_disagree" | "invalid_allocation_number" | "allocation_number_required" | "invalid_tax_id" | "tax_id_required" | "vat_rate_unknown" | "invalid_cursor" | "unknown_types" | "unknown_actions" | "since_after_until" | "reason_required" | "file_encoding" | "file_empty" | "file_name_column" | "file_too_many_rows" | "file_rows_rejected" | "reject_or_skip" | "event_fields_required" | "outside_hours" | "service_inactive" | "window_too_long" | "file_required" | "file_too_large" | "unsupported_document_type" | "document_unreadable" | "document_no_text" | "question_required" | "campaign_not_found";
+        ErrorCode: "bad_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large" | "unsupported_media_type" | "validation" | "too_many_requests" | "internal_error" | "service_unavailable" | "gone" | "http_error" | "invalid_json" | "json_not_object" | "json_too_deep" | "csrf" | "invalid_credentials" | "business_inactive" | "invalid_signature" | "invalid_link" | "invalid_paging" | "business_not_found" | "user_not_found" | "customer_not_found" | "task_not_found" | "contract_not_found" | "invoice_not_found" | "template_not_found" | "export_not_found" | "recording_not_found" | "service_not_found" | "staff_not_found" | "appointment_not_found" | "media_not_found" | "email_exists" | "slot_taken" | "phone_exists" | "name_exists" | "voice_number_exists" | "whatsapp_number_exists" | "template_exists" | "cannot_change_own_role" | "cannot_deactivate_self" | "customer_has_history" | "customer_already_erased" | "outside_24h_window" | "export_not_ready" | "export_expired" | "link_expired" | "demo_refused" | "voice_number_admin_only" | "whatsapp_number_admin_only" | "recording_unavailable" | "invoice_issued_not_editable" | "invoice_issued_not_deletable" | "invoice_already_issued" | "invoice_already_cancelled" | "invoice_not_payable" | "credit_note_not_payable" | "credit_note_not_cancellable" | "draft_not_cancellable" | "backup_refused" | "backup_target_exists" | "invalid_text" | "invalid_sender" | "unknown_business_number" | "invalid" | "required" | "not_null" | "not_text" | "not_integer" | "not_number" | "not_boolean" | "not_object" | "not_list" | "too_short" | "too_long" | "too_few" | "too_many" | "min_value" | "max_value" | "greater_than" | "less_than" | "whole_number_range" | "seconds_range" | "number_range" | "one_of" | "unknown_field" | "invalid_format" | "invalid_date" | "date_out_of_range" | "timezone_required" | "unstorable_nul" | "unstorable_text" | "name_required" | "invalid_name" | "phone_required" | "invalid_phone" | "invalid_email" | "invalid_domain" | "id_last4" | "business_required" | "business_id_required" | "text_or_template" | "text_length" | "text_or_audio_required" | "audio_required" | "empty_recording" | "unknown_template" | "missing_variables" | "template_without_content_sid" | "template_name_characters" | "unknown_setting" | "not_agent_setting" | "unknown_provider_kind" | "hours_span" | "retention" | "true_or_false" | "signed_at_needs_signed" | "ends_before_starts" | "amount_negative" | "amount_required" | "amounts_disagree" | "invalid_allocation_number" | "allocation_number_required" | "invalid_tax_id" | "tax_id_required" | "vat_rate_unknown" | "invalid_cursor" | "unknown_types" | "unknown_actions" | "since_after_until" | "reason_required" | "file_encoding" | "file_empty" | "file_name_column" | "file_too_many_rows" | "file_rows_rejected" | "reject_or_skip" | "event_fields_required" | "outside_hours" | "service_inactive" | "window_too_long" | "file_required" | "file_too_large" | "unsupported_document_type" | "document_unreadable" | "document_no_text" | "question_required" | "campaign_not_found" | "media_type_not_allowed";
         /** ExportList */
         ExportList: {
             items: components["schemas"]["DataExport"][];
@@ -2433,6 +2467,27 @@ export interface components {
         LoginResponse: {
             csrf_token: string;
             user: components["schemas"]["SessionUser"];
+        };
+        /** MessageMedia */
+        MessageMedia: {
+            /** @description of the file served at url (MP3 for a converted voice note) */
+            content_type: string | null;
+            /** @description caption, location (latitude, longitude, name, address), contacts */
+            details: {
+                [key: string]: unknown;
+            };
+            error: string | null;
+            filename: string | null;
+            id: number;
+            /** @enum {string} */
+            kind: "audio" | "image" | "video" | "document" | "sticker" | "location" | "contacts";
+            size: number | null;
+            /** @enum {string} */
+            status: "pending" | "downloading" | "ready" | "failed" | "erased";
+            transcript: string | null;
+            transcript_status: ("pending" | "done" | "failed") | null;
+            /** @description GET it logged in; null until downloaded, or for location/contacts */
+            url: string | null;
         };
         /** MessagePage */
         MessagePage: {
@@ -2934,6 +2989,8 @@ export interface components {
             };
             from: string | null;
             id: number;
+            /** @description attachments: voice notes, images, ... */
+            media?: components["schemas"]["MessageMedia"][];
             provider: string;
             provider_message_id: string | null;
             read_at: string | null;
@@ -6006,6 +6063,40 @@ export interface operations {
             };
         };
     };
+    "whatsapp.media_file.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                media_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                    "application/pdf": string;
+                    "audio/mpeg": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     "whatsapp.messages.get": {
         parameters: {
             query?: {
@@ -6052,6 +6143,35 @@ export interface operations {
                 "application/json": components["schemas"]["SendBody"];
             };
         };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SendResponse"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    "whatsapp.send_media.post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description OK */
             200: {

@@ -36,6 +36,53 @@ class Template:
 
 
 @dataclass(frozen=True)
+class MediaRef:
+    """One attachment as a webhook names it. `source`: where the provider keeps the bytes
+    (Twilio's MediaUrl, Meta's media id); None for what has no file (location, contacts)."""
+    kind: str                    # audio | image | video | document | sticker | location | contacts
+    source: str | None = None
+    content_type: str | None = None
+    filename: str | None = None
+    sha256: str | None = None
+    details: dict = field(default_factory=dict)   # caption, voice, latitude/longitude, contacts
+
+
+@dataclass(frozen=True)
+class OutboundMedia:
+    """A file staff send: its bytes on this server (`path`) and, for a provider that fetches
+    it (Twilio), a short-lived signed public `url`."""
+    kind: str                    # image | document
+    content_type: str
+    filename: str
+    path: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Downloaded:
+    data: bytes
+    content_type: str | None
+
+
+class MediaError(Exception):
+    """A media download that did not work; `retryable` False: trying again cannot help."""
+
+    def __init__(self, reason: str, *, retryable: bool = True):
+        super().__init__(reason)
+        self.reason = reason[:200]
+        self.retryable = retryable
+
+
+def media_kind(content_type: str | None) -> str:
+    """What a MIME type is to the inbox: audio, image, video, or (anything else) document."""
+    base = (content_type or "").split(";", 1)[0].strip().lower()
+    if base in ("text/vcard", "text/x-vcard"):
+        return "contacts"
+    major = base.split("/", 1)[0]
+    return major if major in ("audio", "image", "video") else "document"
+
+
+@dataclass(frozen=True)
 class Outbound:
     """One message to hand to a provider. `key` is our idempotency key for it."""
     key: str
@@ -49,6 +96,7 @@ class Outbound:
     # Provider ids already recorded for our other messages to this recipient: a lookup
     # must never mistake one of those for this message (same text sent twice).
     known_ids: frozenset = frozenset()
+    media: tuple = ()            # OutboundMedia: an image or a document (text is its caption)
 
 
 @dataclass(frozen=True)
@@ -127,11 +175,22 @@ class WhatsAppTransport:
     def lookup(self, message: Outbound) -> Lookup:
         return Lookup(found=None)
 
+    def fetch_media(self, ref: MediaRef, limits: "MediaLimits") -> Downloaded:
+        """The bytes of one inbound attachment, through the outbound policy; MediaError."""
+        raise MediaError(f"{self.name} has no media to fetch", retryable=False)
+
     @classmethod
     def parse_webhook(cls, payload: dict, args: dict) -> list:
         """One verified webhook body (and its URL's query) → InboundMessage / StatusUpdate
         events, in order; empty when it says neither. Never raises on a malformed body."""
         return []  # a transport no provider calls back
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    hosts: tuple                 # the allow-list (safe_http): literal hosts and *.domain wildcards
+    max_bytes: int
+    timeout: float
 
 
 def render_template(body: str, variables: dict[str, str]) -> str:

@@ -26,7 +26,11 @@ class DevTransport(WhatsAppTransport):
     def send(self, message: Outbound) -> SendResult:
         with _lock:
             OUTBOX.append({"key": message.key, "to": message.to, "text": message.text,
-                           "template": message.template.name if message.template else None})
+                           "template": message.template.name if message.template else None,
+                           "media": [{"kind": m.kind, "content_type": m.content_type, "filename": m.filename}
+                                     for m in message.media]})
+        if message.media:
+            log.warning("WhatsApp DEV TRANSPORT: %s (%s) NOT delivered", message.media[0].kind, message.media[0].content_type)
         log.warning("WhatsApp DEV TRANSPORT: message %s to %s NOT delivered (no provider configured)",
                     message.key, message.to)
         return SendResult(provider_message_id=f"dev-{message.key}", status="sent",

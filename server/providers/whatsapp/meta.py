@@ -22,7 +22,8 @@ import requests
 
 from server.phones import try_normalize_phone
 from server.providers.whatsapp.base import (
-    InboundMessage, Lookup, Outbound, SendResult, StatusUpdate, TransportError, WhatsAppTransport,
+    Downloaded, InboundMessage, Lookup, MediaError, MediaLimits, MediaRef, Outbound, SendResult, StatusUpdate,
+    TransportError, WhatsAppTransport,
 )
 from server.providers.whatsapp.twilio import request_error
 
@@ -70,6 +71,8 @@ class MetaTransport(WhatsAppTransport):
         body: dict = {"messaging_product": "whatsapp", "recipient_type": "individual",
                       "to": _digits(message.to), "biz_opaque_callback_data": message.key}
         template = message.template
+        if template is None and message.media:
+            return body  # send() adds the uploaded file's id (media_payload)
         if template is None:
             body["type"] = "text"
             body["text"] = {"preview_url": False, "body": message.text}
@@ -92,8 +95,19 @@ class MetaTransport(WhatsAppTransport):
         if not phone_number_id:
             raise TransportError("no Meta phone_number_id for this business", code="config", retryable=False)
         url = f"{self.base}/{self.version}/{phone_number_id}/messages"
+        body = self.payload(message)
+        if message.media and message.template is None:
+            item = message.media[0]
+            media_id = self.upload(phone_number_id, item)
+            attachment: dict = {"id": media_id}
+            if message.text:
+                attachment["caption"] = message.text
+            if item.kind == "document":
+                attachment["filename"] = item.filename
+            body["type"] = item.kind
+            body[item.kind] = attachment
         try:
-            resp = requests.post(url, json=self.payload(message), timeout=self.timeout,
+            resp = requests.post(url, json=body, timeout=self.timeout,
                                  headers={"Authorization": f"Bearer {self._token}"})
         except requests.RequestException as exc:
             raise request_error("meta", exc) from None
@@ -108,6 +122,53 @@ class MetaTransport(WhatsAppTransport):
 
     def lookup(self, message: Outbound) -> Lookup:
         return Lookup(found=None)
+
+    def upload(self, phone_number_id: str, item) -> str:
+        """POST /{phone-number-id}/media (multipart: file, type, messaging_product) → the media id.
+        An upload repeated after a failure only leaves an unused copy at Meta (kept 30 days)."""
+        url = f"{self.base}/{self.version}/{phone_number_id}/media"
+        try:
+            with open(item.path, "rb") as handle:
+                resp = requests.post(url, headers={"Authorization": f"Bearer {self._token}"}, timeout=self.timeout,
+                                     data={"messaging_product": "whatsapp", "type": item.content_type},
+                                     files={"file": (item.filename, handle, item.content_type)})
+        except OSError:
+            raise TransportError("the file to send is gone", code="media", retryable=False) from None
+        except requests.RequestException as exc:
+            error = request_error("meta", exc)
+            error.ambiguous = False  # an upload alone sends nothing to anyone
+            raise error from None
+        if resp.status_code >= 300:
+            raise _error_from_response(resp)
+        try:
+            return str(resp.json()["id"])
+        except (ValueError, KeyError, TypeError):
+            raise TransportError("meta answered an upload without an id", code="protocol") from None
+
+    def fetch_media(self, ref: MediaRef, limits: MediaLimits) -> Downloaded:
+        """GET /{media-id} (bearer) → {"url", "mime_type", "sha256", "file_size"}; then GET the url,
+        which is only valid for minutes, with the same bearer token."""
+        from server.providers.whatsapp.media import download
+        if not ref.source or not ref.source.isdigit():
+            raise MediaError("no media id", retryable=False)
+        try:
+            resp = requests.get(f"{self.base}/{self.version}/{ref.source}", timeout=limits.timeout,
+                                headers={"Authorization": f"Bearer {self._token}"})
+        except requests.RequestException as exc:
+            raise MediaError(f"meta unreachable: {exc.__class__.__name__}") from None
+        if resp.status_code >= 300:
+            error = _error_from_response(resp)
+            # Meta forgets a media id after 30 days, or a wrong token: no retry fixes those.
+            raise MediaError(f"meta media lookup: {error.text}"[:200], retryable=error.retryable)
+        try:
+            info = resp.json()
+            url = info["url"]
+        except (ValueError, KeyError, TypeError):
+            raise MediaError("meta media lookup answered without a url") from None
+        declared = str(info.get("file_size") or "")
+        if declared.isdigit() and int(declared) > limits.max_bytes:
+            raise MediaError("too large", retryable=False)
+        return download(str(url), limits, bearer=self._token)
 
     @classmethod
     def parse_webhook(cls, payload: dict, args: dict) -> list:
@@ -133,7 +194,7 @@ class MetaTransport(WhatsAppTransport):
                         to_number=business_number, text=_text_of(message),
                         profile_name=name if isinstance(name, str) else None,
                         account_id=str(phone_number_id) if phone_number_id is not None else None,
-                        at=_time(message.get("timestamp"))))
+                        at=_time(message.get("timestamp")), media=_media_of(message)))
                 for status in _dicts(value.get("statuses")):
                     mapped = STATUS_MAP.get(str(status.get("status") or ""))
                     if not isinstance(status.get("id"), str) or not status["id"] or mapped is None:
@@ -182,7 +243,47 @@ def _text_of(message: dict) -> str:
     if kind == "location":
         loc = _obj(message.get("location"))
         return f"[location] {loc.get('latitude')},{loc.get('longitude')}"
+    if kind == "contacts":
+        names = [str(_obj(c.get("name")).get("formatted_name") or "") for c in _dicts(message.get("contacts"))]
+        return "[contacts]" + (" " + ", ".join(n for n in names if n)[:200] if any(names) else "")
     return f"[{str(kind or 'unknown')[:32]}]"
+
+
+FILE_KINDS = ("audio", "image", "video", "document", "sticker")
+
+
+def _short(value, limit: int = 1024) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
+
+
+def _media_of(message: dict) -> list[MediaRef]:
+    """A message's attachment: {"type": "audio", "audio": {"id", "mime_type", "sha256", "voice"}},
+    image/video/sticker alike (+ caption), document (+ filename), location {latitude, longitude,
+    name, address}, contacts [{name: {formatted_name}, phones: [{phone, wa_id}]}]."""
+    kind = message.get("type")
+    if kind in FILE_KINDS:
+        item = _obj(message.get(kind))
+        media_id = item.get("id")
+        if not isinstance(media_id, (str, int)) or not str(media_id).isdigit():
+            return []
+        details = {key: item[key] for key in ("caption", "voice", "animated")
+                   if isinstance(item.get(key), (str, bool))}
+        return [MediaRef(kind=kind, source=str(media_id)[:64], content_type=_short(item.get("mime_type"), 128),
+                         filename=_short(item.get("filename"), 255), sha256=_short(item.get("sha256"), 128),
+                         details=details)]
+    if kind == "location":
+        loc = _obj(message.get("location"))
+        details = {key: loc[key] for key in ("latitude", "longitude") if isinstance(loc.get(key), (int, float))}
+        details.update({key: loc[key][:300] for key in ("name", "address", "url") if isinstance(loc.get(key), str)})
+        return [MediaRef(kind="location", details=details)]
+    if kind == "contacts":
+        people = []
+        for contact in _dicts(message.get("contacts"))[:10]:
+            name = _short(_obj(contact.get("name")).get("formatted_name"), 200)
+            phones = [_short(p.get("phone"), 40) for p in _dicts(contact.get("phones"))[:5]]
+            people.append({"name": name, "phones": [p for p in phones if p]})
+        return [MediaRef(kind="contacts", details={"contacts": people})]
+    return []
 
 
 def _dicts(value) -> list[dict]:

@@ -26,7 +26,8 @@ import requests
 
 from server.phones import try_normalize_phone
 from server.providers.whatsapp.base import (
-    InboundMessage, Lookup, Outbound, SendResult, StatusUpdate, TransportError, WhatsAppTransport,
+    Downloaded, InboundMessage, Lookup, MediaLimits, MediaRef, Outbound, SendResult, StatusUpdate, TransportError,
+    WhatsAppTransport, media_kind,
 )
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,14 @@ class TwilioTransport(WhatsAppTransport):
             data["ContentSid"] = message.template.twilio_content_sid
             data["ContentVariables"] = json.dumps(dict(message.template.ordered_values()), ensure_ascii=False)
         else:
-            data["Body"] = message.text
+            if message.text:
+                data["Body"] = message.text
+            if message.media:
+                # Twilio fetches the file itself (GET and HEAD, checking its Content-Type).
+                data["MediaUrl"] = [item.url for item in message.media]
+                if not all(data["MediaUrl"]):
+                    raise TransportError("no public link for the file (HOST is not set)", code="config",
+                                         retryable=False)
         if message.status_callback:
             data["StatusCallback"] = message.status_callback
         try:
@@ -167,12 +175,40 @@ class TwilioTransport(WhatsAppTransport):
                                  at=datetime.now(timezone.utc))]
         if status == "receiving":
             return []
-        media = [payload[k] for k in sorted(payload) if k.startswith("MediaUrl") and payload[k]]
+        media = _media(payload)
+        text = payload.get("Body") or ""
+        if not text and media:
+            text = f"[{media[0].kind}]"  # the same placeholder a Meta attachment gets
         return [InboundMessage(provider="twilio", provider_message_id=sid,
                                from_number=_phone(payload.get("From")) or "", to_number=_phone(payload.get("To")),
-                               text=payload.get("Body") or "",
+                               text=text,
                                profile_name=payload.get("ProfileName") or None, at=datetime.now(timezone.utc),
                                media=media)]
+
+
+    def fetch_media(self, ref: MediaRef, limits: MediaLimits) -> Downloaded:
+        from server.providers.whatsapp.media import download
+        return download(ref.source or "", limits, auth=self._auth)
+
+
+MAX_MEDIA = 10  # Twilio's most per message
+
+
+def _media(payload: dict) -> list[MediaRef]:
+    """MediaUrl0..N / MediaContentType0..N (NumMedia says how many) → MediaRef, in order."""
+    try:
+        count = min(int(payload.get("NumMedia") or 0), MAX_MEDIA)
+    except (TypeError, ValueError):
+        count = 0
+    count = max(count, sum(1 for i in range(MAX_MEDIA) if payload.get(f"MediaUrl{i}")))
+    refs = []
+    for i in range(count):
+        url = payload.get(f"MediaUrl{i}")
+        if not isinstance(url, str) or not url:
+            continue
+        content_type = payload.get(f"MediaContentType{i}") or None
+        refs.append(MediaRef(kind=media_kind(content_type), source=url[:2048], content_type=content_type))
+    return refs
 
 
 def _phone(raw: str | None) -> str | None:

@@ -2,7 +2,8 @@
 
 Removed: the customer's name, phone, email and notes; call transcripts, replies,
 summaries, recording and audio links, and the audio files under MEDIA_DIR; WhatsApp
-bodies, template variables and the person's number (a message still waiting to be sent
+bodies, template variables, the person's number, and its media (files deleted, transcripts
+and file names cleared; see services/whatsapp_media.erase_media) (a message still waiting to be sent
 is failed with error "erased", so no worker sends it or retries it forever); the free text of their tasks and
 contracts; draft invoices; their exports (ZIP files included).
 
@@ -32,6 +33,7 @@ from server.services.customers.crud import get_customer
 from server.services.privacy import media, scope
 from server.services.realtime import publish
 from server.services.whatsapp import OPEN_STATUSES
+from server.services.whatsapp_media import erase_media
 from server.tenancy import BusinessScope
 
 log = logging.getLogger(__name__)
@@ -157,6 +159,10 @@ def erase_customer(business_id: BusinessScope, customer_id: int, reason: str) ->
     customer.notes = None
     customer.search_text = ""
     db.session.flush()  # constraint problems surface before any file is touched
+    # Voice notes, photos and documents the person sent or was sent, with their transcripts.
+    media_counts = erase_media(data.messages)
+    counts["whatsapp_media"] = media_counts["media"]
+    counts["media_files"] = media_counts["media_files"]
 
     # Files go before the commit: if the commit then fails, the retry erases the rest;
     # the other order could leave audio of an "erased" person on disk.
@@ -176,6 +182,8 @@ def erase_customer(business_id: BusinessScope, customer_id: int, reason: str) ->
                "remote_recordings": len(remote_recordings)}
     if failed_files:
         details["audio_files_failed"] = failed_files
+    if media_counts["media_files_failed"]:
+        details["media_files_failed"] = media_counts["media_files_failed"]
     audit.record("erase", "customer", customer.id, business_id=customer.business_id, details=details)
     db.session.commit()
 

@@ -36,6 +36,7 @@ from server.services.customers.crud import get_customer
 from server.services.privacy import media, scope
 from server.services.realtime import publish
 from server.services.timeline import appointment_data
+from server.services.whatsapp_media import export_files
 from server.tenancy import BusinessScope, in_scope
 
 log = logging.getLogger(__name__)
@@ -205,6 +206,7 @@ def _write_zip(export: DataExport, path: Path) -> dict:
     data = scope.collect(customer)
     business = db.session.get(Business, export.business_id)
     local, remote = media.call_audio(data.calls, config.app.media_dir)
+    message_files = export_files(data.messages)
     summary = {"calls": len(data.calls), "turns": sum(len(c.turns) for c in data.calls),
                "whatsapp_messages": len(data.messages), "tasks": len(data.tasks),
                "invoices": len(data.invoices), "contracts": len(data.contracts), "appointments": len(data.appointments), "audio_files": 0}
@@ -244,6 +246,12 @@ def _write_zip(export: DataExport, path: Path) -> dict:
                 missing.append({"file": arcname + ".mp3", "reason": exc.reason})
             done += 1
             _progress(export, 50 + int(45 * done / total), "audio")
+        for arcname, file_path in message_files:
+            try:
+                put(arcname, file_path.read_bytes(), compress=False)
+                summary["media_files"] = summary.get("media_files", 0) + 1
+            except OSError as exc:
+                missing.append({"file": arcname, "reason": f"not on disk ({exc.__class__.__name__})"})
         manifest = {
             "export_id": export.id, "generated_at": iso(utcnow()),
             "business": {"id": business.id, "name": business.name} if business else None,

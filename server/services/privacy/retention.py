@@ -11,7 +11,8 @@ older than that: the content goes, the record that a call or message happened st
 |                   | MEDIA_DIR, and the recordings held at Twilio                    |         |
 | transcripts_days  | call transcripts, agent replies, tool calls, call summaries     | 365     |
 | messages_days     | WhatsApp message bodies, template variables, media links, error | 365     |
-|                   | text and the person's number (the business's own number stays)  |         |
+|                   | text and the person's number (the business's own number stays); |         |
+|                   | attachments: their files, transcripts and file names            |         |
 | calls_days        | the caller's number and the conversation state on call records  | 730     |
 """
 from __future__ import annotations
@@ -29,6 +30,7 @@ from server.models.base import utcnow
 from server.schemas.settings import MAX_RETENTION_DAYS, BusinessSettings, RetentionDays, as_settings
 from server.services import audit
 from server.services.privacy import media, scope
+from server.services.whatsapp_media import erase_media, messages_with_media_before
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +118,12 @@ def purge_business(business_id: int | None, settings: BusinessSettings | dict | 
             if getattr(message, attr) not in own_numbers:
                 setattr(message, attr, None)
         counts["messages"] += 1
+
+    # Attachments (voice notes, photos, documents, transcripts) go with the message text.
+    media_counts = erase_media(messages_with_media_before(business_id, cutoff["messages_days"]))
+    if media_counts["media"]:
+        counts["media"] = media_counts["media"]
+        counts["media_files"] = media_counts["media_files"]
 
     db.session.flush()
     for _, path in local_files:

@@ -75,7 +75,8 @@ def test_after_erasure_no_trace_of_the_person_remains_anywhere(client, world, lo
     result = r.get_json()
     assert result["erased"] == {"calls": 2, "turns": 3, "whatsapp_messages": 3, "whatsapp_cancelled": 0,
                                 "tasks": 1, "contracts": 1, "appointments": 0,
-                                "draft_invoices_deleted": 1, "invoices_kept": 1, "exports": 1, "audio_files": 3}
+                                "draft_invoices_deleted": 1, "invoices_kept": 1, "exports": 1, "audio_files": 3,
+                                "whatsapp_media": 0, "media_files": 0}
     assert result["customer"]["name"] == "לקוח שנמחק" and result["customer"]["phone"] is None
 
     db.session.expire_all()

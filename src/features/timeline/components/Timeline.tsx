@@ -1,3 +1,4 @@
+import { MessageMediaList, messageText } from '../../../components/MessageMedia'
 import { DeliveryTicks } from '../../../components/DeliveryTicks'
 import { Empty, ErrorState, InlineError, Loading } from '../../../components/states'
 import { formatDateTime, formatMoney, formatTime } from '../../../lib/format'
@@ -95,7 +96,8 @@ export function MessageBubble({ message }: { message: WhatsAppMessage }) {
   const flags = message.flags || {}
   return (
     <div className={`bubble bubble-${message.direction}`}>
-      <p className="bubble-text">{message.text ?? message.template}</p>
+      {(messageText(message.text, message.media) || message.template) && <p className="bubble-text">{messageText(message.text, message.media) ?? message.template}</p>}
+      <MessageMediaList media={message.media} />
       <span className="bubble-meta">
         {formatDateTime(message.created_at)}
         {message.direction === 'outbound' && <DeliveryTicks status={message.status} />}

@@ -4,6 +4,7 @@ import { DeliveryTicks } from '../../../components/DeliveryTicks'
 import { Empty, ErrorState, Loading } from '../../../components/states'
 import { formatDateTime, formatPhone } from '../../../lib/format'
 import { he } from '../../../lib/strings'
+import { MessageMediaList, messageText } from '../../../components/MessageMedia'
 import type { WhatsAppMessage } from '../../../types/api'
 import { useMessages } from '../api/get-messages'
 import { AgentSwitch } from './AgentSwitch'
@@ -69,7 +70,8 @@ export function Inbox({ scope, canWrite }: { scope: { business_id?: number }; ca
         <div className="bubbles">
           {current.messages.map((m) => (
             <div key={m.id} className={`bubble bubble-${m.direction}`}>
-              <p className="bubble-text">{m.text ?? m.template}</p>
+              {(messageText(m.text, m.media) || m.template) && <p className="bubble-text">{messageText(m.text, m.media) ?? m.template}</p>}
+              <MessageMediaList media={m.media} />
               <span className="bubble-meta">
                 {formatDateTime(m.created_at)}
                 {m.direction === 'outbound' && <DeliveryTicks status={m.status} />}

@@ -1,7 +1,7 @@
 import { screen, waitFor } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { describe, expect, it } from 'vitest'
-import { fakeApi } from '../../../test/fake-api'
+import { fakeApi, validationBody } from '../../../test/fake-api'
 import { renderWithApp, staff } from '../../../test/render'
 import { SendBox } from './SendBox'
 
@@ -54,5 +54,37 @@ describe('SendBox', () => {
     await userEvent.type(screen.getByLabelText('הודעת WhatsApp'), 'היי')
     await userEvent.click(screen.getByRole('button', { name: 'שליחה' }))
     expect((await screen.findByRole('alert')).textContent).toContain('אפשר לשלוח רק תבנית מאושרת')
+  })
+  it('sends a file from the paperclip, with the typed text as its caption', async () => {
+    const { requests } = fakeApi({
+      'GET /api/whatsapp/window': { body: openDev },
+      'GET /api/auth/csrf': { body: { csrf_token: 't' } },
+      'POST /api/whatsapp/send-media': { body: { ok: true, id: 9 } },
+    })
+    renderWithApp(<SendBox to="+972501234567" customerId={7} scope={{}} />, { user: staff })
+    await screen.findByText('מצב פיתוח: ההודעות נשמרות אבל לא נמסרות ל-WhatsApp')
+    await userEvent.type(screen.getByLabelText('הודעת WhatsApp'), 'הקבלה')
+    const file = new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], 'receipt.png', { type: 'image/png' })
+    await userEvent.upload(screen.getByLabelText('צירוף תמונה או מסמך'), file)
+    await waitFor(() => expect(requests.some((r) => r.path === '/api/whatsapp/send-media')).toBe(true))
+    const form = requests.find((r) => r.path === '/api/whatsapp/send-media')!.body as FormData
+    expect(form.get('to')).toBe('+972501234567')
+    expect(form.get('caption')).toBe('הקבלה')
+    expect((form.get('file') as File).name).toBe('receipt.png')
+  })
+
+  it('shows WhatsApp\'s file limits in Hebrew when the server refuses a file', async () => {
+    fakeApi({
+      'GET /api/whatsapp/window': { body: openDev },
+      'GET /api/auth/csrf': { body: { csrf_token: 't' } },
+      'POST /api/whatsapp/send-media': { status: 422, body: validationBody({
+        file: ['WhatsApp accepts JPG/PNG images and PDF/Office documents', 'media_type_not_allowed', { allowed: ['pdf'] }] }) },
+    })
+    renderWithApp(<SendBox to="+972501234567" customerId={7} scope={{}} />, { user: staff })
+    await screen.findByText('מצב פיתוח: ההודעות נשמרות אבל לא נמסרות ל-WhatsApp')
+    await userEvent.upload(screen.getByLabelText('צירוף תמונה או מסמך'),
+      new File(['x'], 'notes.pdf', { type: 'application/pdf' }))
+    expect(await screen.findByRole('alert')).toHaveProperty('textContent',
+      'בוואטסאפ אפשר לשלוח תמונות JPG/PNG (עד 5 מגה־בייט) ומסמכי PDF, \u200fWord, \u200fExcel או PowerPoint (עד 16 מגה־בייט)')
   })
 })

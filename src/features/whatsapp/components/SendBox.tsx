@@ -4,6 +4,7 @@ import { InlineError } from '../../../components/states'
 import { formatDateTime } from '../../../lib/format'
 import { he } from '../../../lib/strings'
 import { templateVariables, useTemplates, useWindow } from '../api/get-window'
+import { useSendMedia } from '../api/send-media'
 import { useSendMessage, type SendInput } from '../api/send-message'
 
 const MAX = 4096
@@ -18,6 +19,7 @@ export function SendBox({ to, customerId, scope }: { to: string | null; customer
   const [templateName, setTemplateName] = useState('')
   const [variables, setVariables] = useState<Record<string, string>>({})
   const send = useSendMessage(scope)
+  const sendFile = useSendMedia(scope)
   const windowState = useWindow(customerId)
   const state = windowState.data
   const templatesOnly = !!state && state.enforced && !state.open
@@ -79,10 +81,27 @@ export function SendBox({ to, customerId, scope }: { to: string | null; customer
           />
         </>
       )}
+      {!templatesOnly && (
+        <label className="btn attach" title={he.whatsapp.media.attachHint}>
+          <span aria-hidden="true">📎</span>
+          <span className="visually-hidden">{he.whatsapp.media.attach}</span>
+          <input type="file" className="visually-hidden" accept=".jpg,.jpeg,.png,.pdf,.doc,.docx,.xlsx,.pptx"
+            aria-label={he.whatsapp.media.attach} disabled={sendFile.isPending}
+            onChange={(e) => {
+              const file = e.target.files?.[0]
+              e.target.value = ''
+              if (!file || !to) return
+              // The text typed so far goes with the file as its caption.
+              sendFile.mutate({ to, file, caption: text.trim() || undefined }, { onSuccess: () => setText('') })
+            }} />
+        </label>
+      )}
       <button type="submit" className="btn btn-primary" disabled={send.isPending || (templatesOnly ? !template : !text.trim())}>
         {send.isPending ? he.whatsapp.sending : he.whatsapp.send}
       </button>
       {textError ? <p className="form-error" role="alert">{textError}</p> : <InlineError error={send.error} />}
+      {fieldError(sendFile.error, 'file') ? <p className="form-error" role="alert">{fieldError(sendFile.error, 'file')}</p>
+        : <InlineError error={sendFile.error} />}
     </form>
   )
 }
