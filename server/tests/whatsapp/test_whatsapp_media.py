@@ -409,3 +409,16 @@ def test_worker_killed_mid_download_gets_the_voice_note_and_its_transcript_after
     assert (row.status, row.attempts, row.transcript) == ("ready", 2, TRANSCRIPT)
     assert (media_config / row.playback_key).exists()
     assert db.session.get(WhatsAppMsg, row.message_id).body == TRANSCRIPT
+
+
+def test_with_the_agent_on_a_voice_note_is_answered_by_its_words_once_transcribed(
+        client, db, twilio_business, fake_twilio, media_config, voice_note, asr):
+    twilio_business.settings = {"whatsapp_agent": "always"}
+    db.session.commit()
+    fake_twilio.media["ME" + "6" * 32] = (voice_note, "audio/ogg")
+    assert post_twilio(client, twilio_media_form(fake_twilio, "ME" + "6" * 32, "audio/ogg")).status_code == 200
+    db.session.expire_all()
+    inbound = db.session.query(WhatsAppMsg).filter_by(direction="inbound").one()
+    assert inbound.body == TRANSCRIPT and inbound.agent_status == "answered"   # never the "[audio]" placeholder
+    [reply] = db.session.query(WhatsAppMsg).filter_by(direction="outbound").all()
+    assert reply.idempotency_key == f"agent-{inbound.id}" and reply.flags["agent"]["provider"] == "offline"
