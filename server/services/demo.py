@@ -73,7 +73,18 @@ def seed_demo(app_env: str) -> dict:
     seed_demo_templates(business.id)
     staff_user = db.session.scalar(select(User).where(User.email == "staff@kesher.local"))
     seed_demo_appointments(business.id, [c.id for c in customers], staff_user.id)
+    seed_demo_whatsapp(business)
     return {"created": True, "business_id": business.id}
+
+
+def seed_demo_whatsapp(business: Business) -> None:
+    """A lead asks the price on WhatsApp: stored as any inbound message (development
+    transport), so the agent answers it for real — the worker of `make run` does."""
+    from server.providers.whatsapp.base import InboundMessage
+    from server.services.whatsapp import record_inbound
+    record_inbound(InboundMessage(provider="dev", provider_message_id="demo-whatsapp-1", from_number="+972585551234",
+                                  to_number=business.whatsapp_number, text="היי, כמה עולה החלקה?",
+                                  profile_name="נועה פרץ"))
 
 
 def seed_demo_templates(business_id: int) -> None:

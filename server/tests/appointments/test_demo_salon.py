@@ -28,3 +28,15 @@ def test_demo_salon_has_prices_staff_and_a_week_of_appointments_without_overlap(
     customer_id = upcoming[0]["customer_id"]
     timeline = client.get(f"/api/customers/{customer_id}/timeline").get_json()
     assert any(item["type"] == "appointment" for item in timeline)
+
+
+def test_the_demo_agent_has_answered_a_lead_on_whatsapp(app, db, client):
+    from server.services.demo import DEMO_PASSWORD, seed_demo
+
+    assert seed_demo("development")["created"]
+    login(client, "staff@kesher.local", DEMO_PASSWORD)
+    messages = client.get("/api/whatsapp/messages").get_json()["items"]
+    question = next(m for m in messages if m["direction"] == "inbound")
+    answer = next(m for m in messages if m["direction"] == "outbound" and m["flags"].get("agent"))
+    assert question["text"] == "היי, כמה עולה החלקה?" and question["customer_name"] == "נועה פרץ"
+    assert "450" in answer["text"] and answer["flags"]["dev_transport"] is True
