@@ -285,5 +285,9 @@ def test_the_demo_salon_has_the_approved_templates_its_reminders_use(db):
                                                             Appointment.start_at > utcnow())).all()
     assert upcoming and all(a.reminder_due_at is not None or a.start_at - utcnow() < timedelta(hours=24)
                             for a in upcoming)
-    # Seeded, not booked by the customers: no confirmations went out.
-    assert db.session.scalar(select(WhatsAppMsg.id).where(WhatsAppMsg.business_id == business_id)) is None
+    # Seeded, not booked by the customers: no confirmations went out (the demo's one WhatsApp
+    # exchange is a lead's price question and the agent's answer).
+    sent = db.session.scalars(select(WhatsAppMsg).where(WhatsAppMsg.business_id == business_id,
+                                                        WhatsAppMsg.direction == "outbound")).all()
+    assert [m.flags.get("agent", {}).get("intents") for m in sent] == [["price"]]
+    assert not any(m.template_name for m in sent)
