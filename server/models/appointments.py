@@ -88,6 +88,7 @@ class Appointment(TimestampMixin, db.Model):
         Index("ix_appointment_business_start", "business_id", "start_at"),
         Index("ix_appointment_customer_start", "customer_id", "start_at"),
         Index("ix_appointment_reminder_due", "reminder_due_at"),
+        Index("ix_appointment_notice_pending", "notice_pending_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -112,3 +113,8 @@ class Appointment(TimestampMixin, db.Model):
     # is the customer's latest outbound message. No foreign key: messages and appointments are
     # erased with the customer in either order.
     notice_message_id: Mapped[int | None] = mapped_column(Integer)
+    # The notice still to queue ("booked" | "moved" | "cancelled"), set in the change's own
+    # transaction: a process that dies after the commit leaves it for the sweep, so no notice
+    # is lost; clearing it is the send's exactly-once claim (services/appointments/reminders.py).
+    notice_pending: Mapped[str | None] = mapped_column(String(16))
+    notice_pending_since: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -37,6 +37,26 @@ def sweep_reminders() -> int:
     return len(due)
 
 
+@huey.task()
+@in_app_context
+def send_notice(appointment_id: int) -> int | None:
+    from server.services.appointments.reminders import send_notice as send
+    return send(appointment_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+@in_app_context
+def sweep_notices() -> int:
+    """Booking notices a web process did not queue because it died right after the commit."""
+    from server.services.appointments.reminders import pending_notices
+    ids = pending_notices()
+    for appointment_id in ids:
+        send_notice(appointment_id)
+    if ids:
+        log.warning("notice sweep: %d notice(s) left pending by a request, queued now", len(ids))
+    return len(ids)
+
+
 def enqueue_reminder(appointment_id: int, eta: datetime | None = None) -> None:
     delay = (eta - utcnow()).total_seconds() if eta is not None else 0
     if delay > 0:

@@ -128,7 +128,7 @@ def _commit(appointment: Appointment, service: Service, staff_id: int | None, ac
         if getattr(exc.orig, "sqlstate", None) == "23P01":
             raise _taken(service, appointment.start_at, staff_id) from None
         raise
-    notice = reminders.track(appointment, before)  # the reminder's time, in this transaction
+    notice = reminders.track(appointment, before, notify=notify)  # the reminder and the notice, in this transaction
     audit.record(action, "appointment", appointment.id, appointment.business_id, {"fields": fields})
     payload = {"customer_id": appointment.customer_id, "type": "appointment", "id": appointment.id, "action": action}
     db.session.commit()

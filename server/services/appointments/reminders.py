@@ -7,7 +7,12 @@ development transport takes the text even outside the window (flagged, as for an
 
 The reminder is a job, and the appointment row is its source of truth:
 - booking.py calls `track` inside the booking's transaction (it sets `reminder_due_at`, and
-  clears `reminder_sent_at` when the appointment moves) and `after_commit` after it (the notice).
+  clears `reminder_sent_at` when the appointment moves; it writes the notice still to send in
+  `notice_pending`) and `after_commit` after it, which queues the notice.
+- The notice is an outbox on the row: `send_notice` clears `notice_pending` with a conditional
+  UPDATE in the same transaction as the queued message. A process that dies between the
+  booking's commit and the notice leaves it pending, and the sweep sends it a little later
+  (`pending_notices`); the conditional UPDATE makes the two exactly once between them.
 - A periodic sweep (server/tasks/appointments.py) enqueues a send job for every reminder coming
   due, so a job lost with a killed worker is picked up at the next sweep.
 - `send_reminder` claims the row with a conditional UPDATE (`reminder_sent_at` still null, still
@@ -29,12 +34,14 @@ from server.models import Business, Customer, WhatsAppTemplate
 from server.models.appointments import Appointment, Service
 from server.models.base import utcnow
 from server.services import audit, whatsapp
-from server.services.appointments.reminder_times import ACTIVE, due_at, reminder_hours
+from server.services.appointments.reminder_times import ACTIVE, due_at, observes_rest_days, reminder_hours
 
 log = logging.getLogger(__name__)
 
 ISRAEL = ZoneInfo("Asia/Jerusalem")
 SWEEP_HORIZON = timedelta(seconds=60)
+# A notice the request that made the change has not queued by then is the sweep's to send.
+NOTICE_GRACE = timedelta(seconds=30)
 # A job may fire a moment before the due time (the queue's clock rounding); this much is fine.
 EARLY_TOLERANCE = timedelta(seconds=1)
 WEEKDAY_NAMES = ("ראשון", "שני", "שלישי", "רביעי", "חמישי", "שישי", "שבת")
@@ -73,10 +80,12 @@ def snapshot(appointment: Appointment) -> dict:
     return {"status": appointment.status, "start_at": appointment.start_at}
 
 
-def track(appointment: Appointment, before: dict | None, now: datetime | None = None) -> str | None:
+def track(appointment: Appointment, before: dict | None, now: datetime | None = None,
+          notify: bool = True) -> str | None:
     """Keep the reminder and the confirmation in step with a change; no commit.
 
-    Returns the notice to send after the commit: "booked", "moved", "cancelled" or None.
+    Returns the notice to send after the commit: "booked", "moved", "cancelled" or None, and
+    (notify) keeps it pending on the row until it is queued.
     """
     now = now or utcnow()
     if appointment.status == "confirmed" and appointment.confirmed_at is None:
@@ -95,25 +104,75 @@ def track(appointment: Appointment, before: dict | None, now: datetime | None = 
     if kind in ("booked", "moved"):
         # A new time is a new reminder. One already due when the notice goes needs none: the
         # notice itself asks for the answer.
-        due = due_at(appointment, reminder_hours(appointment.business_id))
+        due = due_at(appointment, reminder_hours(appointment.business_id),
+                     observes_rest_days(appointment.business_id), now)
         appointment.reminder_due_at = due if due is not None and due > now else None
         appointment.reminder_sent_at = None
-    return kind
+    if notify and kind is not None:
+        _keep_pending(appointment, kind, now)
+    return appointment.notice_pending if notify and kind is not None else kind
+
+
+def _keep_pending(appointment: Appointment, kind: str, now: datetime) -> None:
+    """The notice the customer should get, given one that may not have gone yet."""
+    pending = appointment.notice_pending
+    if pending == "booked" and kind == "moved":
+        kind = "booked"  # they never heard of the first time: the confirmation shows the new one
+    elif pending == "booked" and kind == "cancelled":
+        appointment.notice_pending = appointment.notice_pending_since = None  # nothing to tell
+        return
+    appointment.notice_pending, appointment.notice_pending_since = kind, now
 
 
 def after_commit(appointment_id: int, kind: str | None) -> None:
-    """Queue the notice of a committed change. The change stands whatever happens here."""
+    """Queue the notice of a committed change. The change stands whatever happens here: a
+    notice that fails to queue stays pending for the sweep."""
     if kind is None:
         return
     try:
-        appointment = db.session.get(Appointment, appointment_id)
-        _notify(appointment, kind)
-    except Skipped as exc:
-        db.session.rollback()
-        log.warning("appointment %s: %s notice not sent: %s", appointment_id, kind, exc)
+        send_notice(appointment_id)
     except Exception:  # noqa: BLE001 — the booking is committed; a notice is not worth a 500
         db.session.rollback()
-        log.exception("appointment %s: %s notice could not be queued", appointment_id, kind)
+        log.exception("appointment %s: %s notice could not be queued; the sweep retries", appointment_id, kind)
+
+
+def _claim_notice(appointment_id: int, kind: str) -> bool:
+    return db.session.execute(
+        update(Appointment).where(Appointment.id == appointment_id, Appointment.notice_pending == kind)
+        .values(notice_pending=None, notice_pending_since=None)).rowcount == 1
+
+
+def send_notice(appointment_id: int, now: datetime | None = None) -> int | None:
+    """Queue the appointment's pending notice, exactly once. The message id, or None."""
+    kind = db.session.scalar(select(Appointment.notice_pending).where(Appointment.id == appointment_id))
+    if kind is None or not _claim_notice(appointment_id, kind):
+        db.session.rollback()
+        return None
+    appointment = db.session.get(Appointment, appointment_id)
+    try:
+        return _notify(appointment, kind, now).id  # commits the claim with the message
+    except Skipped as exc:
+        db.session.rollback()
+        reason = str(exc)
+    # It cannot go (no phone, no approved template): claimed anyway, so the sweep does not
+    # retry it every minute.
+    if _claim_notice(appointment_id, kind):
+        db.session.commit()
+    else:
+        db.session.rollback()
+    log.warning("appointment %s: %s notice not sent: %s", appointment_id, kind, reason)
+    return None
+
+
+def pending_notices(now: datetime | None = None, grace: timedelta = NOTICE_GRACE, limit: int = 500) -> list[int]:
+    """Appointments whose notice the request that changed them did not queue (it died)."""
+    now = now or utcnow()
+    ids = list(db.session.scalars(
+        select(Appointment.id).where(Appointment.notice_pending.is_not(None),
+                                     Appointment.notice_pending_since <= now - grace)
+        .order_by(Appointment.notice_pending_since).limit(limit)))
+    db.session.commit()
+    return ids
 
 
 # ---- the messages ------------------------------------------------------------------------

@@ -66,8 +66,10 @@ def test_a_booking_queues_a_hebrew_confirmation_with_the_reply_options(db, salon
     assert msg.template_name is None and msg.flags.get("outside_window") is True
     db.session.refresh(appointment)
     assert appointment.notice_message_id == msg.id
-    assert appointment.reminder_due_at == il(sunday.year, sunday.month, sunday.day, 10, 30) - timedelta(hours=24)
-    assert appointment.reminder_sent_at is None
+    # 24 hours before is Shabbat: the salon closes on it, so the reminder goes on Friday at 13:00.
+    friday = sunday - timedelta(days=2)
+    assert appointment.reminder_due_at == il(friday.year, friday.month, friday.day, 13)
+    assert appointment.reminder_sent_at is None and appointment.notice_pending is None
 
 
 def test_a_seeded_booking_sends_nothing(db, salon, sunday, outbound):

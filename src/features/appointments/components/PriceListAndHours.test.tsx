@@ -104,6 +104,32 @@ describe('staff hours', () => {
     expect(await within(form).findByText('נשמר.')).toBeTruthy()
   })
 
+  it('edits a split shift: a second shift on a day, then removes it', async () => {
+    const user = userEvent.setup()
+    const { requests } = fakeApi({
+      'GET /api/auth/csrf': { body: { csrf_token: 'c' } },
+      'GET /api/staff-calendars': { body: [dana] },
+      'PUT /api/staff-calendars/1': (r) => ({ body: { ...dana, ...(r.body as object) } }),
+    })
+    renderWithApp(<StaffHours scope={{}} canEdit showFeed />, { user: admin })
+    const form = await screen.findByRole('form', { name: 'דנה' })
+    await user.clear(within(form).getByLabelText('ראשון עד שעה'))
+    await user.type(within(form).getByLabelText('ראשון עד שעה'), '13:00')
+    await user.click(within(form).getByRole('button', { name: 'הוספת משמרת (ראשון)' }))
+    expect((within(form).getByLabelText('ראשון משמרת 2 משעה') as HTMLInputElement).value).toBe('14:00')
+    await user.clear(within(form).getByLabelText('ראשון משמרת 2 משעה'))
+    await user.type(within(form).getByLabelText('ראשון משמרת 2 משעה'), '16:00')
+    await user.clear(within(form).getByLabelText('ראשון משמרת 2 עד שעה'))
+    await user.type(within(form).getByLabelText('ראשון משמרת 2 עד שעה'), '20:00')
+    await user.click(within(form).getByRole('button', { name: 'הוספת משמרת (שישי)' }))
+    await user.click(within(form).getByRole('button', { name: 'הסרת המשמרת (שישי משמרת 2)' }))
+    await user.click(within(form).getByRole('button', { name: 'שמירה' }))
+    await waitFor(() => expect(requests.some((r) => r.method === 'PUT')).toBe(true))
+    expect((requests.find((r) => r.method === 'PUT')!.body as { hours: unknown }).hours).toEqual({
+      0: [['09:00', '13:00'], ['16:00', '20:00']], 5: [['09:00', '13:00']],
+    })
+  })
+
   it('shows a viewer the hours in words, without the secret feed', async () => {
     fakeApi({ 'GET /api/staff-calendars': { body: [dana] } })
     renderWithApp(<StaffHours scope={{}} canEdit={false} showFeed={false} />, { user: viewer })

@@ -103,7 +103,17 @@ function StaffReadOnly({ staff, showFeed }: { staff: StaffCalendar; showFeed: bo
   )
 }
 
-/** One span a day is what a salon needs; a day stored with more (a split shift) keeps them until edited. */
+/** A shift after the day's last one: an hour after it ends, four hours long (the owner edits it). */
+export function nextShift(spans: [string, string][]): [string, string] {
+  const last = spans[spans.length - 1]
+  if (!last) return ['09:00', '18:00']
+  const [h, m] = last[1].split(':').map(Number)
+  const start = Math.min(h + 1, 22)
+  const end = Math.min(start + 4, 23)
+  return [`${String(start).padStart(2, '0')}:${String(m).padStart(2, '0')}`, `${String(end).padStart(2, '0')}:${String(m).padStart(2, '0')}`]
+}
+
+/** A day may have several shifts (a split shift: 09:00–13:00 and 16:00–20:00). */
 function StaffEditor({ staff, scope, showFeed }: { staff: StaffCalendar; scope: Scope; showFeed: boolean }) {
   const save = useSaveStaff(scope)
   const [name, setName] = useState(staff.name)
@@ -137,7 +147,6 @@ function StaffEditor({ staff, scope, showFeed }: { staff: StaffCalendar; scope: 
             {DAY_KEYS.map((key) => {
               const spans = hours[key] ?? []
               const open = spans.length > 0
-              const [from, to] = spans[0] ?? ['09:00', '18:00']
               return (
                 <tr key={key}>
                   <th scope="row">{days[Number(key)]}</th>
@@ -150,13 +159,27 @@ function StaffEditor({ staff, scope, showFeed }: { staff: StaffCalendar; scope: 
                   </td>
                   <td>
                     {open && (
-                      <span className="time-pair">
-                        <input type="time" step={900} value={from} aria-label={`${days[Number(key)]} ${t.from}`}
-                          onChange={(e) => setDay(key, [[e.target.value, to], ...spans.slice(1)])} />
-                        <span aria-hidden="true">–</span>
-                        <input type="time" step={900} value={to} aria-label={`${days[Number(key)]} ${t.to}`}
-                          onChange={(e) => setDay(key, [[from, e.target.value], ...spans.slice(1)])} />
-                        {spans.length > 1 && <span className="muted" dir="ltr"> {spansText(spans.slice(1))}</span>}
+                      <span className="shifts">
+                        {spans.map(([from, to], i) => {
+                          // The first shift keeps the day's plain labels; a split shift numbers the rest.
+                          const label = i === 0 ? days[Number(key)] : `${days[Number(key)]} ${t.shift(i + 1)}`
+                          const replace = (span: [string, string]) => spans.map((x, j) => (j === i ? span : x))
+                          return (
+                            <span className="time-pair" key={i}>
+                              <input type="time" step={900} value={from} aria-label={`${label} ${t.from}`}
+                                onChange={(e) => setDay(key, replace([e.target.value, to]))} />
+                              <span aria-hidden="true">–</span>
+                              <input type="time" step={900} value={to} aria-label={`${label} ${t.to}`}
+                                onChange={(e) => setDay(key, replace([from, e.target.value]))} />
+                              {i > 0 && (
+                                <button type="button" className="btn-link" aria-label={`${t.removeShift} (${label})`}
+                                  onClick={() => setDay(key, spans.filter((_, j) => j !== i))}>{t.remove}</button>
+                              )}
+                            </span>
+                          )
+                        })}
+                        <button type="button" className="btn-link" aria-label={`${t.addShift} (${days[Number(key)]})`}
+                          onClick={() => setDay(key, [...spans, nextShift(spans)])}>{t.addShift}</button>
                       </span>
                     )}
                   </td>
